@@ -1,0 +1,77 @@
+from odoo import api, fields, models
+
+
+class UtilityServicePoint(models.Model):
+    """A place that is supplied: an address in a village, served by a supply
+    station, where one or more meters are installed."""
+
+    _name = "utility.service.point"
+    _description = "Service Point"
+    _inherit = ["mail.thread"]
+    _order = "station_id, village, code"
+
+    name = fields.Char(required=True)
+    code = fields.Char(
+        required=True,
+        copy=False,
+        default=lambda self: self.env._("New"),
+        help="Service point number, given by sequence when left empty.",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+    )
+    station_id = fields.Many2one(
+        comodel_name="utility.supply.station",
+        string="Supply Station",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+    )
+    street = fields.Char()
+    village = fields.Char(index=True)
+    route = fields.Char(
+        index=True,
+        help="Meter-reading and collection route; readings are entered route by route.",
+    )
+    meter_ids = fields.One2many(comodel_name="utility.meter", inverse_name="service_point_id")
+    current_meter_id = fields.Many2one(
+        comodel_name="utility.meter",
+        compute="_compute_current_meter",
+        help="The meter installed now (not removed).",
+    )
+    contract_ids = fields.One2many(comodel_name="utility.contract", inverse_name="service_point_id")
+
+    _code_company_uniq = models.Constraint(
+        "UNIQUE(code, company_id)",
+        "A service point number must be unique per company.",
+    )
+
+    @api.depends("meter_ids.state")
+    def _compute_current_meter(self):
+        for point in self:
+            installed = point.meter_ids.filtered(lambda m: m.state == "installed")
+            point.current_meter_id = installed[:1]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        new_label = self.env._("New")
+        seq = self.env["ir.sequence"]
+        for vals in vals_list:
+            if not vals.get("code") or vals["code"] == new_label:
+                vals["code"] = seq.next_by_code("utility.service.point") or new_label
+        return super().create(vals_list)
+
+    @api.depends("code", "name")
+    def _compute_display_name(self):
+        for point in self:
+            point.display_name = f"{point.code} {point.name}"

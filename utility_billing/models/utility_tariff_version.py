@@ -1,0 +1,202 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class UtilityTariffVersion(models.Model):
+    """A dated version of a tariff. It is drafted, then approved by a
+    Collection Manager; an approved version is frozen (who approved it and when
+    is recorded) and is superseded by approving a newer version, never edited.
+    A version is in force from ``date_from`` until the day before the next
+    approved version starts."""
+
+    _name = "utility.tariff.version"
+    _description = "Tariff Version"
+    _inherit = ["mail.thread"]
+    _order = "tariff_id, date_from desc"
+
+    # Fields that may still change once a version is approved.
+    _UNLOCKED_FIELDS = {"date_to", "message_main_attachment_id", "state"}
+
+    tariff_id = fields.Many2one(
+        comodel_name="utility.tariff", required=True, ondelete="cascade", index=True
+    )
+    name = fields.Char(compute="_compute_name", store=True, help="Tariff and start date.")
+    company_id = fields.Many2one(
+        comodel_name="res.company", related="tariff_id.company_id", store=True
+    )
+    currency_id = fields.Many2one(comodel_name="res.currency", related="tariff_id.currency_id")
+    date_from = fields.Date(required=True, tracking=True)
+    date_to = fields.Date(
+        compute="_compute_date_to",
+        store=True,
+        help="Last day in force: the day before the next approved version starts.",
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("approved", "Approved"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+    )
+    approval_reference = fields.Char(
+        help="Reference of the price authority's approval document.",
+        tracking=True,
+    )
+    approved_by_id = fields.Many2one(
+        comodel_name="res.users", readonly=True, copy=False, tracking=True
+    )
+    approved_date = fields.Datetime(readonly=True, copy=False, tracking=True)
+    block_basis = fields.Selection(
+        selection=[("monthly", "Monthly consumption"), ("annual", "Annual consumption")],
+        default="monthly",
+        required=True,
+        help="Monthly blocks apply to each bill's consumption; annual blocks "
+        "accumulate the consumption of the calendar year.",
+    )
+    block_ids = fields.One2many(
+        comodel_name="utility.tariff.block",
+        inverse_name="version_id",
+        copy=True,
+        string="Blocks",
+    )
+    price_peak = fields.Float(
+        string="Peak Price", digits="Product Price", help="Price per kWh on the peak register."
+    )
+    price_flat = fields.Float(
+        string="Flat Price", digits="Product Price", help="Price per kWh on the flat register."
+    )
+    price_valley = fields.Float(
+        string="Valley Price",
+        digits="Product Price",
+        help="Price per kWh on the valley register.",
+    )
+    fixed_charge = fields.Monetary(
+        currency_field="currency_id",
+        help="Fixed charge per month (basic charge, meter rental), billed pro "
+        "rata for a partial month.",
+    )
+
+    @api.depends("tariff_id.name", "date_from")
+    def _compute_name(self):
+        for version in self:
+            version.name = f"{version.tariff_id.name or ''} {version.date_from or ''}".strip()
+
+    @api.depends("tariff_id.version_ids.date_from", "tariff_id.version_ids.state")
+    def _compute_date_to(self):
+        for version in self:
+            later = version.tariff_id.version_ids.filtered(
+                lambda v, ver=version: (
+                    v.state == "approved"
+                    and v.date_from
+                    and ver.date_from
+                    and v.date_from > ver.date_from
+                )
+            ).sorted("date_from")
+            version.date_to = fields.Date.subtract(later[0].date_from, days=1) if later else False
+
+    @api.constrains("block_ids")
+    def _check_blocks(self):
+        for version in self:
+            previous_to = 0.0
+            blocks = version.block_ids.sorted("sequence")
+            for index, block in enumerate(blocks):
+                if block.limit_to and block.limit_to <= previous_to:
+                    raise ValidationError(
+                        self.env._(
+                            "The blocks of %(version)s must rise: each block ends above "
+                            "the previous one.",
+                            version=version.name,
+                        )
+                    )
+                if not block.limit_to and index != len(blocks) - 1:
+                    raise ValidationError(
+                        self.env._(
+                            "Only the last block of %(version)s may be open-ended.",
+                            version=version.name,
+                        )
+                    )
+                previous_to = block.limit_to
+
+    def write(self, vals):
+        if set(vals) - self._UNLOCKED_FIELDS:
+            locked = self.filtered(lambda v: v.state == "approved")
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Tariff version %(version)s is approved and cannot be changed. "
+                        "Create a new version with a later start date instead.",
+                        version=locked[0].name,
+                    )
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        if self.filtered(lambda v: v.state == "approved"):
+            raise UserError(self.env._("An approved tariff version cannot be deleted."))
+
+    def action_approve(self):
+        """Approve draft versions: freeze their prices and record the approver."""
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            raise UserError(self.env._("Only a Collection Manager can approve a tariff."))
+        for version in self:
+            if version.state != "draft":
+                raise UserError(
+                    self.env._("Only a draft version can be approved (%s).", version.name)
+                )
+            if not version.block_ids and not (
+                version.price_flat or version.price_peak or version.price_valley
+            ):
+                raise UserError(
+                    self.env._(
+                        "Version %s has no prices: add blocks or time-of-use prices.",
+                        version.name,
+                    )
+                )
+            clash = version.tariff_id.version_ids.filtered(
+                lambda v, ver=version: v.state == "approved" and v.date_from == ver.date_from
+            )
+            if clash:
+                raise UserError(
+                    self.env._(
+                        "Another approved version of %(tariff)s already starts on %(date)s.",
+                        tariff=version.tariff_id.name,
+                        date=version.date_from,
+                    )
+                )
+        self.sudo().with_context(tracking_disable=False).write(
+            # sudo: the group check above is the authorization; approval fields
+            # are readonly for everybody else.
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
+        for version in self:
+            version.message_post(
+                body=self.env._("Tariff version approved by %s.", self.env.user.name)
+            )
+        return True
+
+    def action_cancel(self):
+        """Withdraw a draft version."""
+        if self.filtered(lambda v: v.state != "draft"):
+            raise UserError(self.env._("Only a draft version can be cancelled."))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_new_version(self):
+        """Open a draft copy of this version to supersede it."""
+        self.ensure_one()
+        new = self.copy({"date_from": fields.Date.add(self.date_from, years=1)})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": new.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,2 @@
+from . import test_customer_archive
+from . import test_tariff

@@ -1,0 +1,53 @@
+from odoo.exceptions import UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import UtilityBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestTariffApproval(UtilityBillingCase):
+    def test_approval_records_who_and_when(self):
+        self.assertEqual(self.tariff_version.state, "approved")
+        self.assertEqual(self.tariff_version.approved_by_id, self.env.user)
+        self.assertTrue(self.tariff_version.approved_date)
+        self.assertEqual(self.tariff.current_version_id, self.tariff_version)
+
+    def test_approved_version_prices_cannot_change(self):
+        with self.assertRaises(UserError):
+            self.tariff_version.fixed_charge = 5.0
+        with self.assertRaises(UserError):
+            self.tariff_version.block_ids[0].price = 0.50
+        with self.assertRaises(UserError):
+            self.tariff_version.unlink()
+
+    def test_new_version_supersedes_the_old_one_from_its_start(self):
+        new = self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": self.tariff.id,
+                "date_from": "2025-07-01",
+                "block_ids": [(0, 0, {"name": "Block 1", "limit_to": 0, "price": 0.58})],
+            }
+        )
+        self.assertFalse(self.tariff_version.date_to)
+        new.action_approve()
+        self.assertEqual(str(self.tariff_version.date_to), "2025-06-30")
+        versions = self.tariff._get_versions(self.tariff_version.date_to, new.date_from)
+        self.assertEqual(versions, self.tariff_version | new)
+
+    def test_only_a_collection_manager_approves(self):
+        officer = new_test_user(
+            self.env,
+            login="officer",
+            groups="utility_billing.group_utility_billing_officer",
+            company_id=self.company.id,
+        )
+        draft = self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": self.tariff.id,
+                "date_from": "2026-01-01",
+                "block_ids": [(0, 0, {"name": "Block 1", "limit_to": 0, "price": 0.6})],
+            }
+        )
+        with self.assertRaises(UserError):
+            draft.with_user(officer).action_approve()
+        self.assertEqual(draft.state, "draft")
