@@ -1,1 +1,2 @@
 from . import utility_collection_point
+from . import account_payment
