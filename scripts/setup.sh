@@ -22,7 +22,7 @@ as_root() {
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(git libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-dev
-    libjpeg-dev postgresql chromium)
+    libjpeg-dev postgresql chromium wkhtmltopdf fonts-noto-cjk gettext)
 if command -v dpkg >/dev/null && command -v apt-get >/dev/null; then
     missing=()
     for pkg in "${DEB_PACKAGES[@]}"; do

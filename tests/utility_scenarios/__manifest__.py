@@ -7,7 +7,7 @@
     "author": "Utility Collections contributors",
     "license": "AGPL-3",
     "installable": True,
-    "depends": ["utility_billing", "utility_payment_channels", "utility_arrears"],
+    "depends": ["utility_billing", "utility_payment_channels", "utility_arrears", "payment_demo"],
     "data": [],
     "assets": {
         "web.assets_tests": [

@@ -62,6 +62,14 @@ class UtilityArrearsPolicy(models.Model):
         "rule counts from the day after the due date (0).",
     )
 
+    level_ids = fields.One2many(
+        comodel_name="utility.arrears.level",
+        inverse_name="policy_id",
+        string="Dunning Levels",
+        copy=True,
+        help="What is done to an overdue bill after how many days.",
+    )
+
     _rates_positive = models.Constraint(
         "CHECK(late_fee_current_rate >= 0 AND late_fee_earlier_rate >= 0)",
         "Late-fee rates cannot be negative.",
@@ -69,12 +77,52 @@ class UtilityArrearsPolicy(models.Model):
 
     @api.model
     def _get_policy(self, category, company=None):
-        """The policy for a customer category: its own, else the general one."""
+        """The policy for a customer category: its own, else the general one,
+        else (company without any policy) an unsaved policy with the regulated
+        defaults so that late fees are never silently zero."""
         company = company or self.env.company
         policies = self.search(
             [("company_id", "=", company.id), ("category", "in", (category, False))]
         )
-        return policies.filtered(lambda p: p.category == category)[:1] or policies[:1]
+        policy = policies.filtered(lambda p: p.category == category)[:1] or policies[:1]
+        return policy or self._get_regulated_default(category, company)
+
+    @api.model
+    def _get_regulated_default(self, category, company):
+        """Regulated late-fee rules: 1 per mille a day for residential
+        customers; 2 per mille (current year) and 3 per mille (earlier years)
+        for the others; at least 1 yuan."""
+        residential = category == "residential"
+        return self.new(
+            {
+                "name": self.env._("Regulated defaults"),
+                "company_id": company.id,
+                "category": category,
+                "late_fee_current_rate": 1.0 if residential else 2.0,
+                "late_fee_earlier_rate": 1.0 if residential else 3.0,
+                "late_fee_minimum": 1.0,
+                "grace_days": 0,
+            }
+        )
+
+    @api.model
+    def _get_policy_map(self, keys):
+        """{(company, category): policy} for many keys, one search per company."""
+        result = {}
+        companies = self.env["res.company"].union(*(company for company, _cat in keys))
+        for company in companies:
+            policies = self.search([("company_id", "=", company.id)])
+            general = policies.filtered(lambda p: not p.category)[:1]
+            for key in keys:
+                if key[0] != company:
+                    continue
+                category = key[1]
+                result[key] = (
+                    policies.filtered(lambda p, c=category: c and p.category == c)[:1]
+                    or general
+                    or self._get_regulated_default(category, company)
+                )
+        return result
 
     def _compute_late_fee(self, amount, due_date, on_date):
         """Late fee on ``amount`` overdue since ``due_date`` if paid on

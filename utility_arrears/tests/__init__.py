@@ -1,1 +1,5 @@
 from . import test_late_fee
+from . import test_dunning
+from . import test_disconnection
+from . import test_tv_feed
+from . import test_kpi

@@ -5,4 +5,16 @@ from . import utility_tariff
 from . import utility_tariff_version
 from . import utility_tariff_block
 from . import utility_contract
+from . import utility_meter_reading
 from . import res_partner
+from . import utility_customer_category
+from . import utility_billing_run
+from . import utility_billing_run_skip
+from . import account_move
+from . import account_move_line
+from . import utility_contract_prepaid
+from . import res_partner_prepaid
+from . import account_move_prepaid
+from . import payment_transaction
+from . import utility_warning_rule
+from . import utility_warning

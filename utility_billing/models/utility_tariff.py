@@ -1,4 +1,9 @@
+import calendar
+from datetime import date, timedelta
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_round
 
 
 class UtilityTariff(models.Model):
@@ -41,6 +46,14 @@ class UtilityTariff(models.Model):
     )
 
     @api.model
+    def _ensure_price_precision(self):
+        """Approved electricity prices have 4 decimals (0.4870 yuan/kWh): make
+        sure prices (tariff blocks, bill lines) keep them."""
+        precision = self.env.ref("product.decimal_price", raise_if_not_found=False)
+        if precision and precision.digits < 4:
+            precision.digits = 4
+
+    @api.model
     def _selection_category(self):
         return self.env["res.partner"]._fields["utility_category"].selection
 
@@ -60,3 +73,135 @@ class UtilityTariff(models.Model):
                 and (not v.date_to or v.date_to >= date_from)
             )
         ).sorted("date_from")
+
+    # ------------------------------------------------------------------
+    # Tariff arithmetic
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _month_fraction(date_from, date_to):
+        """Months covered by [date_from, date_to]: each calendar month counts
+        the share of its days inside the interval (a full month is 1.0)."""
+        months = 0.0
+        current = date_from
+        while current <= date_to:
+            days_in_month = calendar.monthrange(current.year, current.month)[1]
+            month_end = date(current.year, current.month, days_in_month)
+            last = min(month_end, date_to)
+            months += ((last - current).days + 1) / days_in_month
+            current = last + timedelta(days=1)
+        return months
+
+    def _get_billing_segments(self, date_from, date_to):
+        """Split [date_from, date_to] by approved version and calendar year.
+
+        :return: list of ``(version, segment_start, segment_end)``, in date order
+        :raise UserError: when some day of the period has no approved version
+        """
+        self.ensure_one()
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        issue = self._get_billing_issue(date_from, date_to)
+        if issue:
+            raise UserError(issue)
+        segments = []
+        for version in self._get_versions(date_from, date_to):
+            start = max(version.date_from, date_from)
+            end = min(version.date_to or date_to, date_to)
+            for year in range(start.year, end.year + 1):
+                segments.append(
+                    (version, max(start, date(year, 1, 1)), min(end, date(year, 12, 31)))
+                )
+        return segments
+
+    def _get_billing_issue(self, date_from, date_to):
+        """Why this tariff cannot bill [date_from, date_to], or False.
+
+        Only approved versions bill; every day of the period needs one."""
+        self.ensure_one()
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        covered = sum(
+            (min(v.date_to or date_to, date_to) - max(v.date_from, date_from)).days + 1
+            for v in self._get_versions(date_from, date_to)
+        )
+        if covered < (date_to - date_from).days + 1:
+            return self.env._(
+                "No approved version of tariff %(tariff)s covers the whole period "
+                "%(date_from)s to %(date_to)s.",
+                tariff=self.display_name,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        return False
+
+    def _compute_charge_lines(
+        self, date_from, date_to, consumption=0.0, registers=None, year_to_date=0.0
+    ):
+        """Charge lines of a bill on this tariff.
+
+        The period is split by approved version (and calendar year); when it
+        spans two versions, the consumption (and each register) is split pro
+        rata by days and the monthly block limits are scaled to the days each
+        version covers. Annual blocks count from ``year_to_date``, the kWh
+        already billed earlier in the calendar year. The fixed monthly charge
+        is billed per month, pro rata for a partial month.
+
+        :param consumption: kWh of the period (all registers together)
+        :param registers: ``{"peak": kWh, "flat": kWh, "valley": kWh}`` for a
+            time-of-use meter, or None
+        :param year_to_date: kWh billed in the calendar year before ``date_from``
+        :return: list of dicts with ``name`` (block/register label), ``kind``
+            (block, register or fixed), ``block_id``, ``register``, ``quantity``
+            (kWh, months for the fixed charge), ``price_unit``, ``amount``
+            (rounded by the currency) and ``version_id``
+        :raise UserError: when no approved version covers the period
+        """
+        self.ensure_one()
+        segments = self._get_billing_segments(date_from, date_to)
+        qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
+        total_days = sum((end - start).days + 1 for __, start, end in segments)
+        registers = {key: value for key, value in (registers or {}).items() if value}
+        remaining = consumption
+        remaining_registers = dict(registers)
+        multi = len(segments) > 1
+        lines = []
+        offset = year_to_date
+        previous_year = segments[0][1].year
+        for index, (version, start, end) in enumerate(segments):
+            last = index == len(segments) - 1
+            share = ((end - start).days + 1) / total_days
+            if last:
+                quantity = float_round(remaining, precision_digits=qty_digits)
+                segment_registers = {
+                    key: float_round(value, precision_digits=qty_digits)
+                    for key, value in remaining_registers.items()
+                }
+            else:
+                quantity = float_round(consumption * share, precision_digits=qty_digits)
+                segment_registers = {
+                    key: float_round(value * share, precision_digits=qty_digits)
+                    for key, value in registers.items()
+                }
+                remaining -= quantity
+                remaining_registers = {
+                    key: value - segment_registers[key]
+                    for key, value in remaining_registers.items()
+                }
+            if start.year != previous_year:
+                offset, previous_year = 0.0, start.year
+            months = self._month_fraction(start, end)
+            segment_lines = version._get_energy_lines(
+                quantity, registers=segment_registers, limit_factor=months, offset=offset
+            )
+            segment_lines += version._get_fixed_charge_line(months)
+            if multi:
+                for line in segment_lines:
+                    line["name"] = self.env._(
+                        "%(label)s (%(date_from)s - %(date_to)s)",
+                        label=line["name"],
+                        date_from=start,
+                        date_to=end,
+                    )
+            lines += segment_lines
+            offset += quantity
+        return lines

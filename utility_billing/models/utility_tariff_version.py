@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_round
+
+REGISTERS = ("peak", "flat", "valley")
 
 
 class UtilityTariffVersion(models.Model):
@@ -200,3 +203,125 @@ class UtilityTariffVersion(models.Model):
             "res_id": new.id,
             "view_mode": "form",
         }
+
+    # ------------------------------------------------------------------
+    # Tariff arithmetic
+    # ------------------------------------------------------------------
+    def _has_tou_prices(self):
+        self.ensure_one()
+        return bool(self.price_peak or self.price_flat or self.price_valley)
+
+    def _register_label(self, register):
+        labels = {
+            "peak": self.env._("Peak"),
+            "flat": self.env._("Flat"),
+            "valley": self.env._("Valley"),
+        }
+        return labels[register]
+
+    def _prepare_charge_line(self, name, kind, quantity, price_unit, block=None, register=None):
+        self.ensure_one()
+        return {
+            "name": name,
+            "kind": kind,
+            "block_id": block.id if block else False,
+            "register": register or False,
+            "quantity": quantity,
+            "price_unit": price_unit,
+            "amount": self.currency_id.round(quantity * price_unit),
+            "version_id": self.id,
+        }
+
+    def _get_energy_lines(self, quantity, registers=None, limit_factor=1.0, offset=0.0):
+        """Energy charge lines of this version for ``quantity`` kWh.
+
+        :param quantity: kWh to bill on this version
+        :param registers: for a time-of-use meter, ``{"peak": kWh, "flat": kWh,
+            "valley": kWh}``; billed at the register prices when the version has them
+        :param limit_factor: months covered by the quantity; monthly block limits
+            are scaled by it (a half month has half the block widths)
+        :param offset: kWh of the calendar year billed before this quantity; annual
+            blocks start counting there
+        :return: list of charge line dicts (see :meth:`utility.tariff._compute_charge_lines`)
+        """
+        self.ensure_one()
+        qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
+
+        def qround(value):
+            return float_round(value, precision_digits=qty_digits)
+
+        if registers and any(registers.values()) and self._has_tou_prices():
+            lines = [
+                self._prepare_charge_line(
+                    self.env._("%s energy", self._register_label(register)),
+                    "register",
+                    qround(registers.get(register) or 0.0),
+                    self[f"price_{register}"],
+                    register=register,
+                )
+                for register in REGISTERS
+                if registers.get(register)
+            ]
+            return lines
+        blocks = self.block_ids.sorted(lambda b: (b.sequence, b.id))
+        if not blocks:
+            # a time-of-use price list billing a single-register meter: flat price
+            return [
+                self._prepare_charge_line(
+                    self.env._("Energy"),
+                    "register",
+                    qround(quantity),
+                    self.price_flat,
+                    register="flat",
+                )
+            ]
+        if self.block_basis == "annual":
+            start, factor = offset, 1.0
+        else:
+            start, factor = 0.0, limit_factor
+        end = start + quantity
+        lines = []
+        lower = 0.0
+        for block in blocks:
+            upper = qround(block.limit_to * factor) if block.limit_to else None
+            in_block = (min(end, upper) if upper is not None else end) - max(start, lower)
+            in_block = qround(in_block)
+            if in_block > 0:
+                lines.append(
+                    self._prepare_charge_line(
+                        block.name, "block", in_block, block.price, block=block
+                    )
+                )
+            if upper is None or upper >= end:
+                break
+            lower = upper
+        if not lines:
+            # nothing consumed: keep a zero line so the bill shows the reading
+            lines.append(
+                self._prepare_charge_line(
+                    blocks[0].name, "block", 0.0, blocks[0].price, block=blocks[0]
+                )
+            )
+        return lines
+
+    def _get_fixed_charge_line(self, months):
+        """Fixed monthly charge for ``months`` (a fraction for a partial month)."""
+        self.ensure_one()
+        if not self.fixed_charge or not months:
+            return []
+        if float_round(months, precision_digits=6) == int(months):
+            return [
+                self._prepare_charge_line(
+                    self.env._("Fixed monthly charge"), "fixed", int(months), self.fixed_charge
+                )
+            ]
+        # a partial month: one line at the pro-rated price, so that the line
+        # shows exactly the amount charged
+        return [
+            self._prepare_charge_line(
+                self.env._("Fixed monthly charge (pro rata)"),
+                "fixed",
+                1.0,
+                self.currency_id.round(self.fixed_charge * months),
+            )
+        ]

@@ -1,5 +1,7 @@
+import cn2an
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
 CHANNEL_SELECTION = [
@@ -214,3 +216,234 @@ class AccountPayment(models.Model):
         if settled:
             self.utility_bill_ids = [fields.Command.link(bill.id) for bill in settled]
         return settled
+
+    # -- counter: sessions, receipts, corrections ---------------------------
+    utility_cashier_session_id = fields.Many2one(
+        comodel_name="utility.cashier.session",
+        string="Cashier Session",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
+    utility_field_collection_id = fields.Many2one(
+        comodel_name="utility.field.collection",
+        string="Door-to-door Round",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
+    utility_balance_after = fields.Monetary(
+        string="Balance Left",
+        readonly=True,
+        copy=False,
+        help="Customer's receivable balance right after this payment: positive is "
+        "still owed, negative is prepaid credit. Printed on the receipt.",
+    )
+    utility_receipt_print_count = fields.Integer(
+        string="Receipt Prints",
+        readonly=True,
+        copy=False,
+        help="How many times the receipt was printed; every reprint is logged.",
+    )
+    utility_cancel_reason = fields.Text(
+        string="Cancellation Reason",
+        readonly=True,
+        copy=False,
+    )
+    utility_reversal_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Reversal Entry",
+        readonly=True,
+        copy=False,
+        help="Entry that reversed this payment after its cashier session was closed.",
+    )
+
+    def _utility_receivable_balance(self):
+        """Receivable balance of each payment's customer (positive: owed,
+        negative: prepaid credit), as ``{partner_id: amount}``."""
+        partners = self.partner_id.commercial_partner_id
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                ],
+                ["partner_id"],
+                ["amount_residual:sum"],
+            )
+        )
+        return {partner.id: amount for partner, amount in groups}
+
+    def _utility_store_balance_after(self):
+        balances = self._utility_receivable_balance()
+        for payment in self:
+            payment.sudo().utility_balance_after = balances.get(
+                payment.partner_id.commercial_partner_id.id, 0.0
+            )
+
+    @api.model
+    def _utility_words(self, amount, currency):
+        """``amount`` in words: Chinese capitals for CNY (壹佰捌拾肆元整),
+        the currency's own wording otherwise."""
+        if currency.name == "CNY":
+            return cn2an.an2cn(f"{currency.round(amount):.2f}", "rmb")
+        return currency.amount_to_text(amount)
+
+    def _utility_amount_in_words(self):
+        """Amount of the payment in words, as printed on the receipt."""
+        self.ensure_one()
+        return self._utility_words(self.amount, self.currency_id)
+
+    def _utility_log_receipt_print(self):
+        """Count receipt prints; every print after the first is a reprint and
+        is logged in the chatter with who printed it."""
+        for payment in self:
+            count = payment.utility_receipt_print_count + 1
+            # sudo: cashiers only read payments; logging a print is not an edit
+            payment.sudo().utility_receipt_print_count = count
+            if count > 1:
+                payment.sudo().message_post(
+                    body=self.env._(
+                        "Receipt reprinted (print no. %(count)s) by %(user)s.",
+                        count=count,
+                        user=self.env.user.name,
+                    ),
+                    author_id=self.env.user.partner_id.id,
+                )
+            elif not payment.utility_balance_after and payment.state != "canceled":
+                payment._utility_store_balance_after()
+
+    def action_utility_print_receipt(self):
+        """Print the receipt and log the print. Logged here, not while
+        rendering: report routes run in read-only transactions."""
+        self._utility_log_receipt_print()
+        return self.env.ref("utility_payment_channels.action_report_utility_receipt").report_action(
+            self
+        )
+
+    def _utility_open_correction_wizard(self, mode):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "utility.payment.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_payment_id": self.id, "default_mode": mode},
+        }
+
+    def _utility_check_reason(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for the correction."))
+
+    def action_utility_cancel(self, reason=None):
+        """Cancel a counter payment within its open cashier session: the bills
+        it settled are opened again, the payment and its entry are cancelled
+        (kept, never deleted) and the reason goes to the chatter. Only the
+        cashier who took it, or a Collection Manager, may do so."""
+        if reason is None:
+            self.ensure_one()
+            return self._utility_open_correction_wizard("cancel")
+        self._utility_check_reason(reason)
+        is_manager = self.env.user.has_group("utility_billing.group_utility_manager")
+        for payment in self:
+            session = payment.utility_cashier_session_id
+            if payment.state == "canceled" or payment.utility_reversal_move_id:
+                raise UserError(self.env._("Payment %s is already cancelled.", payment.name))
+            if session and session.state != "opened":
+                raise UserError(
+                    self.env._(
+                        "Payment %(payment)s belongs to session %(session)s which is no "
+                        "longer open: a Collection Manager must reverse it instead.",
+                        payment=payment.name,
+                        session=session.name,
+                    )
+                )
+            if not is_manager and payment.utility_operator_id != self.env.user:
+                raise UserError(
+                    self.env._("Only the cashier who took payment %s can cancel it.", payment.name)
+                )
+            if not is_manager and not session:
+                raise UserError(
+                    self.env._(
+                        "Payment %s was not taken in a cashier session: a Collection "
+                        "Manager must reverse it.",
+                        payment.name,
+                    )
+                )
+        # sudo: rights checked above (own payment, open session); cashiers have
+        # no accounting rights of their own
+        payments = self.sudo()
+        payments.move_id.line_ids.remove_move_reconcile()
+        payments.action_cancel()
+        payments.utility_cancel_reason = reason
+        for payment in payments:
+            payment.message_post(
+                body=self.env._(
+                    "Payment cancelled by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                author_id=self.env.user.partner_id.id,
+            )
+        return True
+
+    def action_utility_reverse(self, reason=None):
+        """Reverse a utility payment after its session was closed (Collection
+        Manager only): the settled bills are opened again and a reversal
+        entry dated today is posted; the original payment stays as booked."""
+        if reason is None:
+            self.ensure_one()
+            return self._utility_open_correction_wizard("reverse")
+        self._utility_check_reason(reason)
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can reverse a payment."))
+        for payment in self:
+            if payment.state == "canceled" or payment.utility_reversal_move_id:
+                raise UserError(self.env._("Payment %s is already cancelled.", payment.name))
+            if not payment.move_id:
+                raise UserError(self.env._("Payment %s has no journal entry.", payment.name))
+        today = fields.Date.context_today(self)
+        for payment in self.sudo():
+            payment.move_id.line_ids.remove_move_reconcile()
+            reversal = payment.move_id._reverse_moves(
+                [
+                    {
+                        "date": today,
+                        "ref": self.env._(
+                            "Reversal of %(payment)s: %(reason)s",
+                            payment=payment.name,
+                            reason=reason,
+                        ),
+                    }
+                ]
+            )
+            reversal.action_post()
+            # the reversal cancels the payment's entry line for line
+            for account in payment.move_id.line_ids.account_id.filtered("reconcile"):
+                (payment.move_id.line_ids + reversal.line_ids).filtered(
+                    lambda line, account=account: line.account_id == account and not line.reconciled
+                ).reconcile()
+            payment.write(
+                {"utility_reversal_move_id": reversal.id, "utility_cancel_reason": reason}
+            )
+            payment.message_post(
+                body=self.env._(
+                    "Payment reversed by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=reason,
+                ),
+                author_id=self.env.user.partner_id.id,
+            )
+        return True
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_utility_payment(self):
+        if any(payment.utility_channel or payment.utility_collection_point_id for payment in self):
+            raise UserError(
+                self.env._(
+                    "Utility payments are never deleted: cancel or reverse them with a reason."
+                )
+            )

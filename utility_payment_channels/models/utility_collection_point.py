@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class UtilityCollectionPoint(models.Model):
@@ -54,6 +54,37 @@ class UtilityCollectionPoint(models.Model):
         "UNIQUE(code, company_id)", "A collection point code must be unique per company."
     )
 
+    # -- counter (service hall) and door-to-door settings --------------------
+    card_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Bank Card Journal",
+        check_company=True,
+        domain="[('type', '=', 'bank')]",
+        help="Journal of the bank-card (POS terminal) payments taken at this counter.",
+    )
+    qr_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="QR Code Journal",
+        check_company=True,
+        domain="[('type', '=', 'bank')]",
+        help="Journal of the QR-code (WeChat Pay, Alipay, UnionPay QR) payments "
+        "taken at this counter.",
+    )
+    hand_in_point_id = fields.Many2one(
+        comodel_name="utility.collection.point",
+        string="Hand-in Hall",
+        check_company=True,
+        domain="[('kind', '=', 'hall')]",
+        help="Door-to-door rounds: the service hall whose cash journal receives the "
+        "cash collectors hand in. The round's own journal is the collector's "
+        "in-transit journal.",
+    )
+    session_ids = fields.One2many(
+        comodel_name="utility.cashier.session",
+        inverse_name="collection_point_id",
+        string="Cashier Sessions",
+    )
+
     @api.constrains("kind", "journal_id")
     def _check_journal(self):
         for point in self:
@@ -69,3 +100,67 @@ class UtilityCollectionPoint(models.Model):
     def _compute_display_name(self):
         for point in self:
             point.display_name = f"[{point.code}] {point.name}"
+
+    # -- per-kind hooks (same shape as payment.provider's hooks) -------------
+    def _utility_payment_methods(self):
+        """Payment methods a cashier or collector may pick at this point, as a
+        list of ``(code, label)``; kinds override what they accept."""
+        self.ensure_one()
+        methods = [("cash", self.env._("Cash"))]
+        if self.kind == "hall":
+            if self.card_journal_id:
+                methods.append(("card", self.env._("Bank card")))
+            if self.qr_journal_id:
+                methods.append(("qr", self.env._("QR code")))
+        return methods
+
+    def _utility_payment_journal(self, method):
+        """Journal that books a payment taken here with ``method``."""
+        self.ensure_one()
+        journal = {
+            "cash": self.journal_id,
+            "card": self.card_journal_id,
+            "qr": self.qr_journal_id,
+        }.get(method)
+        if not journal or method not in dict(self._utility_payment_methods()):
+            raise UserError(
+                self.env._(
+                    "Payment method %(method)s is not configured on collection point %(point)s.",
+                    method=method,
+                    point=self.display_name,
+                )
+            )
+        return journal
+
+    def _utility_requires_session(self):
+        """Whether payments taken here must belong to an open cashier session."""
+        self.ensure_one()
+        return self.kind == "hall"
+
+    def _utility_setup_cash_journal(self):
+        """Cash taken at a counter or by a collector is in the drawer or the
+        bag at once: book it straight on the cash journal's account instead
+        of Community's default "Outstanding Receipts" account, so that the
+        journal balance is the cash to count."""
+        for point in self.filtered(lambda p: p.kind in ("hall", "field")):
+            journal = point.journal_id
+            if journal.type != "cash" or not journal.default_account_id:
+                continue
+            lines = journal.inbound_payment_method_line_ids.filtered(
+                lambda line: not line.payment_account_id
+            )
+            # sudo: collection managers configure points, not journals; this only
+            # points the journal's own cash account at its own method lines
+            lines.sudo().write({"payment_account_id": journal.default_account_id.id})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        points = super().create(vals_list)
+        points._utility_setup_cash_journal()
+        return points
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "journal_id" in vals or "kind" in vals:
+            self._utility_setup_cash_journal()
+        return res

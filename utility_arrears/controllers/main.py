@@ -1,0 +1,40 @@
+from datetime import UTC, datetime
+
+from odoo import fields, http
+from odoo.http import request
+
+
+class UtilityArrearsFeedController(http.Controller):
+    """Arrears feed for cable-TV operators (``Authorization: Bearer <key>``)."""
+
+    @staticmethod
+    def _error(status, code, message):
+        return request.make_json_response({"code": code, "message": message}, status=status)
+
+    @http.route(
+        "/utility/api/v1/arrears",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def arrears_feed(self, since=None, **kwargs):
+        header = request.httprequest.headers.get("Authorization", "")
+        key = header[7:].strip() if header.startswith("Bearer ") else ""
+        operator = request.env["utility.tv.operator"]._authenticate(key)
+        if not operator:
+            return self._error(401, "unauthorized", "Unknown or revoked API key.")
+        try:
+            since_dt = datetime.fromisoformat(since or "")
+        except ValueError:
+            return self._error(
+                422, "invalid_since", "Parameter 'since' must be an ISO 8601 timestamp."
+            )
+        if since_dt.tzinfo:
+            since_dt = since_dt.astimezone(UTC).replace(tzinfo=None)
+        # sudo: the operator is authenticated by its key; the feed lists only
+        # its company's customers with a TV account who did not opt out
+        operator = operator.sudo()
+        operator.last_used_at = fields.Datetime.now()
+        return request.make_json_response(operator._feed(since_dt))

@@ -1,0 +1,195 @@
+from odoo import api, fields, models
+
+
+class AccountMove(models.Model):
+    """Late fees and arrears on utility bills (posted customer invoices).
+
+    The late fee of a bill is computed as of any date from the policy of the
+    customer's category on the amount still open, minus what a manager waived.
+    It is charged at payment as a separate customer invoice on the "Late
+    payment fees" income account, linked to the bill; such late-fee invoices
+    never bear a late fee themselves (no compounding)."""
+
+    _inherit = "account.move"
+
+    utility_late_fee_bill_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Late Fee Of Bill",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The bill whose late payment this invoice charges.",
+    )
+    utility_late_fee_move_ids = fields.One2many(
+        comodel_name="account.move",
+        inverse_name="utility_late_fee_bill_id",
+        string="Late Fee Invoices",
+    )
+    utility_late_fee_waiver_used = fields.Monetary(
+        string="Waiver Applied",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Part of the bill's waived late fee deducted on this late-fee invoice.",
+    )
+    utility_late_fee_waiver_ids = fields.One2many(
+        comodel_name="utility.late.fee.waiver",
+        inverse_name="bill_id",
+        string="Late Fee Waivers",
+    )
+    utility_late_fee_today = fields.Monetary(
+        string="Late Fee Today",
+        currency_field="currency_id",
+        compute="_compute_utility_late_fee_today",
+        help="Late fee if the bill were paid today.",
+    )
+    utility_dunning_action_ids = fields.One2many(
+        comodel_name="utility.dunning.action",
+        inverse_name="bill_id",
+        string="Dunning Actions",
+    )
+
+    @api.depends("amount_residual", "invoice_date_due", "utility_late_fee_waiver_ids.amount")
+    def _compute_utility_late_fee_today(self):
+        today = fields.Date.context_today(self)
+        details = self._utility_late_fee_details(today)
+        for move in self:
+            move.utility_late_fee_today = details.get(move, {}).get("fee", 0.0)
+
+    def _utility_late_fee_eligible(self):
+        """Posted customer bills with a due date that can bear a late fee."""
+        return self.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.state == "posted"
+                and m.invoice_date_due
+                and not m.utility_late_fee_bill_id
+            )
+        )
+
+    def _utility_late_fee_details(self, on_date, amounts=None):
+        """Late fee of each bill if ``amounts`` (default: the open amount) are
+        paid on ``on_date``: {bill: {"gross", "waiver", "fee", "policy"}}."""
+        amounts = amounts or {}
+        bills = self._utility_late_fee_eligible()
+        policies = self.env["utility.arrears.policy"]._get_policy_map(
+            {(bill.company_id, bill.partner_id.utility_category) for bill in bills}
+        )
+        result = {}
+        for bill in bills:
+            policy = policies[(bill.company_id, bill.partner_id.utility_category)]
+            amount = amounts.get(bill, bill.amount_residual)
+            gross = policy._compute_late_fee(amount, bill.invoice_date_due, on_date)
+            waiver_left = sum(bill.utility_late_fee_waiver_ids.mapped("amount")) - sum(
+                bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel").mapped(
+                    "utility_late_fee_waiver_used"
+                )
+            )
+            waiver = min(gross, max(waiver_left, 0.0))
+            result[bill] = {
+                "gross": gross,
+                "waiver": waiver,
+                "fee": bill.currency_id.round(gross - waiver),
+                "policy": policy,
+            }
+        return result
+
+    def _utility_late_fee(self, on_date, amount=None):
+        """Late fee of this bill if ``amount`` (default: all that is still
+        open) is paid on ``on_date``, after waivers. 0 for late-fee invoices."""
+        self.ensure_one()
+        amounts = {self: amount} if amount is not None else None
+        return self._utility_late_fee_details(on_date, amounts).get(self, {}).get("fee", 0.0)
+
+    @api.model
+    def _utility_late_fee_as_of(self, bills, date):
+        """Hook of utility_payment_channels (terminal API, counters): the late
+        fee of each bill if paid on ``date``, as ``{bill.id: fee}``. Replaces
+        the channels' zero fee entirely, hence no super()."""
+        details = bills._utility_late_fee_details(date)
+        return {bill.id: details.get(bill, {}).get("fee", 0.0) for bill in bills}
+
+    @api.model
+    def _utility_charge_late_fees(self, bills, on_date, amounts=None):
+        """Charge the late fees of ``bills`` paid on ``on_date``: one posted
+        late-fee invoice per bill with a fee, on the company's "Late payment
+        fees" account, linked to the bill. ``amounts`` ({bill: amount paid})
+        limits the fee to the part paid now; by default the whole open amount.
+        Returns the late-fee invoices."""
+        details = bills._utility_late_fee_details(on_date, amounts)
+        vals_list = []
+        for bill, detail in details.items():
+            if bill.currency_id.is_zero(detail["fee"]):
+                continue
+            company = bill.company_id
+            product = company._utility_late_fee_product()
+            days = (on_date - bill.invoice_date_due).days
+            vals_list.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": bill.partner_id.id,
+                    "company_id": company.id,
+                    "journal_id": bill.journal_id.id,
+                    "currency_id": bill.currency_id.id,
+                    "invoice_date": on_date,
+                    "invoice_date_due": on_date,
+                    "invoice_payment_term_id": False,
+                    "invoice_origin": bill.name,
+                    "utility_late_fee_bill_id": bill.id,
+                    "utility_late_fee_waiver_used": detail["waiver"],
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "name": self.env._(
+                                    "Late payment fee on %(bill)s: %(days)s days overdue "
+                                    "until %(date)s",
+                                    bill=bill.name,
+                                    days=days,
+                                    date=on_date,
+                                ),
+                                "quantity": 1.0,
+                                "price_unit": detail["fee"],
+                                "account_id": company._utility_late_fee_account().id,
+                                "tax_ids": [(5, 0, 0)],
+                            },
+                        )
+                    ],
+                }
+            )
+        fee_moves = self.create(vals_list)
+        if fee_moves:
+            fee_moves.action_post()
+            for fee_move in fee_moves:
+                fee_move.utility_late_fee_bill_id.message_post(
+                    body=self.env._(
+                        "Late payment fee of %(amount)s charged by %(invoice)s.",
+                        amount=fee_move.amount_total,
+                        invoice=fee_move.name,
+                    )
+                )
+        return fee_moves
+
+    def _utility_on_reconciliation(self):
+        """Called after reconciliations touching these moves: refresh the
+        customers' arrears and react to bills paid (disconnection orders)."""
+        bills = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        if not bills:
+            return
+        # sudo: the cashier or agency import taking the payment need not
+        # manage disconnection orders; stopping them on payment is a rule
+        self.env["res.partner"].sudo()._utility_refresh_arrears(bills.partner_id)
+        orders = (
+            self.env["utility.disconnection.order"]
+            .sudo()
+            .search(
+                [
+                    ("bill_ids", "in", bills.ids),
+                    ("kind", "=", "disconnection"),
+                    ("state", "in", ("draft", "notified", "scheduled", "executed")),
+                ]
+            )
+        )
+        orders._utility_check_arrears_paid()

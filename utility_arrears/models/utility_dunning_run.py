@@ -1,0 +1,189 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class UtilityDunningRun(models.Model):
+    """A dunning run: on a date, the dunning level due for every overdue bill
+    of the company (at most once per level and bill), previewed as actions to
+    do, then carried out in queue_job batches."""
+
+    _name = "utility.dunning.run"
+    _description = "Dunning Run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        default=lambda self: self.env._("New"),
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+    )
+    state = fields.Selection(
+        selection=[
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("done", "Done"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+    )
+    batch_size = fields.Integer(default=500, help="Actions carried out per background job.")
+    action_ids = fields.One2many(
+        comodel_name="utility.dunning.action", inverse_name="run_id", string="Actions"
+    )
+    action_count = fields.Integer(compute="_compute_action_count")
+    todo_count = fields.Integer(compute="_compute_action_count")
+
+    def _compute_action_count(self):
+        data = self.env["utility.dunning.action"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id", "state"], ["__count"]
+        )
+        totals, todo = {}, {}
+        for run, state, count in data:
+            totals[run] = totals.get(run, 0) + count
+            if state == "draft":
+                todo[run] = todo.get(run, 0) + count
+        for run in self:
+            run.action_count = totals.get(run, 0)
+            run.todo_count = todo.get(run, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        new_label = self.env._("New")
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == new_label:
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("utility.dunning.run") or new_label
+                )
+        return super().create(vals_list)
+
+    def _overdue_bills(self):
+        self.ensure_one()
+        return self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("amount_residual", ">", 0),
+                ("invoice_date_due", "<", self.date),
+            ]
+        )
+
+    @api.model
+    def _choose_level(self, levels, days, done_levels):
+        """The level to apply to a bill ``days`` overdue: the highest level
+        reached, not done yet, and above every level already done. A
+        disconnection notice needs an earlier reminder: without one, the
+        highest reminder reached comes first."""
+        done_days = max(done_levels.mapped("days_overdue"), default=-1)
+        candidates = levels.filtered(
+            lambda lv: (
+                lv.days_overdue <= days and lv not in done_levels and lv.days_overdue > done_days
+            )
+        ).sorted(lambda lv: (lv.days_overdue, lv.sequence, lv.id))
+        if not candidates:
+            return levels.browse()
+        level = candidates[-1]
+        if level.action == "disconnection_notice" and not done_levels:
+            reminders = candidates.filtered(lambda lv: lv.action != "disconnection_notice")
+            return reminders[-1:]
+        return level
+
+    def action_preview(self):
+        """List the actions due on the run date (replacing a previous preview)."""
+        Action = self.env["utility.dunning.action"]
+        for run in self:
+            if run.state != "draft":
+                raise UserError(self.env._("Only a draft run can be previewed."))
+            run.action_ids.filtered(lambda a: a.state == "draft").unlink()
+            bills = run._overdue_bills()
+            done = Action.search([("bill_id", "in", bills.ids)])
+            done_by_bill = {}
+            for action in done:
+                done_by_bill.setdefault(action.bill_id, Action.browse())
+                done_by_bill[action.bill_id] |= action
+            policies = self.env["utility.arrears.policy"]._get_policy_map(
+                {(bill.company_id, bill.partner_id.utility_category) for bill in bills}
+            )
+            vals_list = []
+            for bill in bills:
+                policy = policies[(bill.company_id, bill.partner_id.utility_category)]
+                days = (run.date - bill.invoice_date_due).days
+                done_levels = done_by_bill.get(bill, Action).level_id
+                level = self._choose_level(policy.level_ids, days, done_levels)
+                if not level:
+                    continue
+                allowed = Action._is_allowed_for(bill.partner_id, level.action)
+                vals_list.append(
+                    {
+                        "run_id": run.id,
+                        "bill_id": bill.id,
+                        "partner_id": bill.partner_id.id,
+                        "level_id": level.id,
+                        "channel": level.action,
+                        "days_overdue": days,
+                        "date": run.date,
+                        "state": "draft" if allowed else "skipped",
+                        "message": False
+                        if allowed
+                        else self.env._("Caring-service customer: gentle reminders only."),
+                    }
+                )
+            Action.create(vals_list)
+        return True
+
+    def action_run(self):
+        """Carry out the previewed actions in background batches."""
+        for run in self:
+            if run.state != "draft":
+                raise UserError(self.env._("This run has already been started."))
+            if not run.action_ids:
+                run.action_preview()
+            self.env["res.partner"]._utility_refresh_arrears(on_date=run.date)
+            todo = run.action_ids.filtered(lambda a: a.state == "draft")
+            run.state = "running"
+            size = max(run.batch_size, 1)
+            for start in range(0, len(todo), size):
+                batch = todo[start : start + size]
+                run.with_delay(
+                    channel="root.utility_arrears",
+                    description=self.env._(
+                        "Dunning %(run)s: actions %(start)s", run=run.name, start=start + 1
+                    ),
+                )._run_batch(batch.ids)
+            if not todo:
+                run.state = "done"
+        return True
+
+    def _run_batch(self, action_ids):
+        """Job: carry out a batch of actions. Idempotent: actions already
+        carried out are not repeated."""
+        self.ensure_one()
+        actions = self.env["utility.dunning.action"].browse(action_ids).exists()
+        actions.filtered(lambda a: a.state == "draft")._execute()
+        if not self.action_ids.filtered(lambda a: a.state == "draft"):
+            self.state = "done"
+
+    def action_view_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "utility_arrears.action_utility_dunning_action"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    @api.model
+    def _cron_daily_run(self):
+        """Daily: one run per company having an arrears policy."""
+        companies = self.env["utility.arrears.policy"].search([]).company_id
+        runs = self.create([{"company_id": company.id} for company in companies])
+        runs.action_run()

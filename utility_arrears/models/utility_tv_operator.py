@@ -1,0 +1,131 @@
+import hashlib
+import hmac
+import secrets
+
+from odoo import api, fields, models
+
+
+class UtilityTvOperator(models.Model):
+    """A cable-TV operator reading the arrears feed to show point-to-point
+    notices on customers' digital-TV screens. Each operator has its own API
+    key; only its SHA-256 hash is stored, the key itself is shown once."""
+
+    _name = "utility.tv.operator"
+    _description = "TV Operator"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    name = fields.Char(required=True, tracking=True)
+    partner_id = fields.Many2one(comodel_name="res.partner", string="Operator Company")
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        help="The feed lists only this company's customers.",
+    )
+    active = fields.Boolean(default=True)
+    state = fields.Selection(
+        selection=[("draft", "No Key"), ("active", "Active"), ("revoked", "Revoked")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    key_hash = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    key_hint = fields.Char(
+        readonly=True, copy=False, help="First characters of the key, to recognise it."
+    )
+    last_used_at = fields.Datetime(readonly=True, copy=False)
+
+    @api.model
+    def _hash_key(self, key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def _set_new_key(self):
+        """Store the hash of a new random key and return the key."""
+        self.ensure_one()
+        key = secrets.token_urlsafe(32)
+        # sudo: key_hash is restricted to system users, the operator's
+        # manager sets it only through this method
+        self.sudo().write({"key_hash": self._hash_key(key), "key_hint": key[:6], "state": "active"})
+        self.message_post(body=self.env._("New API key generated; earlier keys revoked."))
+        return key
+
+    def action_generate_key(self):
+        """Generate a key and show it once to the user."""
+        key = self._set_new_key()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("API key of %s", self.name),
+                "message": self.env._("Copy this key now, it will not be shown again: %s", key),
+                "sticky": True,
+                "type": "warning",
+            },
+        }
+
+    def action_revoke(self):
+        self.sudo().write({"key_hash": False, "state": "revoked"})
+        return True
+
+    @api.model
+    def _authenticate(self, key):
+        """The active operator owning ``key``, or an empty recordset."""
+        if not key:
+            return self.browse()
+        digest = self._hash_key(key)
+        # sudo: called by the public API before any user is known; only the
+        # matching operator is returned
+        operators = self.sudo().search([("state", "=", "active")])
+        for operator in operators:
+            if operator.key_hash and hmac.compare_digest(operator.key_hash, digest):
+                return operator
+        return self.browse()
+
+    def _feed(self, since):
+        """Customers of the operator's company with a TV account, not opted
+        out, whose arrears changed after ``since`` (a naive UTC datetime)."""
+        self.ensure_one()
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("utility_tv_account", "!=", False),
+                    ("utility_tv_opt_out", "=", False),
+                    ("utility_arrears_changed_at", ">", since),
+                    ("company_id", "in", (self.company_id.id, False)),
+                    ("utility_customer_number", "!=", False),
+                ],
+                order="utility_arrears_changed_at, id",
+            )
+        )
+        lang = self.partner_id.lang or self.env.user.lang
+        result = []
+        for partner in partners:
+            overdue = partner.utility_amount_overdue
+            result.append(
+                {
+                    "customer_number": partner.utility_customer_number,
+                    "tv_account": partner.utility_tv_account,
+                    "amount_overdue": overdue,
+                    "oldest_due_date": fields.Date.to_string(partner.utility_oldest_due_date)
+                    if partner.utility_oldest_due_date
+                    else None,
+                    "notice_text": self.with_context(lang=lang)._notice_text(partner)
+                    if overdue > 0
+                    else "",
+                    "changed_at": partner.utility_arrears_changed_at.isoformat() + "Z",
+                }
+            )
+        return result
+
+    def _notice_text(self, partner):
+        return self.env._(
+            "Dear customer %(number)s, your electricity bill of %(amount)s yuan has been "
+            "overdue since %(date)s. Please pay at any service hall, agency or online.",
+            number=partner.utility_customer_number,
+            amount=partner.utility_amount_overdue,
+            date=partner.utility_oldest_due_date,
+        )

@@ -1,0 +1,131 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+# channels counted as "centralized collection" (halls, agencies, terminals,
+# online) as opposed to door-to-door field rounds
+CENTRALIZED_KINDS = ("hall", "agency", "terminal", "online")
+
+
+class UtilityCollectionKpi(models.Model):
+    """Collection (recovery) rate: what was billed and what of it has been
+    collected, by supply station, customer category and billing month, from
+    one SQL view over the posted bills (late-fee invoices excluded)."""
+
+    _name = "utility.collection.kpi"
+    _description = "Collection Rate"
+    _auto = False
+    _order = "month desc"
+
+    month = fields.Date(readonly=True, help="First day of the bills' month.")
+    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
+    currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
+    station_id = fields.Many2one(
+        comodel_name="utility.supply.station", string="Supply Station", readonly=True
+    )
+    category = fields.Selection(
+        selection=lambda self: self.env["res.partner"]._fields["utility_category"].selection,
+        readonly=True,
+    )
+    bill_count = fields.Integer(string="Bills", readonly=True)
+    paid_count = fields.Integer(string="Bills Paid", readonly=True)
+    amount_billed = fields.Monetary(string="Billed", readonly=True)
+    amount_collected = fields.Monetary(string="Collected", readonly=True)
+    amount_outstanding = fields.Monetary(string="Outstanding", readonly=True)
+    recovery_rate = fields.Float(
+        string="Recovery Rate (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Collected / billed; in grouped views computed from the group's sums.",
+    )
+
+    def _query(self):
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY 1) AS id, *,
+                   CASE WHEN amount_billed != 0
+                        THEN 100.0 * amount_collected / amount_billed ELSE 0 END
+                       AS recovery_rate
+              FROM (
+                SELECT date_trunc('month', m.invoice_date)::date AS month,
+                       m.company_id,
+                       c.currency_id,
+                       p.utility_station_id AS station_id,
+                       p.utility_category AS category,
+                       COUNT(*) AS bill_count,
+                       COUNT(*) FILTER (WHERE m.amount_residual_signed = 0) AS paid_count,
+                       SUM(m.amount_total_signed) AS amount_billed,
+                       SUM(m.amount_total_signed - m.amount_residual_signed) AS amount_collected,
+                       SUM(m.amount_residual_signed) AS amount_outstanding
+                  FROM account_move m
+                  JOIN res_partner p ON p.id = m.partner_id
+                  JOIN res_company c ON c.id = m.company_id
+                 WHERE m.move_type = 'out_invoice'
+                   AND m.state = 'posted'
+                   AND m.utility_late_fee_bill_id IS NULL
+              GROUP BY 1, m.company_id, c.currency_id, p.utility_station_id, p.utility_category
+              ) AS kpi
+            """
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+        )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """A group's recovery rate is its collected sum over its billed sum,
+        not the average of its rows' rates."""
+        if aggregate_spec != "recovery_rate:avg":
+            return super()._read_group_select(aggregate_spec, query)
+        return SQL(
+            "COALESCE(100.0 * SUM(%(collected)s) / NULLIF(SUM(%(billed)s), 0), 0)",
+            collected=self._field_to_sql(self._table, "amount_collected", query),
+            billed=self._field_to_sql(self._table, "amount_billed", query),
+        )
+
+    @api.model
+    def _three_hundred_percent(self, company, date_from, date_to):
+        """The "three 100%" figures of a company, in percent:
+        ``signing``: active contracts with a signed written contract;
+        ``centralized``: bill amounts paid in the period through centralized
+        channels (halls, agencies, terminals, online) rather than door to door;
+        ``bill_holding``: None, no data records who holds their bill yet."""
+        contracts = self.env["utility.contract"]._read_group(
+            [("company_id", "=", company.id), ("state", "=", "active")],
+            ["is_signed"],
+            ["__count"],
+        )
+        total = sum(count for _signed, count in contracts)
+        signed = sum(count for is_signed, count in contracts if is_signed)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(apr.amount) FILTER (WHERE EXISTS (
+                           SELECT 1 FROM utility_collection_point cp
+                            WHERE cp.journal_id = pay.journal_id
+                              AND cp.kind IN %(kinds)s)), 0),
+                       COALESCE(SUM(apr.amount), 0)
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line bill_line ON bill_line.id = apr.debit_move_id
+                  JOIN account_move bill ON bill.id = bill_line.move_id
+                  JOIN account_move_line pay_line ON pay_line.id = apr.credit_move_id
+                  JOIN account_move pay ON pay.id = pay_line.move_id
+                 WHERE bill.move_type = 'out_invoice'
+                   AND pay.move_type = 'entry'
+                   AND bill.company_id = %(company)s
+                   AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
+                """,
+                kinds=CENTRALIZED_KINDS,
+                company=company.id,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        )
+        centralized, paid = self.env.cr.fetchone()
+        return {
+            "signing": 100.0 * signed / total if total else 0.0,
+            "centralized": 100.0 * centralized / paid if paid else 0.0,
+            "bill_holding": None,
+        }

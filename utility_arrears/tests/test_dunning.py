@@ -1,0 +1,156 @@
+from datetime import date, timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import UtilityArrearsCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunning(UtilityArrearsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls.env["utility.arrears.policy"].create(
+            {
+                "name": "Residential",
+                "company_id": cls.company.id,
+                "category": "residential",
+                "late_fee_current_rate": 1.0,
+                "late_fee_earlier_rate": 1.0,
+                "level_ids": [
+                    (0, 0, {"name": "SMS", "days_overdue": 3, "action": "sms"}),
+                    (0, 0, {"name": "Call", "days_overdue": 10, "action": "phone"}),
+                    (0, 0, {"name": "Letter", "days_overdue": 20, "action": "letter"}),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Disconnection",
+                            "days_overdue": 35,
+                            "action": "disconnection_notice",
+                        },
+                    ),
+                ],
+            }
+        )
+        cls.sms_level, cls.call_level, cls.letter_level, cls.cut_level = cls.policy.level_ids
+        cls.customer.phone = "+8613800000001"
+        cls.bill = cls._make_bill(cls.customer, 120.0, "2025-03-01")
+
+    def _run(self, on_date):
+        run = self.env["utility.dunning.run"].create(
+            {"company_id": self.company.id, "date": on_date}
+        )
+        run.with_context(queue_job__no_delay=True).action_run()
+        return run
+
+    def test_each_level_is_applied_once_per_bill(self):
+        first = self._run(date(2025, 3, 5))  # 4 days overdue: SMS
+        self.assertEqual(first.action_ids.level_id, self.sms_level)
+        self.assertEqual(first.action_ids.state, "done")
+        self.assertEqual(first.state, "done")
+        # same level still the highest reached a day later: nothing new
+        second = self._run(date(2025, 3, 6))
+        self.assertFalse(second.action_ids)
+        # 12 days overdue: the call, once
+        third = self._run(date(2025, 3, 13))
+        self.assertEqual(third.action_ids.level_id, self.call_level)
+        self.assertTrue(
+            self.bill.activity_ids.filtered(
+                lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+            )
+        )
+        self.assertFalse(self._run(date(2025, 3, 14)).action_ids)
+        self.assertEqual(
+            self.bill.utility_dunning_action_ids.level_id, self.sms_level | self.call_level
+        )
+
+    def test_database_refuses_a_second_action_of_the_same_level_on_a_bill(self):
+        self._run(date(2025, 3, 5))
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self.env["utility.dunning.action"].create(
+                {
+                    "bill_id": self.bill.id,
+                    "partner_id": self.customer.id,
+                    "level_id": self.sms_level.id,
+                    "channel": "sms",
+                }
+            )
+
+    def test_preview_lists_the_actions_without_doing_them(self):
+        run = self.env["utility.dunning.run"].create(
+            {"company_id": self.company.id, "date": date(2025, 3, 25)}
+        )
+        run.action_preview()
+        # 24 days overdue, nothing done yet: the highest level reached, the letter
+        self.assertEqual(run.action_ids.level_id, self.letter_level)
+        self.assertEqual(run.action_ids.state, "draft")
+        self.assertFalse(self.bill.message_ids.filtered(lambda m: "overdue" in (m.subject or "")))
+        run.with_context(queue_job__no_delay=True).action_run()
+        self.assertEqual(run.action_ids.state, "done")
+        self.assertTrue(self.bill.message_ids.filtered(lambda m: "overdue" in (m.subject or "")))
+
+    def test_run_is_split_into_queue_jobs(self):
+        other = self._make_customer("Wang Fang", "0100000002", phone="+8613800000002")
+        self._make_bill(other, 80.0, "2025-03-01")
+        run = self.env["utility.dunning.run"].create(
+            {"company_id": self.company.id, "date": date(2025, 3, 5), "batch_size": 1}
+        )
+        with trap_jobs() as trap:
+            run.action_run()
+            trap.assert_jobs_count(2)
+            self.assertEqual(run.state, "running")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(set(run.action_ids.mapped("state")), {"done"})
+        self.assertEqual(run.state, "done")
+
+    def test_disconnection_notice_comes_only_after_a_reminder(self):
+        # first seen 40 days overdue: the reminder (letter) first, not the notice
+        first = self._run(date(2025, 4, 10))
+        self.assertEqual(first.action_ids.level_id, self.letter_level)
+        self.assertFalse(
+            self.env["utility.disconnection.order"].search([("partner_id", "=", self.customer.id)])
+        )
+        second = self._run(date(2025, 4, 11))
+        self.assertEqual(second.action_ids.level_id, self.cut_level)
+        order = second.action_ids.disconnection_order_id
+        self.assertEqual(order.state, "notified")
+        self.assertEqual(order.bill_ids, self.bill)
+        self.assertEqual(order.scheduled_date, order.notice_date + timedelta(days=7))
+
+    def test_caring_customer_gets_only_gentle_actions(self):
+        self.env["utility.care.profile"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "care_type": "elderly_alone",
+            }
+        )
+        self.assertTrue(self.customer.utility_is_care)
+        letter_run = self._run(date(2025, 3, 25))
+        self.assertEqual(letter_run.action_ids.state, "skipped")
+        cut_run = self._run(date(2025, 4, 10))
+        self.assertEqual(cut_run.action_ids.level_id, self.cut_level)
+        self.assertEqual(cut_run.action_ids.state, "skipped")
+        self.assertFalse(
+            self.env["utility.disconnection.order"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    def test_sms_without_phone_number_is_logged_as_an_error(self):
+        self.customer.phone = False
+        run = self._run(date(2025, 3, 5))
+        self.assertEqual(run.action_ids.state, "error")
+        self.assertIn("phone", run.action_ids.message)
+
+    def test_reminder_letter_prints_the_amount_due_and_customer_number(self):
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "utility_arrears.report_arrears_letter", self.bill.ids
+        )
+        html = html.decode()
+        self.assertIn("0100000001", html)
+        self.assertIn("120.00", html)

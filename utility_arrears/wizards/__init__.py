@@ -1,0 +1,1 @@
+from . import utility_late_fee_waive_wizard

@@ -1,0 +1,182 @@
+import cn2an
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+BILL_JOURNAL_CODE = "UTB"
+
+
+class AccountMove(models.Model):
+    """Utility bills are customer invoices of the "Utility Bills" journal,
+    one per supply contract and billing period, carrying the readings, the
+    consumption and the tariff versions they bill."""
+
+    _inherit = "account.move"
+
+    utility_contract_id = fields.Many2one(
+        comodel_name="utility.contract",
+        string="Supply Contract",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+    )
+    utility_service_point_id = fields.Many2one(
+        comodel_name="utility.service.point",
+        string="Service Point",
+        readonly=True,
+        copy=False,
+    )
+    utility_meter_id = fields.Many2one(
+        comodel_name="utility.meter", string="Meter", readonly=True, copy=False
+    )
+    utility_station_id = fields.Many2one(
+        comodel_name="utility.supply.station",
+        string="Supply Station",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    utility_category = fields.Selection(
+        selection="_selection_utility_category",
+        string="Customer Category",
+        readonly=True,
+        copy=False,
+    )
+    utility_customer_number = fields.Char(
+        related="partner_id.utility_customer_number", string="Customer Number"
+    )
+    utility_period_start = fields.Date(string="Billing Period Start", readonly=True, copy=False)
+    utility_period_end = fields.Date(string="Billing Period End", readonly=True, copy=False)
+    utility_period = fields.Char(
+        string="Billing Period",
+        compute="_compute_utility_period",
+        store=True,
+        help="Month of the billing period (YYYY-MM), for reports.",
+    )
+    utility_consumption = fields.Float(
+        string="Consumption (kWh)",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="kWh billed, multiplier included.",
+    )
+    utility_tariff_version_ids = fields.Many2many(
+        comodel_name="utility.tariff.version",
+        string="Tariff Versions",
+        readonly=True,
+        copy=False,
+        help="The approved tariff versions this bill was computed with.",
+    )
+    utility_billing_run_id = fields.Many2one(
+        comodel_name="utility.billing.run",
+        string="Billing Run",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    utility_reading_ids = fields.Many2many(
+        comodel_name="utility.meter.reading",
+        relation="account_move_utility_meter_reading_rel",
+        column1="move_id",
+        column2="reading_id",
+        string="Billed Readings",
+        readonly=True,
+        copy=False,
+        help="The readings this bill charges; kept when a credit note frees them for a new bill.",
+    )
+    utility_credited = fields.Boolean(
+        string="Cancelled by Credit Note",
+        readonly=True,
+        copy=False,
+        help="The bill was cancelled by a credit note; its readings can be billed again.",
+    )
+    utility_cancel_reason = fields.Char(
+        string="Cancellation Reason", readonly=True, copy=False, tracking=True
+    )
+    utility_amount_in_words = fields.Char(
+        string="Amount in Words",
+        compute="_compute_utility_amount_in_words",
+        help="Total in words: Chinese capitals (大寫) for amounts in yuan.",
+    )
+
+    _utility_one_bill_per_period = models.UniqueIndex(
+        "(utility_contract_id, utility_period_start) "
+        "WHERE move_type = 'out_invoice' AND state != 'cancel' "
+        "AND utility_contract_id IS NOT NULL AND utility_credited IS NOT TRUE",
+        "A supply contract can have only one bill per billing period.",
+    )
+
+    @api.model
+    def _selection_utility_category(self):
+        return self.env["res.partner"]._fields["utility_category"].selection
+
+    @api.depends("utility_period_start")
+    def _compute_utility_period(self):
+        for move in self:
+            start = move.utility_period_start
+            move.utility_period = start.strftime("%Y-%m") if start else False
+
+    @api.depends("amount_total", "currency_id")
+    def _compute_utility_amount_in_words(self):
+        for move in self:
+            move.utility_amount_in_words = move._utility_amount_to_words(move.amount_total)
+
+    def _utility_amount_to_words(self, amount, currency=None):
+        """``amount`` in words: Chinese capitals (e.g. 壹佰捌拾肆元整) for CNY,
+        Odoo's wording otherwise. ``currency`` defaults to the move's."""
+        currency = currency or self.currency_id or self.env.company.currency_id
+        amount = currency.round(abs(amount))
+        if currency.name == "CNY":
+            return cn2an.an2cn(f"{amount:.2f}", "rmb")
+        return currency.amount_to_text(amount)
+
+    @api.model
+    def _utility_get_bill_journal(self, company=None):
+        """The "Utility Bills" sale journal of ``company``, created on first use
+        with the company's default income account."""
+        company = company or self.env.company
+        # sudo: the journal is configuration every billing officer relies on;
+        # creating it on demand must not need accounting administrator rights
+        journal_model = self.env["account.journal"].sudo()
+        journal = journal_model.search(
+            [("company_id", "=", company.id), ("code", "=", BILL_JOURNAL_CODE)], limit=1
+        )
+        if journal and journal.type != "sale":
+            raise UserError(
+                self.env._(
+                    "Journal code %(code)s of %(company)s is used by a journal that is "
+                    "not a sales journal: rename it to let utility bills use this code.",
+                    code=BILL_JOURNAL_CODE,
+                    company=company.name,
+                )
+            )
+        if not journal:
+            income = company.income_account_id or self.env["account.account"].sudo().search(
+                [
+                    *self.env["account.account"]._check_company_domain(company),
+                    ("account_type", "=", "income"),
+                ],
+                limit=1,
+            )
+            if not income:
+                raise UserError(
+                    self.env._(
+                        "Company %s has no income account: install a chart of accounts first.",
+                        company.name,
+                    )
+                )
+            journal = journal_model.create(
+                {
+                    "name": self.env._("Utility Bills"),
+                    "code": BILL_JOURNAL_CODE,
+                    "type": "sale",
+                    "company_id": company.id,
+                    "default_account_id": income.id,
+                }
+            )
+        return journal.sudo(False)
+
+    @api.model
+    def _utility_get_product(self):
+        return self.env.ref("utility_billing.product_electricity")

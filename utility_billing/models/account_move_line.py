@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class AccountMoveLine(models.Model):
+    """A utility bill line names the tariff version, block or register it
+    charges, so a posted bill keeps the prices it was computed with."""
+
+    _inherit = "account.move.line"
+
+    utility_tariff_version_id = fields.Many2one(
+        comodel_name="utility.tariff.version", string="Tariff Version", readonly=True
+    )
+    utility_tariff_block_id = fields.Many2one(
+        comodel_name="utility.tariff.block", string="Tariff Block", readonly=True
+    )
+    utility_register = fields.Selection(
+        selection=[("peak", "Peak"), ("flat", "Flat"), ("valley", "Valley")],
+        string="Register",
+        readonly=True,
+    )
+    utility_charge_kind = fields.Selection(
+        selection=[
+            ("block", "Block"),
+            ("register", "Time-of-use register"),
+            ("fixed", "Fixed charge"),
+        ],
+        string="Charge Kind",
+        readonly=True,
+    )

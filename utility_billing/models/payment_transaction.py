@@ -1,0 +1,54 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+
+class PaymentTransaction(models.Model):
+    """Online prepaid top-ups: a transaction paid from the portal for a
+    contract, without invoices. Once confirmed, the payment module books an
+    ordinary customer payment; its credit is the prepaid balance and first
+    settles bills still open, oldest first."""
+
+    _inherit = "payment.transaction"
+
+    utility_contract_id = fields.Many2one(
+        comodel_name="utility.contract",
+        string="Topped-up Contract",
+        readonly=True,
+        index="btree_not_null",
+        help="Prepaid contract this online payment tops up.",
+    )
+
+    @api.model
+    def _compute_reference_prefix(self, separator, **values):
+        contract_id = values.get("utility_contract_id")
+        if contract_id and not values.get("invoice_ids"):
+            contract = self.env["utility.contract"].sudo().browse(contract_id).exists()
+            if contract:
+                return self.env._("TOPUP-%s", contract.name)
+        return super()._compute_reference_prefix(separator, **values)
+
+    def _create_payment(self, **extra_create_values):
+        # With the payment channels installed, an online payment records its
+        # channel and the provider's transaction like every other channel.
+        payment_fields = self.env["account.payment"]._fields
+        if "utility_channel" in payment_fields and "utility_channel" not in extra_create_values:
+            extra_create_values["utility_channel"] = "online"
+            extra_create_values["utility_external_txn_id"] = (
+                self.provider_reference or self.reference
+            )
+        return super()._create_payment(**extra_create_values)
+
+    def _post_process(self):  # pylint: disable=missing-return
+        super()._post_process()
+        topups = self.filtered(
+            lambda tx: tx.state == "done" and tx.utility_contract_id and tx.payment_id
+        )
+        if topups:
+            partners = topups.partner_id.commercial_partner_id
+            open_bills = self.env["account.move"].search(
+                Domain("move_type", "=", "out_invoice")
+                & Domain("state", "=", "posted")
+                & Domain("payment_state", "in", ("not_paid", "partial"))
+                & Domain("commercial_partner_id", "in", partners.ids)
+            )
+            self.env["account.move"]._utility_apply_prepaid(open_bills._utility_is_bill())

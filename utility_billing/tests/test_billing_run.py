@@ -1,0 +1,406 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import UtilityBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRun(UtilityBillingCase):
+    """From validated readings to posted bills of the "Utility Bills" journal,
+    in batches, without ever billing a contract twice for a period."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a county company billing in yuan
+        cny = cls.env.ref("base.CNY")
+        cny.active = True
+        cls.company.currency_id = cny
+        cls.Reading = cls.env["utility.meter.reading"]
+        cls.meter.write({"install_date": "2024-01-01", "initial_reading": 1000})
+        cls.contract.payment_term_id = cls.env.ref("account.account_payment_term_15days")
+        cls.run_vals = {
+            "company_id": cls.company.id,
+            "date_from": "2025-03-01",
+            "date_to": "2025-03-31",
+            "invoice_date": "2025-04-02",
+        }
+        cls.no_delay = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
+
+    def _new_run(self, **vals):
+        return self.env["utility.billing.run"].create({**self.run_vals, **vals})
+
+    def _read(self, meter, value, date="2025-03-31", validate=True):
+        reading = self.Reading.create({"meter_id": meter.id, "reading_date": date, "value": value})
+        if validate:
+            reading.action_validate()
+        return reading
+
+    def _new_customer(self, number, tariff=None, multiplier=1.0, activate=True):
+        partner = self.env["res.partner"].create(
+            {
+                "name": f"Customer {number}",
+                "utility_customer_number": number,
+                "utility_category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        point = self.env["utility.service.point"].create(
+            {
+                "name": f"House {number}",
+                "station_id": self.station.id,
+                "partner_id": partner.id,
+                "company_id": self.company.id,
+            }
+        )
+        meter = self.env["utility.meter"].create(
+            {
+                "serial": f"M{number}",
+                "service_point_id": point.id,
+                "multiplier": multiplier,
+                "install_date": "2024-01-01",
+            }
+        )
+        contract = self.env["utility.contract"].create(
+            {
+                "partner_id": partner.id,
+                "service_point_id": point.id,
+                "tariff_id": (tariff or self.tariff).id,
+                "company_id": self.company.id,
+                "date_start": "2024-01-01",
+            }
+        )
+        if activate:
+            contract.action_activate()
+        return contract, meter
+
+    def _run(self, run):
+        run.with_env(self.no_delay).action_run()
+        return run
+
+    # ------------------------------------------------------------------
+    def test_300_kwh_bill_is_184_yuan_and_reads_in_chinese_capitals(self):
+        reading = self._read(self.meter, 1300)
+        run = self._new_run()
+        run.action_preview()
+        self.assertEqual(run.state, "previewed")
+        self.assertEqual(run.preview_bill_count, 1)
+        self.assertEqual(run.preview_amount, 184.00)
+        self._run(run)
+        self.assertEqual(run.state, "done")
+        bill = run.move_ids
+        self.assertEqual(len(bill), 1)
+        self.assertEqual(bill.state, "posted")
+        self.assertEqual(bill.move_type, "out_invoice")
+        self.assertEqual(bill.currency_id.name, "CNY")
+        self.assertEqual(bill.amount_total, 184.00)
+        self.assertEqual(bill.utility_amount_in_words, "壹佰捌拾肆元整")
+        self.assertEqual(bill.journal_id.code, "UTB")
+        self.assertEqual(bill.utility_contract_id, self.contract)
+        self.assertEqual(bill.utility_period, "2025-03")
+        self.assertEqual(bill.utility_consumption, 300)
+        self.assertEqual(bill.utility_tariff_version_ids, self.tariff_version)
+        self.assertEqual(str(bill.invoice_date_due), "2025-04-17")  # 15 days
+        self.assertEqual(
+            [
+                (line.name, line.quantity, line.price_unit, line.price_subtotal)
+                for line in bill.invoice_line_ids
+            ],
+            [
+                ("Block 1", 180, 0.56, 100.80),
+                ("Block 2", 80, 0.61, 48.80),
+                ("Block 3", 40, 0.86, 34.40),
+            ],
+        )
+        self.assertFalse(bill.invoice_line_ids.tax_ids)
+        self.assertEqual(reading.state, "billed")
+        self.assertEqual(reading.move_id, bill)
+        self.assertEqual(bill.utility_reading_ids, reading)
+        self.assertEqual(run.bill_count, 1)
+        self.assertEqual(run.progress, 100.0)
+
+    def test_multiplier_comes_through_the_readings(self):
+        contract, meter = self._new_customer("0100000040", multiplier=40)
+        self._read(meter, 7.5)  # 7.5 register units x 40 = 300 kWh
+        self._read(self.meter, 1100)
+        run = self._run(self._new_run())
+        bill = run.move_ids.filtered(lambda m: m.utility_contract_id == contract)
+        self.assertEqual(bill.utility_consumption, 300)
+        self.assertEqual(bill.amount_total, 184.00)
+
+    def test_running_twice_never_bills_a_contract_twice(self):
+        self._read(self.meter, 1300)
+        run = self._run(self._new_run())
+        bill = run.move_ids
+        # the same run again, and the same batch job run again
+        self._run(run)
+        run._run_batch([self.contract.id])
+        self.assertEqual(run.move_ids, bill)
+        self.assertFalse(run.skip_ids)
+        # another run for the same period skips the contract, naming the bill
+        other = self._run(self._new_run())
+        self.assertFalse(other.move_ids)
+        self.assertEqual(other.skip_ids.reason, "already_billed")
+        self.assertEqual(other.skip_ids.existing_move_id, bill)
+        bills = self.env["account.move"].search([("utility_contract_id", "=", self.contract.id)])
+        self.assertEqual(bills, bill)
+
+    def test_skipped_contracts_are_listed_with_their_reason(self):
+        self._read(self.meter, 1300)
+        no_reading, __ = self._new_customer("0100000002")
+        to_review, meter_review = self._new_customer("0100000003")
+        self._read(meter_review, 100, validate=False)
+        draft, meter_draft = self._new_customer("0100000004", activate=False)
+        self._read(meter_draft, 100)
+        late_tariff = self.env["utility.tariff"].create(
+            {"name": "New", "code": "NEW", "category": "residential", "company_id": self.company.id}
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": late_tariff.id,
+                "date_from": "2025-03-15",
+                "block_ids": [Command.create({"name": "Energy", "price": 0.5})],
+            }
+        ).action_approve()
+        no_tariff, meter_no_tariff = self._new_customer("0100000005", tariff=late_tariff)
+        self._read(meter_no_tariff, 100)
+
+        run = self._new_run()
+        run.action_preview()
+        reasons = {skip.contract_id: skip.reason for skip in run.skip_ids}
+        expected = {
+            no_reading: "no_reading",
+            to_review: "reading_to_review",
+            draft: "contract_inactive",
+            no_tariff: "no_tariff",
+        }
+        self.assertEqual(reasons, expected)
+        self.assertEqual(run.contract_count, 5)
+        self.assertEqual(run.preview_bill_count, 1)
+        self.assertEqual(run.preview_amount, 184.00)
+        self.assertIn(
+            "No approved version", run.skip_ids.filtered(lambda s: s.reason == "no_tariff").detail
+        )
+
+        self._run(run)
+        self.assertEqual(run.move_ids.utility_contract_id, self.contract)
+        self.assertEqual({skip.contract_id: skip.reason for skip in run.skip_ids}, expected)
+        self.assertEqual(run.progress, 100.0)
+
+    def test_scope_by_station_and_category(self):
+        other_station = self.env["utility.supply.station"].create(
+            {"name": "Lizhuang", "code": "LZ", "company_id": self.company.id}
+        )
+        self._read(self.meter, 1300)
+        contract, meter = self._new_customer("0100000006")
+        contract.service_point_id.station_id = other_station
+        self._read(meter, 100)
+        run = self._run(self._new_run(station_ids=[Command.set(other_station.ids)]))
+        self.assertEqual(run.move_ids.utility_contract_id, contract)
+        commercial = self.env.ref("utility_billing.utility_customer_category_commercial")
+        run = self._run(self._new_run(category_ids=[Command.set(commercial.ids)]))
+        self.assertEqual(run.contract_count, 0)
+        self.assertFalse(run.move_ids)
+
+    def test_bills_are_created_and_posted_in_batches_of_jobs(self):
+        self._read(self.meter, 1300)
+        contracts = self.contract
+        for number in range(2, 6):
+            contract, meter = self._new_customer(f"010000001{number}")
+            self._read(meter, 100 * number)
+            contracts |= contract
+        run = self._new_run(batch_size=2)
+        with trap_jobs() as trap:
+            run.action_run()
+            trap.assert_jobs_count(3, only=run._run_batch)
+            trap.assert_jobs_count(1, only=run._finish_run)
+            trap.assert_enqueued_job(
+                run._run_batch,
+                args=(contracts.sorted("id")[:2].ids,),
+                properties={"channel": "root.utility_billing"},
+            )
+            self.assertEqual(run.state, "running")
+            self.assertFalse(run.move_ids)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(len(run.move_ids), 5)
+        self.assertEqual(set(run.move_ids.mapped("state")), {"posted"})
+        self.assertEqual(run.move_ids.utility_contract_id, contracts)
+        # 300 + 200 + 300 + 400 + 500 kWh: 184.00 + 113.00 + 184.00 + 270.00 + 356.00
+        self.assertAlmostEqual(run.billed_amount, 1107.00)
+
+    def test_cancelling_bills_issues_credit_notes_with_reason_and_frees_readings(self):
+        reading = self._read(self.meter, 1300)
+        run = self._run(self._new_run())
+        bill = run.move_ids
+        action = run.action_cancel_bills()
+        wizard = (
+            self.env["utility.bill.cancel"]
+            .with_context(**action["context"])
+            .create({"reason": "Wrong meter read", "date": "2025-04-10"})
+        )
+        self.assertEqual(wizard.move_ids, bill)
+        result = wizard.action_confirm()
+        credit_note = self.env["account.move"].search(result["domain"])
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertEqual(credit_note.amount_total, 184.00)
+        self.assertEqual(credit_note.reversed_entry_id, bill)
+        self.assertIn("Wrong meter read", credit_note.ref)
+        self.assertEqual(bill.payment_state, "reversed")
+        self.assertTrue(bill.utility_credited)
+        self.assertEqual(bill.utility_cancel_reason, "Wrong meter read")
+        self.assertEqual(reading.state, "validated")
+        self.assertFalse(reading.move_id)
+        self.assertEqual(run.bill_count, 0)
+        self.assertEqual(run.credited_count, 1)
+        # the readings can be billed again by a new run
+        rerun = self._run(self._new_run())
+        self.assertEqual(len(rerun.move_ids), 1)
+        self.assertEqual(rerun.move_ids.amount_total, 184.00)
+        self.assertEqual(reading.move_id, rerun.move_ids)
+
+    def test_one_bill_per_contract_and_period_is_enforced_by_the_database(self):
+        self._read(self.meter, 1300)
+        run = self._run(self._new_run())
+        bill = run.move_ids
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "journal_id": bill.journal_id.id,
+                    "utility_contract_id": self.contract.id,
+                    "utility_period_start": "2025-03-01",
+                    "utility_period_end": "2025-03-31",
+                }
+            )
+
+    def test_annual_blocks_count_what_was_billed_earlier_in_the_year(self):
+        tariff = self.env["utility.tariff"].create(
+            {
+                "name": "Annual",
+                "code": "ANN",
+                "category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tariff.id,
+                "date_from": "2024-01-01",
+                "block_basis": "annual",
+                "block_ids": [
+                    Command.create(
+                        {"sequence": 1, "name": "Tier 1", "limit_to": 2160, "price": 0.56}
+                    ),
+                    Command.create({"sequence": 2, "name": "Tier 2", "limit_to": 0, "price": 0.61}),
+                ],
+            }
+        ).action_approve()
+        contract, meter = self._new_customer("0100000007", tariff=tariff)
+        self._read(meter, 2100, date="2025-02-28")
+        self._new_run(date_from="2025-02-01", date_to="2025-02-28").with_env(
+            self.no_delay
+        ).action_run()
+        self._read(meter, 2300)
+        march = self._run(self._new_run())
+        bill = march.move_ids.filtered(lambda m: m.utility_contract_id == contract)
+        self.assertEqual(bill.invoice_line_ids.mapped("quantity"), [60, 140])
+        self.assertEqual(bill.amount_total, 119.00)  # 60 x 0.56 + 140 x 0.61
+
+    def test_bill_document_and_xlsx_export(self):
+        self._read(self.meter, 1300)
+        run = self._run(self._new_run())
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("utility_billing.report_utility_bill", run.move_ids.ids)[0]
+            .decode()
+        )
+        for text in ("0100000001", "M0001", "壹佰捌拾肆元整", "Block 3", "1,300.00"):
+            self.assertIn(text, html)
+        content, file_type = self.env["ir.actions.report"]._render(
+            "utility_billing.billing_run_xlsx", run.ids
+        )
+        self.assertEqual(file_type, "xlsx")
+        self.assertTrue(content.startswith(b"PK"))
+
+    def test_a_cashier_cannot_start_a_billing_run(self):
+        cashier = new_test_user(
+            self.env,
+            login="cashier_run",
+            groups="utility_billing.group_utility_cashier",
+            company_id=self.company.id,
+        )
+        with self.assertRaises(AccessError):
+            self.env["utility.billing.run"].with_user(cashier).create(self.run_vals)
+
+    def test_time_of_use_meter_is_billed_per_register(self):
+        tou_tariff = self.env["utility.tariff"].create(
+            {"name": "ToU", "code": "TOU", "category": "industrial", "company_id": self.company.id}
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tou_tariff.id,
+                "date_from": "2024-01-01",
+                "price_peak": 1.025,
+                "price_flat": 0.675,
+                "price_valley": 0.325,
+                "fixed_charge": 120.0,
+            }
+        ).action_approve()
+        contract, meter = self._new_customer("0100000008", activate=False)
+        contract.partner_id.utility_category = "industrial"
+        contract.tariff_id = tou_tariff
+        contract.action_activate()
+        meter.register_type = "tou"
+        self.Reading.create(
+            {
+                "meter_id": meter.id,
+                "reading_date": "2025-03-31",
+                "value": 600,
+                "value_peak": 100,
+                "value_flat": 200,
+                "value_valley": 300,
+            }
+        ).action_validate()
+        run = self._run(self._new_run())
+        bill = run.move_ids
+        self.assertEqual(
+            [(line.utility_register, line.price_subtotal) for line in bill.invoice_line_ids],
+            [("peak", 102.50), ("flat", 135.00), ("valley", 97.50), (False, 120.00)],
+        )
+        self.assertEqual(bill.amount_total, 455.00)
+        self.assertEqual(bill.utility_amount_in_words, "肆佰伍拾伍元整")
+
+    def test_amount_in_words_outside_yuan_uses_odoo_wording(self):
+        move = self.env["account.move"]
+        usd = self.env.ref("base.USD")
+        self.assertEqual(move._utility_amount_to_words(184.0, usd), usd.amount_to_text(184.0))
+        cny = self.env.ref("base.CNY")
+        self.assertEqual(move._utility_amount_to_words(100.05, cny), "壹佰元零伍分")
+        self.assertEqual(move._utility_amount_to_words(-184.0, cny), "壹佰捌拾肆元整")
+
+    def test_a_billing_officer_runs_billing_and_only_a_manager_cancels_bills(self):
+        officer = new_test_user(
+            self.env,
+            login="officer_run",
+            groups="utility_billing.group_utility_billing_officer",
+            company_id=self.company.id,
+        )
+        self._read(self.meter, 1300)
+        run = self._new_run().with_user(officer)
+        run.action_preview()
+        run.with_context(queue_job__no_delay=True).action_run()
+        self.assertEqual(run.bill_count, 1)
+        self.assertEqual(run.billed_amount, 184.00)
+        with self.assertRaises(AccessError):
+            self.env["utility.bill.cancel"].with_user(officer).create(
+                {"move_ids": [Command.set(run.move_ids.ids)], "reason": "Not allowed"}
+            )

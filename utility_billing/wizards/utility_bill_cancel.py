@@ -1,0 +1,101 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+
+class UtilityBillCancel(models.TransientModel):
+    """Cancel posted utility bills by credit notes, with a reason.
+
+    Each bill is reversed in full (Odoo's reversal, reconciled with the bill);
+    the bill is marked as credited and its readings go back to validated so a
+    corrected bill can be issued by a new billing run."""
+
+    _name = "utility.bill.cancel"
+    _description = "Cancel Utility Bills"
+
+    move_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Bills",
+        required=True,
+        domain=[("move_type", "=", "out_invoice"), ("utility_contract_id", "!=", False)],
+    )
+    reason = fields.Text(required=True, help="Printed on the credit notes and kept on the bills.")
+    date = fields.Date(string="Credit Note Date", required=True, default=fields.Date.context_today)
+    bill_count = fields.Integer(compute="_compute_bill_count")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if (
+            "move_ids" in fields_list
+            and not values.get("move_ids")
+            and self.env.context.get("active_model") == "account.move"
+        ):
+            values["move_ids"] = [Command.set(self.env.context.get("active_ids", []))]
+        return values
+
+    @api.depends("move_ids")
+    def _compute_bill_count(self):
+        for wizard in self:
+            wizard.bill_count = len(wizard.move_ids)
+
+    def action_confirm(self):
+        """Reverse the bills, record the reason, free their readings."""
+        self.ensure_one()
+        moves = self.move_ids
+        wrong = moves.filtered(
+            lambda m: (
+                m.move_type != "out_invoice"
+                or m.state != "posted"
+                or not m.utility_contract_id
+                or m.utility_credited
+            )
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only posted utility bills not yet credited can be cancelled: %s.",
+                    ", ".join(wrong.mapped("display_name")),
+                )
+            )
+        default_values_list = [
+            {
+                "ref": self.env._(
+                    "Reversal of: %(bill)s, %(reason)s", bill=move.name, reason=self.reason
+                ),
+                "date": self.date,
+                "invoice_date": self.date,
+                "journal_id": move.journal_id.id,
+                "utility_contract_id": move.utility_contract_id.id,
+                "utility_service_point_id": move.utility_service_point_id.id,
+                "utility_meter_id": move.utility_meter_id.id,
+                "utility_station_id": move.utility_station_id.id,
+                "utility_category": move.utility_category,
+                "utility_period_start": move.utility_period_start,
+                "utility_period_end": move.utility_period_end,
+                "utility_consumption": -move.utility_consumption,
+                "utility_billing_run_id": move.utility_billing_run_id.id,
+            }
+            for move in moves
+        ]
+        credit_notes = moves._reverse_moves(default_values_list, cancel=True)
+        moves.write({"utility_credited": True, "utility_cancel_reason": self.reason})
+        readings = moves.utility_reading_ids.filtered(
+            lambda r: r.state == "billed" and r.move_id in moves
+        )
+        readings.write({"state": "validated", "move_id": False})
+        for move, credit_note in zip(moves, credit_notes, strict=True):
+            move.message_post(
+                body=self.env._(
+                    "Cancelled by credit note %(note)s: %(reason)s",
+                    note=credit_note.name,
+                    reason=self.reason,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Credit Notes"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", credit_notes.ids)],
+        }

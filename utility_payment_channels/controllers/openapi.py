@@ -1,0 +1,292 @@
+"""OpenAPI 3 description of the terminal API, served at
+/utility/api/v1/openapi.json. Keep it in step with terminal_api.py: the
+tests validate the API's real answers against these schemas."""
+
+
+def _error_response(description, codes):
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Error"},
+                        {
+                            "type": "object",
+                            "properties": {"code": {"type": "string", "enum": codes}},
+                        },
+                    ]
+                }
+            }
+        },
+    }
+
+
+_UNAUTHORIZED = _error_response("Unknown or revoked terminal key.", ["unauthorized"])
+
+OPENAPI_DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Utility terminal API",
+        "version": "1.0.0",
+        "description": "Bill query and payment for self-service terminals, ATMs and agency "
+        "counters. Every call but this document needs `Authorization: Bearer <terminal key>`. "
+        "Amounts are decimal numbers in the company currency with at most two decimals.",
+    },
+    "servers": [{"url": "/utility/api/v1"}],
+    "security": [{"terminalKey": []}],
+    "paths": {
+        "/customers/{customer_number}/bills": {
+            "get": {
+                "operationId": "getCustomerBills",
+                "summary": "Open bills of a customer with amount due, due date and late fee "
+                "as of today.",
+                "parameters": [
+                    {
+                        "name": "customer_number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The customer's open bills, oldest due first.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/CustomerBills"}
+                            }
+                        },
+                    },
+                    "401": _UNAUTHORIZED,
+                    "404": _error_response("Unknown customer.", ["customer_not_found"]),
+                },
+            }
+        },
+        "/payments": {
+            "post": {
+                "operationId": "createPayment",
+                "summary": "Pay a customer's bills (oldest first, or the bills named).",
+                "description": "Idempotent on terminal_txn_id: sending the same transaction again "
+                "never pays twice and answers the first result with `duplicate: true`.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/PaymentRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Payment booked; receipt data.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}
+                        },
+                    },
+                    "200": {
+                        "description": "Transaction already booked: the first result "
+                        "(duplicate: true).",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}
+                        },
+                    },
+                    "401": _UNAUTHORIZED,
+                    "404": _error_response(
+                        "Unknown customer or bill.", ["customer_not_found", "bill_not_found"]
+                    ),
+                    "409": _error_response(
+                        "terminal_txn_id already used for another customer or amount.",
+                        ["duplicate_conflict"],
+                    ),
+                    "422": _error_response(
+                        "Invalid input, or nothing to pay.",
+                        [
+                            "invalid_json",
+                            "missing_field",
+                            "invalid_field",
+                            "invalid_amount",
+                            "bill_not_open",
+                            "no_open_bills",
+                            "amount_exceeds_due",
+                            "payment_refused",
+                        ],
+                    ),
+                },
+            }
+        },
+        "/payments/{terminal_txn_id}": {
+            "get": {
+                "operationId": "getPayment",
+                "summary": "Status and receipt data of a payment of this terminal.",
+                "parameters": [
+                    {
+                        "name": "terminal_txn_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The payment.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}
+                        },
+                    },
+                    "401": _UNAUTHORIZED,
+                    "404": _error_response(
+                        "No payment of this terminal has this id.", ["payment_not_found"]
+                    ),
+                },
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"terminalKey": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "description": "Stable error code."},
+                    "message": {"type": "string"},
+                },
+            },
+            "Bill": {
+                "type": "object",
+                "required": [
+                    "bill_number",
+                    "invoice_date",
+                    "due_date",
+                    "amount_total",
+                    "amount_due",
+                    "late_fee",
+                ],
+                "properties": {
+                    "bill_number": {"type": "string"},
+                    "invoice_date": {"type": "string", "format": "date"},
+                    "due_date": {"type": "string", "format": "date"},
+                    "amount_total": {"type": "number"},
+                    "amount_due": {"type": "number"},
+                    "late_fee": {"type": "number", "description": "Late fee if paid today."},
+                },
+                "additionalProperties": False,
+            },
+            "CustomerBills": {
+                "type": "object",
+                "required": [
+                    "customer_number",
+                    "customer_name",
+                    "currency",
+                    "as_of",
+                    "bills",
+                    "total_due",
+                    "credit",
+                ],
+                "properties": {
+                    "customer_number": {"type": "string"},
+                    "customer_name": {"type": "string"},
+                    "currency": {"type": "string"},
+                    "as_of": {"type": "string", "format": "date"},
+                    "bills": {"type": "array", "items": {"$ref": "#/components/schemas/Bill"}},
+                    "total_due": {"type": "number", "description": "Amounts due plus late fees."},
+                    "credit": {"type": "number", "description": "Prepaid balance."},
+                },
+                "additionalProperties": False,
+            },
+            "PaymentRequest": {
+                "type": "object",
+                "required": ["customer_number", "amount", "terminal_txn_id"],
+                "properties": {
+                    "customer_number": {"type": "string"},
+                    "amount": {
+                        "type": "number",
+                        "exclusiveMinimum": True,
+                        "minimum": 0,
+                        "description": "At most two decimals.",
+                    },
+                    "terminal_txn_id": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9._:-]{1,64}$",
+                        "description": "The terminal's own transaction id, unique per terminal "
+                        "(per agency for agency counters).",
+                    },
+                    "bill_numbers": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Bills to pay, in this order; default: oldest due first.",
+                    },
+                    "allow_prepaid": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "Keep an amount above what is due as the customer's "
+                        "prepaid credit instead of refusing it.",
+                    },
+                },
+            },
+            "SettledBill": {
+                "type": "object",
+                "required": ["bill_number", "amount_paid", "amount_remaining"],
+                "properties": {
+                    "bill_number": {"type": "string"},
+                    "amount_paid": {"type": "number"},
+                    "amount_remaining": {"type": "number"},
+                },
+                "additionalProperties": False,
+            },
+            "Receipt": {
+                "type": "object",
+                "required": [
+                    "status",
+                    "duplicate",
+                    "payment_id",
+                    "payment_name",
+                    "terminal_txn_id",
+                    "customer_number",
+                    "customer_name",
+                    "amount",
+                    "currency",
+                    "amount_in_words",
+                    "bills",
+                    "balance_due",
+                    "credit",
+                    "paid_at",
+                    "terminal",
+                    "collection_point",
+                ],
+                "properties": {
+                    "status": {
+                        "type": "string",
+                        "enum": ["posted", "draft", "canceled", "rejected"],
+                    },
+                    "duplicate": {"type": "boolean"},
+                    "payment_id": {"type": "integer"},
+                    "payment_name": {"type": "string"},
+                    "terminal_txn_id": {"type": "string"},
+                    "customer_number": {"type": "string"},
+                    "customer_name": {"type": "string"},
+                    "amount": {"type": "number"},
+                    "currency": {"type": "string"},
+                    "amount_in_words": {
+                        "type": "string",
+                        "description": "Chinese capitals for CNY (壹佰元整).",
+                    },
+                    "bills": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/SettledBill"},
+                    },
+                    "balance_due": {
+                        "type": "number",
+                        "description": "Still due after this payment.",
+                    },
+                    "credit": {"type": "number", "description": "Prepaid balance left."},
+                    "paid_at": {"type": "string", "format": "date-time"},
+                    "terminal": {"type": "string"},
+                    "collection_point": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+}

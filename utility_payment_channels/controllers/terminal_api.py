@@ -1,0 +1,391 @@
+"""Terminal API (DESIGN.md, public interface): self-service terminals, ATMs
+and agencies' networked counters query bills and pay them over JSON/HTTP,
+each authenticated by its own bearer key."""
+
+import json
+import logging
+import re
+import time
+from decimal import Decimal
+
+import cn2an
+import psycopg2
+
+from odoo import SUPERUSER_ID, fields, http
+from odoo.exceptions import ConcurrencyError, UserError
+from odoo.http import request
+
+from .openapi import OPENAPI_DOCUMENT
+
+_logger = logging.getLogger(__name__)
+
+API_PREFIX = "/utility/api/v1"
+FAILED_AUTH_DELAY = 0.5  # seconds; slows down key guessing
+MAX_AMOUNT = Decimal("1000000000")
+TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class ApiError(Exception):
+    """An answer of the API with a stable error code."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class UtilityTerminalApi(http.Controller):
+    # ------------------------------------------------------------------
+    # plumbing
+    # ------------------------------------------------------------------
+    def _json(self, body, status=200):
+        return request.make_json_response(body, status=status)
+
+    def _serve(self, handler, *args):
+        try:
+            terminal, env = self._authenticate()
+            body, status = handler(terminal, env, *args)
+        except ApiError as error:
+            return self._json({"code": error.code, "message": error.message}, error.status)
+        return self._json(body, status)
+
+    def _authenticate(self):
+        """The calling terminal and the environment to serve it with."""
+        header = request.httprequest.headers.get("Authorization", "")
+        scheme, _sep, key = header.partition(" ")
+        terminal = request.env["utility.payment.terminal"]
+        if scheme.lower() == "bearer" and key.strip():
+            # sudo: the caller is not a user; only the terminal table is read,
+            # to find the terminal whose key digest matches the bearer key
+            terminal = terminal.sudo()._utility_authenticate(key.strip())
+        if not terminal:
+            # never log the key itself
+            _logger.warning(
+                "Terminal API: refused a request from %s with an unknown or revoked key",
+                request.httprequest.remote_addr,
+            )
+            time.sleep(FAILED_AUTH_DELAY)
+            raise ApiError(401, "unauthorized", "Unknown or revoked terminal key.")
+        terminal._utility_touch(request.httprequest.remote_addr)
+        company = terminal.company_id
+        # sudo: the terminal is authenticated; every query below is limited to
+        # its company and to the customer or transaction it names, and the
+        # answers carry only what a customer's receipt shows
+        env = request.env(
+            user=terminal.user_id.id or SUPERUSER_ID,
+            context=dict(
+                request.env.context,
+                allowed_company_ids=company.ids,
+                # payments are dated in the terminal's local day
+                tz=terminal.user_id.tz or company.partner_id.tz or request.env.context.get("tz"),
+            ),
+            su=True,
+        )
+        return terminal.with_env(env), env
+
+    def _read_body(self):
+        try:
+            data = json.loads(request.httprequest.get_data(as_text=True), parse_float=Decimal)
+        except ValueError as err:
+            raise ApiError(422, "invalid_json", "The request body is not valid JSON.") from err
+        if not isinstance(data, dict):
+            raise ApiError(422, "invalid_json", "The request body must be a JSON object.")
+        return data
+
+    def _parse_amount(self, value, currency):
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+            raise ApiError(422, "invalid_amount", "The amount must be a number.")
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError as err:
+            raise ApiError(422, "invalid_amount", "The amount must be a number.") from err
+        if not amount.is_finite() or amount <= 0:
+            raise ApiError(422, "invalid_amount", "The amount must be positive.")
+        if amount >= MAX_AMOUNT:
+            raise ApiError(422, "invalid_amount", "The amount is too large.")
+        if -amount.as_tuple().exponent > currency.decimal_places:
+            raise ApiError(
+                422,
+                "invalid_amount",
+                f"The amount has more than {currency.decimal_places} decimals.",
+            )
+        return float(amount)
+
+    def _find_customer(self, env, company, customer_number):
+        partner = env["res.partner"].search(
+            [
+                ("utility_customer_number", "=", customer_number),
+                ("company_id", "in", (company.id, False)),
+            ],
+            limit=1,
+        )
+        if not partner:
+            raise ApiError(404, "customer_not_found", "No customer has this number.")
+        return partner
+
+    def _open_bills(self, env, company, partner, bills=None):
+        return (
+            env["account.payment"]
+            ._utility_open_bills(partner, bills)
+            .filtered(lambda bill: bill.company_id == company)
+        )
+
+    # ------------------------------------------------------------------
+    # answers
+    # ------------------------------------------------------------------
+    def _amount_in_words(self, amount, currency):
+        if currency.name == "CNY":
+            return cn2an.an2cn(f"{amount:.2f}", "rmb")
+        return currency.amount_to_text(amount)
+
+    def _receipt(self, env, terminal, payment, duplicate=False):
+        """Receipt data of ``payment`` as the terminal prints it."""
+        currency = payment.currency_id
+        partner = payment.partner_id
+        pay_lines = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id == payment.destination_account_id
+        )
+        settled = []
+        for partial in pay_lines.matched_debit_ids.sorted("id"):
+            bill = partial.debit_move_id.move_id
+            if bill.move_type != "out_invoice":
+                continue
+            settled.append(
+                {
+                    "bill_number": bill.name,
+                    "amount_paid": currency.round(partial.amount),
+                    "amount_remaining": currency.round(bill.amount_residual),
+                }
+            )
+        open_bills = self._open_bills(env, payment.company_id, partner)
+        return {
+            "status": "posted" if payment.state in ("in_process", "paid") else payment.state,
+            "duplicate": duplicate,
+            "payment_id": payment.id,
+            "payment_name": payment.name,
+            "terminal_txn_id": payment.utility_external_txn_id,
+            "customer_number": partner.utility_customer_number,
+            "customer_name": partner.name,
+            "amount": currency.round(payment.amount),
+            "currency": currency.name,
+            "amount_in_words": self._amount_in_words(payment.amount, currency),
+            "bills": settled,
+            "balance_due": currency.round(sum(open_bills.mapped("amount_residual"))),
+            "credit": currency.round(max(-partner.credit, 0.0)),
+            "paid_at": fields.Datetime.to_string(payment.create_date).replace(" ", "T") + "Z",
+            "terminal": terminal.name,
+            "collection_point": payment.utility_collection_point_id.code,
+        }
+
+    def _txn_payment(self, env, terminal, txn_id):
+        return env["account.payment"].search(
+            [
+                ("company_id", "=", terminal.company_id.id),
+                ("utility_txn_key", "=", f"{terminal._utility_txn_scope()}:{txn_id}"),
+            ],
+            limit=1,
+        )
+
+    def _duplicate(self, env, terminal, payment, customer_number, amount):
+        same = payment.partner_id.utility_customer_number == customer_number and not (
+            payment.currency_id.compare_amounts(payment.amount, amount)
+        )
+        if not same:
+            raise ApiError(
+                409,
+                "duplicate_conflict",
+                "This terminal_txn_id was already used for another customer or amount.",
+            )
+        return self._receipt(env, terminal, payment, duplicate=True), 200
+
+    # ------------------------------------------------------------------
+    # routes
+    # ------------------------------------------------------------------
+    @http.route(
+        f"{API_PREFIX}/openapi.json",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def openapi(self):
+        return self._json(OPENAPI_DOCUMENT)
+
+    @http.route(
+        f"{API_PREFIX}/customers/<string:customer_number>/bills",
+        type="http",
+        auth="none",
+        readonly=False,  # records the terminal's last use
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def customer_bills(self, customer_number):
+        return self._serve(self._customer_bills, customer_number)
+
+    def _customer_bills(self, terminal, env, customer_number):
+        company = terminal.company_id
+        partner = self._find_customer(env, company, customer_number)
+        bills = self._open_bills(env, company, partner)
+        today = fields.Date.context_today(env["account.move"])
+        fees = env["account.move"]._utility_late_fee_as_of(bills, today)
+        currency = company.currency_id
+        return {
+            "customer_number": partner.utility_customer_number,
+            "customer_name": partner.name,
+            "currency": currency.name,
+            "as_of": fields.Date.to_string(today),
+            "bills": [
+                {
+                    "bill_number": bill.name,
+                    "invoice_date": fields.Date.to_string(bill.invoice_date),
+                    "due_date": fields.Date.to_string(bill.invoice_date_due),
+                    "amount_total": currency.round(bill.amount_total),
+                    "amount_due": currency.round(bill.amount_residual),
+                    "late_fee": currency.round(fees.get(bill.id, 0.0)),
+                }
+                for bill in bills
+            ],
+            "total_due": currency.round(
+                sum(bills.mapped("amount_residual")) + sum(fees.get(b.id, 0.0) for b in bills)
+            ),
+            "credit": currency.round(max(-partner.credit, 0.0)),
+        }, 200
+
+    @http.route(
+        f"{API_PREFIX}/payments",
+        type="http",
+        auth="none",
+        readonly=False,  # records the terminal's last use
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def payments(self):
+        return self._serve(self._pay)
+
+    def _pay(self, terminal, env, *args):
+        data = self._read_body()
+        missing = [
+            name
+            for name in ("customer_number", "amount", "terminal_txn_id")
+            if data.get(name) in (None, "")
+        ]
+        if missing:
+            raise ApiError(422, "missing_field", f"Missing field(s): {', '.join(missing)}.")
+        company = terminal.company_id
+        currency = company.currency_id
+        customer_number = data["customer_number"]
+        txn_id = data["terminal_txn_id"]
+        if not isinstance(customer_number, str):
+            raise ApiError(422, "invalid_field", "customer_number must be a string.")
+        if not isinstance(txn_id, str) or not TXN_ID_PATTERN.match(txn_id):
+            raise ApiError(
+                422,
+                "invalid_field",
+                "terminal_txn_id must be 1 to 64 letters, digits or . _ : -",
+            )
+        amount = self._parse_amount(data["amount"], currency)
+        bill_numbers = data.get("bill_numbers") or []
+        if not isinstance(bill_numbers, list) or not all(
+            isinstance(number, str) and number for number in bill_numbers
+        ):
+            raise ApiError(422, "invalid_field", "bill_numbers must be a list of bill numbers.")
+        allow_prepaid = data.get("allow_prepaid", False)
+        if not isinstance(allow_prepaid, bool):
+            raise ApiError(422, "invalid_field", "allow_prepaid must be true or false.")
+
+        existing = self._txn_payment(env, terminal, txn_id)
+        if existing:
+            return self._duplicate(env, terminal, existing, customer_number, amount)
+        partner = self._find_customer(env, company, customer_number)
+        bills = None
+        if bill_numbers:
+            found = env["account.move"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                    ("name", "in", bill_numbers),
+                ]
+            )
+            by_number = {bill.name: bill for bill in found}
+            unknown = [number for number in bill_numbers if number not in by_number]
+            if unknown:
+                raise ApiError(
+                    404,
+                    "bill_not_found",
+                    f"Unknown bill(s) of this customer: {', '.join(unknown)}.",
+                )
+            bills = env["account.move"].concat(
+                *(by_number[number] for number in dict.fromkeys(bill_numbers))
+            )
+            paid = bills.filtered(lambda bill: bill.payment_state not in ("not_paid", "partial"))
+            if paid:
+                raise ApiError(
+                    422, "bill_not_open", f"Already paid: {', '.join(paid.mapped('name'))}."
+                )
+        open_bills = self._open_bills(env, company, partner, bills)
+        due = sum(open_bills.mapped("amount_residual"))
+        if not allow_prepaid:
+            if not open_bills:
+                raise ApiError(
+                    422,
+                    "no_open_bills",
+                    "The customer has nothing to pay; send allow_prepaid to take a prepayment.",
+                )
+            if currency.compare_amounts(amount, due) > 0:
+                raise ApiError(
+                    422,
+                    "amount_exceeds_due",
+                    f"The amount is above the {due:.2f} due; send allow_prepaid to keep "
+                    "the rest as credit.",
+                )
+        agency = terminal.agency_id
+        try:
+            # the savepoint keeps the transaction usable when a simultaneous
+            # identical request booked the same transaction id first
+            with env.cr.savepoint():
+                payment = env["account.payment"]._utility_pay(
+                    partner,
+                    amount,
+                    terminal.collection_point_id,
+                    bills=bills,
+                    external_txn_id=txn_id,
+                    txn_scope=terminal._utility_txn_scope(),
+                    operator=env.user,
+                    journal=agency.journal_id or None,
+                    memo=f"{terminal.name} {txn_id}",
+                )
+        except psycopg2.errors.UniqueViolation as err:
+            env.invalidate_all()
+            existing = self._txn_payment(env, terminal, txn_id)
+            if not existing:
+                # committed after our snapshot: Odoo retries the whole request,
+                # which then finds the payment and answers it
+                raise ConcurrencyError("Concurrent booking of the same transaction") from err
+            return self._duplicate(env, terminal, existing, customer_number, amount)
+        except UserError as err:
+            raise ApiError(422, "payment_refused", str(err)) from err
+        return self._receipt(env, terminal, payment), 201
+
+    @http.route(
+        f"{API_PREFIX}/payments/<string:terminal_txn_id>",
+        type="http",
+        auth="none",
+        readonly=False,  # records the terminal's last use
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+    )
+    def payment_status(self, terminal_txn_id):
+        return self._serve(self._payment_status, terminal_txn_id)
+
+    def _payment_status(self, terminal, env, txn_id):
+        payment = self._txn_payment(env, terminal, txn_id)
+        if not payment:
+            raise ApiError(404, "payment_not_found", "This terminal has no payment with this id.")
+        return self._receipt(env, terminal, payment), 200

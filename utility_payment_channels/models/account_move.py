@@ -1,0 +1,14 @@
+from odoo import api, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    @api.model
+    def _utility_late_fee_as_of(self, bills, date):
+        """Late fee each of ``bills`` would bear if paid on ``date``.
+
+        Hook for the channels that show what a customer has to pay (terminal
+        API, counters): returns ``{bill.id: fee}``. No fee here;
+        ``utility_arrears`` overrides it with its arrears policies."""
+        return dict.fromkeys(bills.ids, 0.0)

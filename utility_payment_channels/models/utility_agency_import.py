@@ -1,0 +1,353 @@
+import base64
+import csv
+import hashlib
+import io
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
+
+PAID_AT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+class UtilityAgencyImport(models.Model):
+    """One daily collection file of an agency.
+
+    Importing books every line that matches a customer (and bill) through
+    the payment service in the agency's journal, recognises transactions
+    already booked (by an earlier file or by the agency's networked counters
+    through the terminal API) and keeps the other lines for an accountant.
+    It then lists every difference between the file and what the API had
+    booked for the agency on the file's days."""
+
+    _name = "utility.agency.import"
+    _description = "Agency Collection File"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(
+        required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
+    )
+    agency_id = fields.Many2one(
+        comodel_name="utility.agency", required=True, tracking=True, index=True
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company", related="agency_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(comodel_name="res.currency", related="company_id.currency_id")
+    file = fields.Binary(required=True, attachment=True, copy=False)
+    filename = fields.Char()
+    file_hash = fields.Char(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="SHA-256 of the file: the same file is never imported twice.",
+    )
+    state = fields.Selection(
+        selection=[("draft", "Draft"), ("done", "Imported")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    date_from = fields.Date(string="First Day", readonly=True)
+    date_to = fields.Date(string="Last Day", readonly=True)
+    line_ids = fields.One2many(
+        comodel_name="utility.agency.import.line", inverse_name="import_id", string="Lines"
+    )
+    difference_ids = fields.One2many(
+        comodel_name="utility.agency.import.difference",
+        inverse_name="import_id",
+        string="Differences with the API",
+    )
+    file_count = fields.Integer(string="Lines in File", compute="_compute_totals", store=True)
+    file_total = fields.Monetary(compute="_compute_totals", store=True)
+    booked_count = fields.Integer(compute="_compute_totals", store=True)
+    booked_total = fields.Monetary(
+        compute="_compute_totals", store=True, help="Booked from this file."
+    )
+    duplicate_count = fields.Integer(string="Already Booked", compute="_compute_totals", store=True)
+    duplicate_total = fields.Monetary(
+        string="Already Booked Amount", compute="_compute_totals", store=True
+    )
+    kept_count = fields.Integer(string="To Resolve", compute="_compute_totals", store=True)
+    kept_total = fields.Monetary(string="Amount to Resolve", compute="_compute_totals", store=True)
+    api_count = fields.Integer(
+        string="Booked by API",
+        readonly=True,
+        help="Payments the agency's counters booked through the API on the file's days.",
+    )
+    api_total = fields.Monetary(string="Amount Booked by API", readonly=True)
+    difference_count = fields.Integer(compute="_compute_difference_count")
+
+    _file_hash_uniq = models.UniqueIndex(
+        "(agency_id, file_hash) WHERE file_hash IS NOT NULL",
+        "This file has already been imported for this agency.",
+    )
+
+    @api.depends("line_ids.state", "line_ids.amount")
+    def _compute_totals(self):
+        for record in self:
+            lines = record.line_ids
+            booked = lines.filtered(lambda line: line.state in ("booked", "resolved"))
+            duplicates = lines.filtered(lambda line: line.state == "duplicate")
+            kept = lines.filtered(lambda line: line.state in ("kept", "refund"))
+            record.file_count = len(lines)
+            record.file_total = sum(lines.mapped("amount"))
+            record.booked_count = len(booked)
+            record.booked_total = sum(booked.mapped("amount"))
+            record.duplicate_count = len(duplicates)
+            record.duplicate_total = sum(duplicates.mapped("amount"))
+            record.kept_count = len(kept.filtered(lambda line: line.state == "kept"))
+            record.kept_total = sum(
+                kept.filtered(lambda line: line.state == "kept").mapped("amount")
+            )
+
+    def _compute_difference_count(self):
+        for record in self:
+            record.difference_count = len(record.difference_ids)
+
+    # ------------------------------------------------------------------
+    # parsing
+    # ------------------------------------------------------------------
+    def _read_rows(self):
+        """Rows of the file as dicts keyed by our column names.
+
+        Refuses the whole file (nothing is saved) on a wrong encoding,
+        missing columns, bad dates or bad amounts, naming the line."""
+        self.ensure_one()
+        content = base64.b64decode(self.file or b"")
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise UserError(
+                self.env._(
+                    "The file %s is not UTF-8 encoded: save it as UTF-8 CSV and import it again.",
+                    self.filename or "",
+                )
+            ) from err
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, None)
+        if not header:
+            raise UserError(self.env._("The file is empty."))
+        header = [column.strip() for column in header]
+        columns = self.agency_id._get_file_columns()
+        missing = [
+            columns[column]
+            for column in AGENCY_FILE_REQUIRED_COLUMNS
+            if columns[column] not in header
+        ]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "The file misses the columns %(missing)s (header found: %(header)s).",
+                    missing=", ".join(missing),
+                    header=", ".join(header),
+                )
+            )
+        index = {ours: header.index(theirs) for ours, theirs in columns.items() if theirs in header}
+        rows = []
+        decimals = self.currency_id.decimal_places
+        for line_no, values in enumerate(reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) < len(header):
+                values = values + [""] * (len(header) - len(values))
+            row = {ours: values[position].strip() for ours, position in index.items()}
+            row.setdefault("bill_number", "")
+            for column in ("txn_id", "customer_number", "outlet_code"):
+                if not row[column]:
+                    raise UserError(
+                        self.env._(
+                            "Line %(line)s: the column %(column)s is empty.",
+                            line=line_no,
+                            column=columns[column],
+                        )
+                    )
+            try:
+                amount = Decimal(row["amount"])
+            except InvalidOperation as err:
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s: the amount %(amount)s is not a number.",
+                        line=line_no,
+                        amount=row["amount"],
+                    )
+                ) from err
+            if not amount.is_finite() or amount <= 0 or -amount.as_tuple().exponent > decimals:
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s: the amount %(amount)s must be positive with at most "
+                        "%(decimals)s decimals.",
+                        line=line_no,
+                        amount=row["amount"],
+                        decimals=decimals,
+                    )
+                )
+            row["amount"] = float(amount)
+            row["paid_at"] = self._parse_paid_at(row["paid_at"], line_no)
+            row["line_no"] = line_no
+            rows.append(row)
+        if not rows:
+            raise UserError(self.env._("The file has no transaction lines."))
+        return rows
+
+    def _parse_paid_at(self, value, line_no):
+        for date_format in PAID_AT_FORMATS:
+            try:
+                return datetime.strptime(value, date_format)
+            except ValueError:
+                continue
+        raise UserError(
+            self.env._(
+                "Line %(line)s: the payment time %(value)s is not a date (expected "
+                "YYYY-MM-DD HH:MM:SS).",
+                line=line_no,
+                value=value,
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # import
+    # ------------------------------------------------------------------
+    def action_import(self):
+        """Parse the file, book what matches, keep the rest, list the differences."""
+        for record in self.filtered(lambda r: r.state == "draft"):
+            record.agency_id._check_ready()
+            file_hash = hashlib.sha256(base64.b64decode(record.file)).hexdigest()
+            previous = self.search(
+                [("agency_id", "=", record.agency_id.id), ("file_hash", "=", file_hash)], limit=1
+            )
+            if previous:
+                raise UserError(
+                    self.env._(
+                        "This file was already imported as %(name)s on %(date)s: "
+                        "nothing was booked.",
+                        name=previous.name,
+                        date=previous.create_date,
+                    )
+                )
+            rows = record._read_rows()
+            vals = {
+                "file_hash": file_hash,
+                "date_from": min(row["paid_at"] for row in rows).date(),
+                "date_to": max(row["paid_at"] for row in rows).date(),
+            }
+            if record.name == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.import")
+            record.write(vals)
+            # the API figures are taken before this file books anything
+            api_payments = record._api_payments()
+            record.write(
+                {"api_count": len(api_payments), "api_total": sum(api_payments.mapped("amount"))}
+            )
+            lines = self.env["utility.agency.import.line"].create(
+                [record._prepare_line_vals(row) for row in rows]
+            )
+            lines._match()
+            lines.filtered(lambda line: line.state == "matched")._book()
+            record._compute_differences(api_payments)
+            record.state = "done"
+        return True
+
+    def _prepare_line_vals(self, row):
+        # the file gives local times of the agency: stored in UTC as Odoo does
+        tz = pytz.timezone(self.company_id.partner_id.tz or self.env.user.tz or "UTC")
+        paid_at = tz.localize(row["paid_at"]).astimezone(pytz.utc).replace(tzinfo=None)
+        return {
+            "import_id": self.id,
+            "line_no": row["line_no"],
+            "txn_id": row["txn_id"],
+            "paid_at": paid_at,
+            "paid_date": row["paid_at"].date(),
+            "customer_number": row["customer_number"],
+            "bill_number": row["bill_number"],
+            "amount": row["amount"],
+            "outlet_code": row["outlet_code"],
+        }
+
+    def _agency_payment_domain(self):
+        self.ensure_one()
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("journal_id", "=", self.agency_id.journal_id.id),
+            ("utility_txn_key", "=like", f"{self.agency_id._utility_txn_scope()}:%"),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+            ("state", "not in", ("draft", "canceled")),
+        ]
+
+    def _api_payments(self):
+        """Agency payments of the file's days not booked from an agency file."""
+        self.ensure_one()
+        from_files = self.env["utility.agency.import.line"].search(
+            [("import_id.agency_id", "=", self.agency_id.id), ("payment_id", "!=", False)]
+        )
+        return self.env["account.payment"].search(
+            self._agency_payment_domain() + [("id", "not in", from_files.payment_id.ids)]
+        )
+
+    def _compute_differences(self, api_payments):
+        """Every transaction on one side only, or with another amount."""
+        self.ensure_one()
+        currency = self.currency_id
+        by_txn = {payment.utility_external_txn_id: payment for payment in api_payments}
+        file_txns = set()
+        vals_list = []
+        for line in self.line_ids:
+            file_txns.add(line.txn_id)
+            payment = by_txn.get(line.txn_id)
+            if not payment:
+                vals_list.append(
+                    {
+                        "import_id": self.id,
+                        "kind": "file_only",
+                        "txn_id": line.txn_id,
+                        "line_id": line.id,
+                        "amount_file": line.amount,
+                    }
+                )
+            elif currency.compare_amounts(payment.amount, line.amount):
+                vals_list.append(
+                    {
+                        "import_id": self.id,
+                        "kind": "amount",
+                        "txn_id": line.txn_id,
+                        "line_id": line.id,
+                        "payment_id": payment.id,
+                        "amount_file": line.amount,
+                        "amount_api": payment.amount,
+                    }
+                )
+        vals_list += [
+            {
+                "import_id": self.id,
+                "kind": "api_only",
+                "txn_id": txn_id,
+                "payment_id": payment.id,
+                "amount_api": payment.amount,
+            }
+            for txn_id, payment in by_txn.items()
+            if txn_id not in file_txns
+        ]
+        self.env["utility.agency.import.difference"].create(vals_list)
+
+    def action_view_differences(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Differences with the API"),
+            "res_model": "utility.agency.import.difference",
+            "view_mode": "list",
+            "domain": [("import_id", "=", self.id)],
+        }
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done(self):
+        if self.filtered(lambda r: r.state == "done"):
+            raise UserError(self.env._("An imported agency file cannot be deleted."))

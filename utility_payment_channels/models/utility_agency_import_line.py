@@ -1,0 +1,221 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+KEPT_REASONS = [
+    ("unknown_customer", "Unknown customer"),
+    ("unknown_bill", "Unknown bill"),
+    ("bill_not_open", "Bill already paid"),
+    ("amount_mismatch", "Amount mismatch"),
+    ("unknown_outlet", "Unknown outlet"),
+    ("booking_error", "Booking refused"),
+]
+
+
+class UtilityAgencyImportLine(models.Model):
+    """One transaction of an agency file and what became of it: booked,
+    already booked, or kept for an accountant with the reason, until the
+    accountant books it on a customer or bill of their choice or marks it
+    for refund."""
+
+    _name = "utility.agency.import.line"
+    _description = "Agency Collection File Line"
+    _order = "import_id desc, line_no"
+
+    import_id = fields.Many2one(
+        comodel_name="utility.agency.import", required=True, ondelete="cascade", index=True
+    )
+    agency_id = fields.Many2one(related="import_id.agency_id", store=True, index=True)
+    company_id = fields.Many2one(related="import_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="import_id.currency_id")
+    line_no = fields.Integer(string="Line", readonly=True)
+    txn_id = fields.Char(string="Transaction", required=True, readonly=True, index=True)
+    paid_at = fields.Datetime(readonly=True)
+    paid_date = fields.Date(
+        readonly=True, help="Day of the payment at the agency, in the agency's local time."
+    )
+    customer_number = fields.Char(readonly=True)
+    bill_number = fields.Char(readonly=True)
+    amount = fields.Monetary(readonly=True)
+    outlet_code = fields.Char(readonly=True)
+    state = fields.Selection(
+        selection=[
+            ("new", "New"),
+            ("matched", "Matched"),
+            ("booked", "Booked"),
+            ("duplicate", "Already booked"),
+            ("kept", "To resolve"),
+            ("resolved", "Booked after review"),
+            ("refund", "To refund"),
+        ],
+        default="new",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    reason = fields.Selection(selection=KEPT_REASONS, readonly=True)
+    note = fields.Char(readonly=True, help="Details of why the line was kept.")
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        help="Customer of the line; an accountant may pick another one to book a kept line.",
+    )
+    bill_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Bill",
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    collection_point_id = fields.Many2one(comodel_name="utility.collection.point", string="Outlet")
+    payment_id = fields.Many2one(comodel_name="account.payment", readonly=True, index=True)
+
+    def _txn_key(self):
+        self.ensure_one()
+        return f"{self.agency_id._utility_txn_scope()}:{self.txn_id}"
+
+    def _match(self):
+        """Decide the fate of new lines with one search per kind of record:
+        customers, bills, outlets and transactions already booked."""
+        if not self:
+            return
+        agency = self.agency_id.ensure_one()
+        company = agency.company_id
+        currency = company.currency_id
+        customers = self.env["res.partner"].search(
+            [
+                ("utility_customer_number", "in", list(set(self.mapped("customer_number")))),
+                ("company_id", "in", (company.id, False)),
+            ]
+        )
+        customer_by_number = {partner.utility_customer_number: partner for partner in customers}
+        bills = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                "|",
+                ("name", "in", [number for number in set(self.mapped("bill_number")) if number]),
+                "&",
+                ("commercial_partner_id", "in", customers.commercial_partner_id.ids),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ]
+        )
+        bill_by_number = {bill.name: bill for bill in bills}
+        due_by_partner = {}
+        for bill in bills.filtered(lambda b: b.payment_state in ("not_paid", "partial")):
+            partner = bill.commercial_partner_id
+            due_by_partner[partner] = due_by_partner.get(partner, 0.0) + bill.amount_residual
+        outlet_by_code = {outlet.code: outlet for outlet in agency.outlet_ids}
+        keys = {line: line._txn_key() for line in self}
+        booked = self.env["account.payment"].search(
+            [("company_id", "=", company.id), ("utility_txn_key", "in", list(keys.values()))]
+        )
+        booked_by_key = {payment.utility_txn_key: payment for payment in booked}
+        seen = set()
+        for line in self.sorted("line_no"):
+            partner = customer_by_number.get(line.customer_number, self.env["res.partner"])
+            bill = bill_by_number.get(line.bill_number, self.env["account.move"])
+            vals = {
+                "partner_id": partner.id,
+                "collection_point_id": outlet_by_code.get(line.outlet_code, False)
+                and outlet_by_code[line.outlet_code].id,
+            }
+            if keys[line] in booked_by_key or line.txn_id in seen:
+                vals.update(state="duplicate", payment_id=booked_by_key.get(keys[line], False))
+                vals["payment_id"] = vals["payment_id"] and vals["payment_id"].id
+            elif line.outlet_code not in outlet_by_code:
+                vals.update(state="kept", reason="unknown_outlet")
+            elif not partner:
+                vals.update(state="kept", reason="unknown_customer")
+            elif line.bill_number and (
+                not bill or bill.commercial_partner_id != partner.commercial_partner_id
+            ):
+                vals.update(state="kept", reason="unknown_bill")
+            elif bill and bill.payment_state not in ("not_paid", "partial"):
+                vals.update(state="kept", reason="bill_not_open", bill_id=bill.id)
+            elif bill and currency.compare_amounts(line.amount, bill.amount_residual):
+                vals.update(
+                    state="kept",
+                    reason="amount_mismatch",
+                    bill_id=bill.id,
+                    note=self.env._("The bill still owes %s.", bill.amount_residual),
+                )
+            elif (
+                not bill
+                and currency.compare_amounts(
+                    line.amount, due_by_partner.get(partner.commercial_partner_id, 0.0)
+                )
+                > 0
+            ):
+                vals.update(
+                    state="kept",
+                    reason="amount_mismatch",
+                    note=self.env._(
+                        "The customer owes %s in all.",
+                        due_by_partner.get(partner.commercial_partner_id, 0.0),
+                    ),
+                )
+            else:
+                vals.update(state="matched", bill_id=bill.id)
+                if not bill:
+                    due_by_partner[partner.commercial_partner_id] -= line.amount
+            seen.add(line.txn_id)
+            line.write(vals)
+
+    def _book(self, state="booked"):
+        """Book the lines through the payment service, idempotent on the
+        agency's transaction id."""
+        payment_model = self.env["account.payment"]
+        for line in self:
+            agency = line.agency_id
+            try:
+                with self.env.cr.savepoint():
+                    payment = payment_model._utility_pay(
+                        line.partner_id,
+                        line.amount,
+                        line.collection_point_id,
+                        bills=line.bill_id or None,
+                        date=line.paid_date,
+                        external_txn_id=line.txn_id,
+                        txn_scope=agency._utility_txn_scope(),
+                        journal=agency.journal_id,
+                        memo=line.txn_id,
+                    )
+            except UserError as err:
+                line.write({"state": "kept", "reason": "booking_error", "note": str(err)})
+                continue
+            line.write({"state": state, "payment_id": payment.id, "reason": False})
+
+    def action_book(self):
+        """Book a kept line on the customer, bill and outlet the accountant picked."""
+        for line in self:
+            if line.state != "kept":
+                raise UserError(self.env._("Only lines kept for review can be booked by hand."))
+            if line.bill_id and not line.partner_id:
+                line.partner_id = line.bill_id.partner_id
+            if not line.partner_id or not line.collection_point_id:
+                raise UserError(
+                    self.env._(
+                        "Line %s: pick the customer (or the bill) and the outlet first.",
+                        line.line_no,
+                    )
+                )
+            if (
+                line.bill_id
+                and line.bill_id.commercial_partner_id != line.partner_id.commercial_partner_id
+            ):
+                raise UserError(self.env._("The bill picked is not a bill of the customer picked."))
+            line._book(state="resolved")
+            if line.state != "resolved":
+                raise UserError(line.note)
+        return True
+
+    def action_mark_refund(self):
+        """Give the money back instead of booking it (the agency refunds the payer)."""
+        if self.filtered(lambda line: line.state != "kept"):
+            raise UserError(self.env._("Only lines kept for review can be marked for refund."))
+        self.write({"state": "refund"})
+        return True
+
+    @api.model
+    def _get_reason_label(self, reason):
+        return dict(KEPT_REASONS).get(reason, "")

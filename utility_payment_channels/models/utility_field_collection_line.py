@@ -1,0 +1,95 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+
+class UtilityFieldCollectionLine(models.Model):
+    """One bill to collect on a door-to-door round; the collector books the
+    cash taken with one tap (phone-friendly list)."""
+
+    _name = "utility.field.collection.line"
+    _description = "Door-to-door Round Bill"
+    _order = "collection_id, village, partner_id, date_due, id"
+
+    collection_id = fields.Many2one(
+        comodel_name="utility.field.collection",
+        string="Round",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(related="collection_id.company_id", store=True)
+    currency_id = fields.Many2one(related="collection_id.currency_id")
+    bill_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Bill",
+        required=True,
+        index=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Customer",
+        related="bill_id.commercial_partner_id",
+        store=True,
+    )
+    customer_number = fields.Char(related="partner_id.utility_customer_number")
+    village = fields.Char(related="partner_id.utility_village", store=True)
+    street = fields.Char(related="partner_id.street")
+    phone = fields.Char(related="partner_id.phone")
+    date_due = fields.Date(related="bill_id.invoice_date_due")
+    amount_due = fields.Monetary(help="Open amount of the bill when it was assigned.")
+    amount_collected = fields.Monetary(help="Cash taken from the customer for this bill.")
+    payment_id = fields.Many2one(
+        comodel_name="account.payment", string="Payment", readonly=True, copy=False
+    )
+    state = fields.Selection(
+        selection=[("todo", "To Collect"), ("paid", "Collected"), ("absent", "Not Collected")],
+        default="todo",
+        required=True,
+        readonly=True,
+    )
+    note = fields.Char(help="Why it was not collected (absent, refused...).")
+
+    def action_collect(self):
+        """Book the cash taken into the collector's in-transit journal."""
+        for line in self:
+            round_ = line.collection_id
+            round_._utility_check_collector()
+            if round_.state != "in_progress":
+                raise UserError(self.env._("Round %s is not collecting.", round_.name))
+            if line.state == "paid":
+                raise UserError(self.env._("Bill %s is already collected.", line.bill_id.name))
+            if line.bill_id.payment_state not in ("not_paid", "partial"):
+                raise UserError(
+                    self.env._(
+                        "Bill %s was paid through another channel meanwhile.", line.bill_id.name
+                    )
+                )
+            point = round_.collection_point_id
+            # sudo: collectors have no accounting rights; the checks above keep
+            # them to their own round's bills and in-transit journal
+            payment = (
+                self.env["account.payment"]
+                .sudo()
+                ._utility_pay(
+                    line.partner_id,
+                    line.amount_collected,
+                    point,
+                    bills=line.bill_id,
+                    operator=round_.collector_id,
+                    journal=point.journal_id,
+                    memo=round_.name,
+                )
+            )
+            payment.utility_field_collection_id = round_.id
+            payment._utility_store_balance_after()
+            line.write({"payment_id": payment.id, "state": "paid"})
+        return True
+
+    def action_mark_absent(self):
+        self.filtered(lambda line: line.state == "todo").write({"state": "absent"})
+        return True
+
+    def action_reset(self):
+        self.filtered(lambda line: line.state == "absent").write({"state": "todo"})
+        return True

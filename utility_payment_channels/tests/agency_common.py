@@ -1,0 +1,71 @@
+import base64
+
+from .common import UtilityPaymentCase
+
+
+class UtilityAgencyCase(UtilityPaymentCase):
+    """The post office as an agency with two outlets booking into its own
+    clearing journal, a second customer with one open bill, and a bank
+    journal where the agency's transfers arrive."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        points = cls.env["utility.collection.point"].create(
+            [
+                {"name": "Chengguan post office", "code": "POST-CG", "kind": "agency"},
+                {"name": "Liuzhuang village post", "code": "POST-LZ", "kind": "agency"},
+            ]
+        )
+        cls.outlet_cg, cls.outlet_lz = points
+        cls.post_partner = cls.env["res.partner"].create(
+            {"name": "China Post Xinyuan", "is_company": True}
+        )
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        cls.agency = cls.env["utility.agency"].create(
+            {
+                "name": "China Post",
+                "code": "POST",
+                "partner_id": cls.post_partner.id,
+                "outlet_ids": [(6, 0, points.ids)],
+                "commission_per_txn": 0.5,
+                "commission_rate": 0.2,
+                "commission_min": 10.0,
+                "commission_max": 500.0,
+                "commission_account_id": cls.company_data["default_account_expense"].id,
+                "bank_journal_id": cls.bank_journal.id,
+            }
+        )
+        cls.agency.action_create_journal()
+        cls.customer_2 = cls.env["res.partner"].create(
+            {
+                "name": "Li Lei",
+                "utility_customer_number": "0100000003",
+                "utility_category": "residential",
+            }
+        )
+        cls.bill_2 = cls._utility_bill(cls.customer_2, 60.0, "2025-02-20")
+
+    def _agency_file(
+        self, rows, header="txn_id,paid_at,customer_number,bill_number,amount,outlet_code"
+    ):
+        text = "\n".join([header] + rows) + "\n"
+        return base64.b64encode(text.encode("utf-8"))
+
+    def _new_import(self, rows, agency=None, **kwargs):
+        return self.env["utility.agency.import"].create(
+            {
+                "agency_id": (agency or self.agency).id,
+                "file": self._agency_file(rows, **kwargs),
+                "filename": "post_20250301.csv",
+            }
+        )
+
+    def _clearing_balance(self):
+        lines = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", self.agency.clearing_account_id.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        return sum(lines.mapped("balance"))

@@ -1,0 +1,136 @@
+import io
+import zipfile
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .agency_common import UtilityAgencyCase
+
+
+@tagged("post_install", "-at_install")
+class TestAgencySettlement(UtilityAgencyCase):
+    """Three customers pay 100, 120 and 80 at the post office (gross 300)."""
+
+    def setUp(self):
+        super().setUp()
+        self.today = fields.Date.context_today(self.env["account.payment"])
+        self.payments = self.env["account.payment"]
+        for number, (amount, outlet) in enumerate(
+            ((100.0, self.outlet_cg), (120.0, self.outlet_lz), (80.0, self.outlet_cg)), start=1
+        ):
+            self.payments |= self.env["account.payment"]._utility_pay(
+                self.customer,
+                amount,
+                outlet,
+                external_txn_id=f"S-{number}",
+                txn_scope=self.agency._utility_txn_scope(),
+                journal=self.agency.journal_id,
+            )
+
+    def _settlement(self):
+        settlement = self.env["utility.agency.settlement"].create(
+            {
+                "agency_id": self.agency.id,
+                "date_from": self.today,
+                "date_to": self.today,
+                "bank_journal_id": self.bank_journal.id,
+            }
+        )
+        settlement.action_load_payments()
+        return settlement
+
+    def test_commission_floor_applies_to_a_small_settlement(self):
+        # 3 x 0.50 + 0.2% x 300 = 2.10, below the floor of 10
+        settlement = self._settlement()
+        self.assertEqual(settlement.payment_ids, self.payments)
+        self.assertEqual(settlement.payment_count, 3)
+        self.assertEqual(settlement.gross_amount, 300.0)
+        self.assertEqual(settlement.commission_amount, 10.0)
+        self.assertEqual(settlement.net_amount, 290.0)
+
+    def test_commission_cap_applies_to_a_large_settlement(self):
+        # 3 x 0.50 + 10% x 300 = 31.50, above the cap of 20
+        self.agency.write({"commission_rate": 10.0, "commission_max": 20.0})
+        settlement = self._settlement()
+        self.assertEqual(settlement.commission_amount, 20.0)
+        self.assertEqual(settlement.net_amount, 280.0)
+
+    def test_commission_between_floor_and_cap_is_currency_rounded(self):
+        # 3 x 0.50 + 1.234% x 300 = 1.50 + 3.702 = 5.20
+        self.agency.write({"commission_rate": 1.234, "commission_min": 0.0})
+        settlement = self._settlement()
+        self.assertEqual(settlement.commission_amount, 5.2)
+        self.assertEqual(settlement.net_amount, 294.8)
+
+    def test_settled_period_leaves_the_clearing_account_at_zero(self):
+        self.assertEqual(self._clearing_balance(), 300.0)
+        ageing = self.env["utility.agency.ageing"].search([("agency_id", "=", self.agency.id)])
+        self.assertEqual(sum(ageing.mapped("amount_residual")), 300.0)
+        settlement = self._settlement()
+        settlement.action_confirm()
+        self.assertEqual(settlement.state, "confirmed")
+        commission_line = settlement.commission_move_id.line_ids.filtered(
+            lambda line: line.account_id == self.agency.commission_account_id
+        )
+        self.assertEqual(commission_line.debit, 10.0)
+        self.assertEqual(self._clearing_balance(), 290.0)
+        settlement.action_reconcile_bank()
+        self.assertEqual(settlement.state, "reconciled")
+        self.assertEqual(settlement.statement_line_id.amount, 290.0)
+        self.assertTrue(settlement.statement_line_id.is_reconciled)
+        self.assertEqual(self._clearing_balance(), 0.0)
+        clearing_lines = self.env["account.move.line"].search(
+            [("account_id", "=", self.agency.clearing_account_id.id)]
+        )
+        self.assertTrue(all(clearing_lines.mapped("reconciled")))
+        self.assertEqual(self.agency.amount_due, 0.0)
+        self.assertFalse(
+            self.env["utility.agency.ageing"].search([("agency_id", "=", self.agency.id)])
+        )
+        # a settled payment is never settled again
+        self.assertFalse(self._settlement().payment_ids)
+
+    def test_transfer_already_on_the_bank_statement_is_matched(self):
+        st_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": self.today,
+                "amount": 290.0,
+                "payment_ref": "CHINA POST SETTLEMENT",
+            }
+        )
+        settlement = self._settlement()
+        settlement.action_confirm()
+        settlement.statement_line_id = st_line
+        settlement.action_reconcile_bank()
+        self.assertTrue(st_line.is_reconciled)
+        self.assertEqual(self._clearing_balance(), 0.0)
+
+    def test_transfer_of_another_amount_is_refused(self):
+        st_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": self.today,
+                "amount": 250.0,
+                "payment_ref": "X",
+            }
+        )
+        settlement = self._settlement()
+        settlement.action_confirm()
+        settlement.statement_line_id = st_line
+        with self.assertRaisesRegex(UserError, "owes"):
+            settlement.action_reconcile_bank()
+        self.assertEqual(self._clearing_balance(), 290.0)
+
+    def test_settlement_statement_is_an_xlsx_workbook(self):
+        settlement = self._settlement()
+        settlement.action_confirm()
+        content, report_type = self.env["ir.actions.report"]._render(
+            "utility_payment_channels.agency_settlement_xlsx", settlement.ids
+        )
+        self.assertEqual(report_type, "xlsx")
+        with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+            strings = workbook.read("xl/sharedStrings.xml").decode()
+        self.assertIn("S-2", strings)
+        self.assertIn(settlement.name, strings)

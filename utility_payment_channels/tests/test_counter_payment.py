@@ -1,0 +1,118 @@
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common_counter import UtilityCounterCase
+
+
+@tagged("post_install", "-at_install")
+class TestCounterPayment(UtilityCounterCase):
+    def _counter(self, user=None):
+        return Form(self.env["utility.counter.payment"].with_user(user or self.cashier))
+
+    def test_counter_finds_customer_by_number_name_phone_or_meter_serial(self):
+        self.customer.phone = "13803710002"
+        station = self.env["utility.supply.station"].create({"name": "Chengguan", "code": "CG"})
+        point = self.env["utility.service.point"].create(
+            {"name": "Wang Fang", "station_id": station.id, "partner_id": self.customer.id}
+        )
+        self.env["utility.meter"].create({"serial": "DB23000002", "service_point_id": point.id})
+        for term in ("0100000002", "Wang Fang", "13803710002", "DB23000002"):
+            counter = self._counter()
+            counter.search_term = term
+            self.assertEqual(counter.partner_id, self.customer, term)
+            self.assertEqual(counter.amount_due, 300.0)
+            self.assertEqual(len(counter.line_ids), 3)
+
+    def test_open_bills_of_any_station_are_shown_oldest_first(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        bills = [counter.line_ids.edit(index).bill_id for index in range(len(counter.line_ids))]
+        self.assertEqual(bills, list(self.bills))
+
+    def test_cash_payment_gives_change_and_settles_the_oldest_bill_first(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.amount = 150.0
+        counter.amount_tendered = 200.0
+        self.assertEqual(counter.amount_change, 50.0)
+        wizard = counter.save()
+        wizard.action_confirm()
+        jan, feb, mar = self.bills
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual(jan.payment_state, "paid")
+        self.assertEqual(feb.amount_residual, 70.0)
+        self.assertEqual(mar.amount_residual, 80.0)
+        payment = wizard.payment_id
+        self.assertEqual(payment.amount, 150.0)
+        self.assertEqual(payment.utility_cashier_session_id, self.session)
+        self.assertEqual(payment.utility_operator_id, self.cashier)
+        self.assertEqual(payment.journal_id, self.cash_journal)
+        self.assertEqual(payment.utility_balance_after, 150.0)
+        self.assertEqual(self.session.cash_register_balance_end, 650.0)
+
+    def test_ticked_bills_are_paid_instead_of_the_oldest(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        with counter.line_ids.edit(2) as line:
+            line.selected = True
+        self.assertEqual(counter.amount_due, 80.0)
+        self.assertEqual(counter.amount, 80.0)
+        counter.payment_method = "card"
+        wizard = counter.save()
+        wizard.action_confirm()
+        jan, _feb, mar = self.bills
+        self.assertEqual(mar.payment_state, "paid")
+        self.assertEqual(jan.amount_residual, 100.0)
+        self.assertEqual(wizard.payment_id.journal_id, self.bank_journal)
+        # card money is not cash in the drawer
+        self.assertEqual(self.session.cash_register_balance_end, 500.0)
+
+    def test_over_payment_becomes_prepaid_credit(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.amount = 350.0
+        counter.amount_tendered = 400.0
+        self.assertEqual(counter.amount_credit, 50.0)
+        self.assertEqual(counter.amount_change, 50.0)
+        wizard = counter.save()
+        wizard.action_confirm()
+        self.assertTrue(all(bill.payment_state == "paid" for bill in self.bills))
+        self.assertEqual(wizard.payment_id.utility_balance_after, -50.0)
+        self.assertEqual(self.customer.credit, -50.0)
+
+    def test_counter_refuses_to_pay_without_an_open_session(self):
+        counter = self._counter(self.cashier_b)
+        counter.search_term = "0100000002"
+        wizard = counter.save()
+        self.assertFalse(wizard.session_id)
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertEqual(sum(self.bills.mapped("amount_residual")), 300.0)
+
+    def test_cash_tendered_below_the_amount_is_refused(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.amount_tendered = 100.0
+        wizard = counter.save()
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+    def test_payment_method_not_configured_on_the_hall_is_refused(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.payment_method = "qr"
+        wizard = counter.save()
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+    def test_extra_due_hook_adds_nothing_without_arrears(self):
+        wizard = self.env["utility.counter.payment"].with_user(self.cashier).create({})
+        self.assertEqual(wizard._utility_extra_due(self.bills, "2025-06-01"), 0.0)
+
+    def test_counter_menu_opens_a_screen_in_the_open_session(self):
+        action = self.env["utility.counter.payment"].with_user(self.cashier).action_open_counter()
+        wizard = self.env["utility.counter.payment"].browse(action["res_id"])
+        self.assertEqual(wizard.session_id, self.session)
+        # a cashier without a session is sent to open one
+        action = self.env["utility.counter.payment"].with_user(self.cashier_b).action_open_counter()
+        self.assertEqual(action["res_model"], "utility.cashier.session")
