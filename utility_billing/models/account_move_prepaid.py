@@ -4,12 +4,12 @@ from odoo import api, models
 from odoo.fields import Domain
 
 
-class AccountMove(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class AccountMove(models.Model):
     """Prepaid draw-down: a newly posted utility bill is paid at once from
     the customer's unapplied credit (top-ups, over-payments), oldest credit
     first."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _utility_is_bill(self):
         """Whether each move is a utility bill: a posted customer invoice of a

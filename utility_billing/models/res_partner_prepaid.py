@@ -1,11 +1,11 @@
 from odoo import fields, models
 
 
-class ResPartner(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class ResPartner(models.Model):
     """Prepaid figures of the customer, taken from their active prepaid
     contracts."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     utility_prepaid_balance = fields.Monetary(
         string="Prepaid Balance",

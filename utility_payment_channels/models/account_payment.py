@@ -1,4 +1,5 @@
 import cn2an
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -257,6 +258,32 @@ class AccountPayment(models.Model):
         copy=False,
         help="Entry that reversed this payment after its cashier session was closed.",
     )
+
+    @api.model
+    def _utility_lock_open_bills(self, partner, bills=None):
+        """Row-lock the open bills a payment is about to settle, without
+        waiting: when two cashiers pay the same bill at the same moment the
+        second one gets a clear message (and the bill is never paid twice;
+        a lock taken after the first payment committed fails as a
+        serialization error and the request is retried on fresh data)."""
+        open_bills = self._utility_open_bills(partner, bills)
+        if not open_bills:
+            return open_bills
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM account_move WHERE id IN %s FOR UPDATE NOWAIT",
+                    [tuple(open_bills.ids)],
+                )
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "A bill of %s is being paid at another counter right now: "
+                    "refresh and check the open bills before taking the money.",
+                    partner.display_name,
+                )
+            ) from error
+        return open_bills
 
     def _utility_receivable_balance(self):
         """Receivable balance of each payment's customer (positive: owed,

@@ -12,6 +12,7 @@ from odoo.exceptions import UserError
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
+BOOKING_BATCH_SIZE = 1000
 PAID_AT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
@@ -49,7 +50,7 @@ class UtilityAgencyImport(models.Model):
         help="SHA-256 of the file: the same file is never imported twice.",
     )
     state = fields.Selection(
-        selection=[("draft", "Draft"), ("done", "Imported")],
+        selection=[("draft", "Draft"), ("booking", "Booking"), ("done", "Imported")],
         default="draft",
         required=True,
         readonly=True,
@@ -250,10 +251,36 @@ class UtilityAgencyImport(models.Model):
                 [record._prepare_line_vals(row) for row in rows]
             )
             lines._match()
-            lines.filtered(lambda line: line.state == "matched")._book()
             record._compute_differences(api_payments)
-            record.state = "done"
+            record._book_matched_lines(lines.filtered(lambda line: line.state == "matched"))
         return True
+
+    def _book_matched_lines(self, lines):
+        """Book at once, or in background batches (queue_job) for big files
+        so that several workers share them and a failure loses no batch."""
+        self.ensure_one()
+        size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
+        if len(lines) <= size:
+            lines._book()
+            self.state = "done"
+            return
+        self.state = "booking"
+        for start in range(0, len(lines), size):
+            self.with_delay(
+                channel="root.utility_payment_channels",
+                description=self.env._(
+                    "Agency file %(name)s: lines %(start)s", name=self.name, start=start + 1
+                ),
+            )._book_batch(lines[start : start + size].ids)
+
+    def _book_batch(self, line_ids):
+        """Job: book a batch of matched lines. Idempotent: lines already
+        booked are skipped and bookings dedupe on the transaction id."""
+        self.ensure_one()
+        lines = self.env["utility.agency.import.line"].browse(line_ids).exists()
+        lines.filtered(lambda line: line.state == "matched")._book()
+        if not self.line_ids.filtered(lambda line: line.state == "matched"):
+            self.state = "done"
 
     def _prepare_line_vals(self, row):
         # the file gives local times of the agency: stored in UTC as Odoo does
@@ -349,5 +376,5 @@ class UtilityAgencyImport(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
-        if self.filtered(lambda r: r.state == "done"):
+        if self.filtered(lambda r: r.state != "draft"):
             raise UserError(self.env._("An imported agency file cannot be deleted."))

@@ -286,6 +286,7 @@ class UtilityCashierSession(models.Model):
         self._utility_check_can_take_payments()
         point = self.collection_point_id
         journal = point._utility_payment_journal(method)
+        self.env["account.payment"].sudo()._utility_lock_open_bills(partner, kwargs.get("bills"))
         # sudo: cashiers have no accounting rights; the session check above
         # limits them to their own open session at their own hall
         payment = (

@@ -66,6 +66,9 @@ class UtilityFieldCollectionLine(models.Model):
                     )
                 )
             point = round_.collection_point_id
+            self.env["account.payment"].sudo()._utility_lock_open_bills(
+                line.partner_id, line.bill_id
+            )
             # sudo: collectors have no accounting rights; the checks above keep
             # them to their own round's bills and in-transit journal
             payment = (

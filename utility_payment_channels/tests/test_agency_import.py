@@ -93,6 +93,19 @@ class TestAgencyImport(UtilityAgencyCase):
         self.assertEqual(self.bill_2.payment_state, "paid")
         self.assertEqual(self._clearing_balance(), 280.0)
 
+    def test_big_file_is_booked_in_background_batches(self):
+        rows = [
+            f"J-{number},2025-03-01 09:00:00,0100000002,,10.00,POST-CG" for number in range(1, 6)
+        ]
+        agency_import = self._new_import(rows).with_context(
+            utility_agency_booking_batch=2, queue_job__no_delay=True
+        )
+        agency_import.action_import()
+        self.assertEqual(agency_import.state, "done")
+        self.assertEqual(agency_import.line_ids.mapped("state"), ["booked"] * 5)
+        self.assertEqual(self._clearing_balance(), 50.0)
+        self.assertEqual(self.bills[0].amount_residual, 50.0)
+
     def test_same_file_twice_books_nothing_new(self):
         rows = [
             "Q-1,2025-03-01 09:00:00,0100000002,,100.00,POST-CG",

@@ -60,3 +60,7 @@ class TestCounterTour(HttpCase):
         self.assertEqual(payment.utility_operator_id, cashier)
         self.assertEqual(payment.utility_bill_ids, bills)
         self.assertEqual(payment.utility_receipt_print_count, 1)
+        receipt, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "utility_payment_channels.action_report_utility_receipt", payment.ids
+        )
+        self.assertIn("壹佰捌拾肆元整", receipt.decode())

