@@ -192,7 +192,7 @@ def bench_size(registry, size, tag):
         rows.append(("billing run: create + post bills", len(bills), run_s))
 
         journal = env["account.journal"].search(
-            [("type", "=", "cash"), ("company_id", "=", env.company.id)], limit=1
+            [("type", "in", ("cash", "bank")), ("company_id", "=", env.company.id)], limit=1
         )
         point = env["utility.collection.point"].create(
             {"name": f"Bench hall {tag}", "code": f"BH{tag}", "journal_id": journal.id}

@@ -11,3 +11,4 @@ from . import utility_disconnection_order
 from . import utility_dunning_run
 from . import utility_dunning_action
 from . import utility_tv_operator
+from . import account_payment

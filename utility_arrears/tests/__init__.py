@@ -3,3 +3,4 @@ from . import test_dunning
 from . import test_disconnection
 from . import test_tv_feed
 from . import test_kpi
+from . import test_late_fee_at_payment

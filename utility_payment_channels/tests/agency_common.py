@@ -1,12 +1,15 @@
 import base64
 
+from odoo import fields
+
 from .common import UtilityPaymentCase
 
 
 class UtilityAgencyCase(UtilityPaymentCase):
     """The post office as an agency with two outlets booking into its own
     clearing journal, a second customer with one open bill, and a bank
-    journal where the agency's transfers arrive."""
+    journal where the agency's transfers arrive. Agency files are dated
+    2025-01-10, before any bill falls due."""
 
     @classmethod
     def setUpClass(cls):
@@ -44,7 +47,9 @@ class UtilityAgencyCase(UtilityPaymentCase):
                 "utility_category": "residential",
             }
         )
-        cls.bill_2 = cls._utility_bill(cls.customer_2, 60.0, "2025-02-20")
+        # not yet due, like the bills of the common case: no late fee applies
+        today = fields.Date.context_today(cls.env.user)
+        cls.bill_2 = cls._utility_bill(cls.customer_2, 60.0, fields.Date.add(today, days=15))
 
     def _agency_file(
         self, rows, header="txn_id,paid_at,customer_number,bill_number,amount,outlet_code"

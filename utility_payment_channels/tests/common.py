@@ -5,7 +5,8 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 class UtilityPaymentCase(AccountTestInvoicingCommon):
     """A service hall booking into the company's cash journal and a
-    residential customer with three open bills (due Jan, Feb, Mar)."""
+    residential customer with three open bills, not yet due (in 10, 20 and
+    30 days: no late fee applies when utility_arrears is installed)."""
 
     @classmethod
     def setUpClass(cls):
@@ -28,8 +29,9 @@ class UtilityPaymentCase(AccountTestInvoicingCommon):
             }
         )
         cls.bills = cls.env["account.move"]
-        for month, amount in ((1, 100.0), (2, 120.0), (3, 80.0)):
-            cls.bills |= cls._utility_bill(cls.customer, amount, f"2025-{month:02d}-20")
+        today = fields.Date.context_today(cls.env.user)
+        for days, amount in ((10, 100.0), (20, 120.0), (30, 80.0)):
+            cls.bills |= cls._utility_bill(cls.customer, amount, fields.Date.add(today, days=days))
 
     @classmethod
     def _utility_bill(cls, partner, amount, due):
@@ -37,7 +39,7 @@ class UtilityPaymentCase(AccountTestInvoicingCommon):
             {
                 "move_type": "out_invoice",
                 "partner_id": partner.id,
-                "invoice_date": fields.Date.subtract(fields.Date.to_date(due), days=15),
+                "invoice_date": fields.Date.subtract(fields.Date.to_date(due), days=30),
                 "invoice_date_due": due,
                 "invoice_line_ids": [
                     (

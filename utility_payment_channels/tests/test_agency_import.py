@@ -9,7 +9,7 @@ from .agency_common import UtilityAgencyCase
 
 @tagged("post_install", "-at_install")
 class TestAgencyImport(UtilityAgencyCase):
-    def _api_booking(self, txn_id, amount, partner=None, date="2025-03-01"):
+    def _api_booking(self, txn_id, amount, partner=None, date="2025-01-10"):
         """What the agency's networked counter books through the terminal API."""
         return self.env["account.payment"]._utility_pay(
             partner or self.customer,
@@ -29,14 +29,14 @@ class TestAgencyImport(UtilityAgencyCase):
         self._api_booking("P-8", 30.0)
         agency_import = self._new_import(
             [
-                "P-1,2025-03-01 09:00:00,0100000002,,150.00,POST-CG",
-                f"P-2,2025-03-01 09:05:00,0100000003,{self.bill_2.name},60.00,POST-LZ",
-                "P-3,2025-03-01 09:10:00,0109999999,,25.00,POST-CG",
-                "P-4,2025-03-01 09:15:00,0100000002,INV/NOPE/1,10.00,POST-CG",
-                f"P-5,2025-03-01 09:20:00,0100000002,{mar.name},50.00,POST-CG",
-                "P-6,2025-03-01 09:25:00,0100000002,,20.00,POST-XX",
-                "P-1,2025-03-01 09:00:00,0100000002,,150.00,POST-CG",
-                "P-8,2025-03-01 08:00:00,0100000002,,30.00,POST-CG",
+                "P-1,2025-01-10 09:00:00,0100000002,,150.00,POST-CG",
+                f"P-2,2025-01-10 09:05:00,0100000003,{self.bill_2.name},60.00,POST-LZ",
+                "P-3,2025-01-10 09:10:00,0109999999,,25.00,POST-CG",
+                "P-4,2025-01-10 09:15:00,0100000002,INV/NOPE/1,10.00,POST-CG",
+                f"P-5,2025-01-10 09:20:00,0100000002,{mar.name},50.00,POST-CG",
+                "P-6,2025-01-10 09:25:00,0100000002,,20.00,POST-XX",
+                "P-1,2025-01-10 09:00:00,0100000002,,150.00,POST-CG",
+                "P-8,2025-01-10 08:00:00,0100000002,,30.00,POST-CG",
             ]
         )
         agency_import.action_import()
@@ -63,7 +63,7 @@ class TestAgencyImport(UtilityAgencyCase):
         self.assertEqual(p1.journal_id, self.agency.journal_id)
         self.assertEqual(p1.utility_collection_point_id, self.outlet_cg)
         self.assertEqual(lines[1].payment_id.utility_collection_point_id, self.outlet_lz)
-        self.assertEqual(str(p1.date), "2025-03-01")
+        self.assertEqual(str(p1.date), "2025-01-10")
         self.assertEqual(p1.utility_txn_key, f"agency:{self.agency.id}:P-1")
         # the agency owes what its outlets collected: 30 + 150 + 60
         self.assertEqual(self._clearing_balance(), 240.0)
@@ -95,7 +95,7 @@ class TestAgencyImport(UtilityAgencyCase):
 
     def test_big_file_is_booked_in_background_batches(self):
         rows = [
-            f"J-{number},2025-03-01 09:00:00,0100000002,,10.00,POST-CG" for number in range(1, 6)
+            f"J-{number},2025-01-10 09:00:00,0100000002,,10.00,POST-CG" for number in range(1, 6)
         ]
         agency_import = self._new_import(rows).with_context(
             utility_agency_booking_batch=2, queue_job__no_delay=True
@@ -108,15 +108,15 @@ class TestAgencyImport(UtilityAgencyCase):
 
     def test_same_file_twice_books_nothing_new(self):
         rows = [
-            "Q-1,2025-03-01 09:00:00,0100000002,,100.00,POST-CG",
-            "Q-2,2025-03-01 09:05:00,0100000003,,60.00,POST-LZ",
+            "Q-1,2025-01-10 09:00:00,0100000002,,100.00,POST-CG",
+            "Q-2,2025-01-10 09:05:00,0100000003,,60.00,POST-LZ",
         ]
         self._new_import(rows).action_import()
         payments = self.env["account.payment"].search_count([])
         with self.assertRaisesRegex(UserError, "already imported"):
             self._new_import(rows).action_import()
         # the same transactions in another file (one more line) are recognised too
-        again = self._new_import(rows + ["Q-3,2025-03-01 09:10:00,0100000002,,20.00,POST-CG"])
+        again = self._new_import(rows + ["Q-3,2025-01-10 09:10:00,0100000002,,20.00,POST-CG"])
         again.action_import()
         self.assertEqual(
             again.line_ids.sorted("line_no").mapped("state"), ["duplicate", "duplicate", "booked"]
@@ -128,12 +128,12 @@ class TestAgencyImport(UtilityAgencyCase):
         self._api_booking("D-1", 50.0)
         self._api_booking("D-2", 40.0)
         self._api_booking("D-3", 20.0)
-        self._api_booking("D-9", 10.0, date="2025-03-02")  # another day: not compared
+        self._api_booking("D-9", 10.0, date="2025-01-11")  # another day: not compared
         agency_import = self._new_import(
             [
-                "D-1,2025-03-01 09:00:00,0100000002,,50.00,POST-CG",
-                "D-2,2025-03-01 09:05:00,0100000002,,45.00,POST-CG",
-                "D-4,2025-03-01 09:10:00,0100000003,,60.00,POST-LZ",
+                "D-1,2025-01-10 09:00:00,0100000002,,50.00,POST-CG",
+                "D-2,2025-01-10 09:05:00,0100000002,,45.00,POST-CG",
+                "D-4,2025-01-10 09:10:00,0100000003,,60.00,POST-LZ",
             ]
         )
         agency_import.action_import()
@@ -163,8 +163,8 @@ class TestAgencyImport(UtilityAgencyCase):
         )
         agency_import = self._new_import(
             [
-                "K-1,2025-03-01 09:00:00,0109999999,,60.00,POST-CG",
-                "K-2,2025-03-01 09:05:00,0109999998,,15.00,POST-CG",
+                "K-1,2025-01-10 09:00:00,0109999999,,60.00,POST-CG",
+                "K-2,2025-01-10 09:05:00,0109999998,,15.00,POST-CG",
             ]
         )
         agency_import.with_user(accountant).action_import()
@@ -185,13 +185,13 @@ class TestAgencyImport(UtilityAgencyCase):
 
     def test_bad_files_are_refused_whole_with_nothing_saved(self):
         payments = self.env["account.payment"].search_count([])
-        good = "B-1,2025-03-01 09:00:00,0100000002,,10.00,POST-CG"
+        good = "B-1,2025-01-10 09:00:00,0100000002,,10.00,POST-CG"
         gbk = self.env["utility.agency.import"].create(
             {
                 "agency_id": self.agency.id,
                 "file": base64.b64encode(
                     "txn_id,paid_at,customer_number,bill_number,amount,outlet_code\n"
-                    "B-1,2025-03-01,0100000002,,10.00,邮政\n".encode("gbk")
+                    "B-1,2025-01-10,0100000002,,10.00,邮政\n".encode("gbk")
                 ),
             }
         )
@@ -204,8 +204,8 @@ class TestAgencyImport(UtilityAgencyCase):
             (self._new_import([good.replace("10.00", "1O.00")]), "not a number"),
             (self._new_import([good.replace("10.00", "10.005")]), "at most"),
             (self._new_import([good.replace("10.00", "-10.00")]), "positive"),
-            (self._new_import([good.replace("2025-03-01 09:00:00", "01/03/2025")]), "not a date"),
-            (self._new_import([good, ",2025-03-01,0100000002,,5.00,POST-CG"]), "empty"),
+            (self._new_import([good.replace("2025-01-10 09:00:00", "01/03/2025")]), "not a date"),
+            (self._new_import([good, ",2025-01-10,0100000002,,5.00,POST-CG"]), "empty"),
         ]
         for agency_import, message in cases:
             with self.subTest(message=message):
@@ -221,7 +221,7 @@ class TestAgencyImport(UtilityAgencyCase):
             '"amount": "金额", "outlet_code": "网点"}'
         )
         agency_import = self._new_import(
-            ["POST-LZ,60.00,0100000003,2025-03-01 10:00:00,M-1"],
+            ["POST-LZ,60.00,0100000003,2025-01-10 10:00:00,M-1"],
             header="网点,金额,户号,交易时间,流水号",
         )
         agency_import.action_import()
@@ -230,6 +230,19 @@ class TestAgencyImport(UtilityAgencyCase):
         with self.assertRaises(UserError):
             self.agency.file_column_mapping = '{"nonsense": "x"}'
 
+    def test_agencies_and_files_of_another_company_are_not_visible(self):
+        other = self.setup_other_company(name="Other county")["company"]
+        accountant = new_test_user(
+            self.env,
+            login="other_county_accountant",
+            groups="utility_billing.group_utility_accountant",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        self._new_import(["O-1,2025-01-10 09:00:00,0100000002,,10.00,POST-CG"])
+        self.assertFalse(self.env["utility.agency"].with_user(accountant).search([]))
+        self.assertFalse(self.env["utility.agency.import"].with_user(accountant).search([]))
+
     def test_cashier_cannot_read_agency_files(self):
         cashier = new_test_user(
             self.env,
@@ -237,7 +250,7 @@ class TestAgencyImport(UtilityAgencyCase):
             groups="utility_billing.group_utility_cashier",
             company_id=self.env.company.id,
         )
-        agency_import = self._new_import(["C-1,2025-03-01 09:00:00,0100000002,,10.00,POST-CG"])
+        agency_import = self._new_import(["C-1,2025-01-10 09:00:00,0100000002,,10.00,POST-CG"])
         with self.assertRaises(AccessError):
             agency_import.with_user(cashier).read(["file_total"])
         with self.assertRaises(AccessError):

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import Form, tagged
 
 from .common_counter import UtilityCounterCase
@@ -17,9 +18,11 @@ class TestConsolidatedPayment(UtilityCounterCase):
                 "utility_village": "Zhangwan",
             }
         )
+        # not yet due: no late fee whatever arrears policy is installed
+        today = fields.Date.context_today(cls.neighbour)
         cls.neighbour_bills = cls._utility_bill(
-            cls.neighbour, 40.0, "2025-02-20"
-        ) | cls._utility_bill(cls.neighbour, 60.0, "2025-03-20")
+            cls.neighbour, 40.0, fields.Date.add(today, days=10)
+        ) | cls._utility_bill(cls.neighbour, 60.0, fields.Date.add(today, days=20))
         cls.committee = cls.env["res.partner"].create({"name": "Zhangwan village committee"})
         cls.group = cls.env["utility.payer.group"].create(
             {

@@ -5,7 +5,7 @@ from odoo.tests import HttpCase, tagged
 @tagged("post_install", "-at_install")
 class TestCounterTour(HttpCase):
     """Browser test on the demo data: the Chengguan cashier pays two bills of
-    customer 0100000001 at the counter screen and gets the change."""
+    customer 0300000184 at the counter screen and gets the change."""
 
     def test_cashier_pays_two_bills_at_the_counter_and_sees_the_change(self):
         cashier = self.env.ref("utility_payment_channels.user_cashier_cg", raise_if_not_found=False)
@@ -13,25 +13,27 @@ class TestCounterTour(HttpCase):
         if not cashier or not session or session.state != "opened":
             self.skipTest("needs the demo data of utility_payment_channels")
         county = self.env.ref("utility_billing.company_county")
-        customer = self.env.ref("utility_billing.customer_01")
+        # a customer of the Lizhuang station paying at the Chengguan hall
+        # (off-site payment), with exactly two open bills of 100 and 84 yuan
+        customer = self.env["res.partner"].create(
+            {
+                "name": "罗晓兰",
+                "company_id": county.id,
+                "utility_customer_number": "0300000184",
+                "utility_category": "residential",
+                "utility_station_id": self.env.ref("utility_billing.station_lz").id,
+            }
+        )
         Move = self.env["account.move"].with_company(county)
-        # clear what earlier runs left open so that 184 yuan is all that is due
-        Move.search(
-            [
-                ("commercial_partner_id", "=", customer.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "draft"),
-            ]
-        ).unlink()
-        self.assertFalse(self.env["account.payment"]._utility_open_bills(customer))
         today = fields.Date.context_today(customer)
         bills = Move.create(
             [
                 {
                     "move_type": "out_invoice",
                     "partner_id": customer.id,
-                    "invoice_date": fields.Date.subtract(today, months=months),
-                    "invoice_date_due": fields.Date.subtract(today, months=months, days=-15),
+                    # due in the future: no late fee whatever arrears policy applies
+                    "invoice_date": fields.Date.subtract(today, days=days),
+                    "invoice_date_due": fields.Date.add(today, days=20 - days),
                     "invoice_line_ids": [
                         (
                             0,
@@ -45,7 +47,7 @@ class TestCounterTour(HttpCase):
                         )
                     ],
                 }
-                for months, amount in ((2, 100.0), (1, 84.0))
+                for days, amount in ((10, 100.0), (5, 84.0))
             ]
         )
         bills.action_post()

@@ -88,9 +88,8 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
         self.assertEqual(
             [(bill["bill_number"], bill["amount_due"], bill["due_date"]) for bill in data["bills"]],
             [
-                (self.bills[0].name, 100.0, "2025-01-20"),
-                (self.bills[1].name, 120.0, "2025-02-20"),
-                (self.bills[2].name, 80.0, "2025-03-20"),
+                (bill.name, amount, fields.Date.to_string(bill.invoice_date_due))
+                for bill, amount in zip(self.bills, (100.0, 120.0, 80.0), strict=True)
             ],
         )
         # the late fee is the one of the hook (none here, utility_arrears' when installed)
