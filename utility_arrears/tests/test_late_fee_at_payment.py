@@ -56,3 +56,11 @@ class TestLateFeeAtPayment(UtilityPaymentCase):
         fees = self.env["account.move"].search([("utility_late_fee_bill_id", "in", self.bills.ids)])
         self.assertFalse(fees)
         self.assertEqual(self.bills[0].payment_state, "paid")
+
+    def test_counter_shows_the_fee_that_the_payment_charges(self):
+        counter = self.env["utility.counter.payment"]
+        fee = counter._utility_extra_due(self.overdue, fields.Date.context_today(self.env.user))
+        self.assertEqual(fee, 6.0)
+        self.assertEqual(
+            counter._utility_extra_due(self.bills, fields.Date.context_today(self.env.user)), 0.0
+        )

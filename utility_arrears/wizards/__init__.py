@@ -1,1 +1,2 @@
 from . import utility_late_fee_waive_wizard
+from . import utility_counter_payment
