@@ -9,14 +9,22 @@ as a queue_job job would:
 * the billing-run preview of the N contracts,
 * the billing run itself (its batch job body, one batch after the other, as
   one Odoo worker would run them),
+* the naive loop on a second set of N contracts of the same kind: for each
+  contract, its bill is prepared, created and posted on its own through the
+  ORM (plain ``create`` + ``action_post``, one transaction per bill), which
+  is what billing without the billing run costs,
 * booking customer payments through the payment service (what the terminal
   API and the agency import do for each transaction).
 
 Prints a table, extrapolates to the design's 300,000 bills a month, and
-saves the table to tests/bench/results.md. Sizes: ``BENCH_SIZES=2000,5000``.
+saves the table to tests/bench/results.md and the figures to
+tests/bench/results.json. Sizes: ``BENCH_SIZES=2000,5000``; repetitions
+(median reported): ``BENCH_REPEAT=3``; payments: ``BENCH_PAYMENTS=500``.
 """
 
+import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -30,6 +38,7 @@ import odoo_db  # noqa: E402
 DB = os.environ.get("BENCH_DB", "utility_bench")
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "2000").split(",")]
 PAYMENTS = int(os.environ.get("BENCH_PAYMENTS", "500"))
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "1")))
 COUNTY_BILLS = 300_000
 
 
@@ -191,6 +200,28 @@ def bench_size(registry, size, tag):
         bills = env["account.move"].search([("utility_billing_run_id", "=", run.id)])
         rows.append(("billing run: create + post bills", len(bills), run_s))
 
+        # naive loop on a second dataset of the same size and kind
+        naive_station, naive_contracts = make_dataset(env, size, f"{tag}N")
+        naive_run = env["utility.billing.run"].create({"station_ids": [(6, 0, naive_station.ids)]})
+        cr.commit()
+
+        def bill_naive():
+            move_model = env["account.move"]
+            journal = move_model._utility_get_bill_journal(naive_run.company_id)
+            product = move_model._utility_get_product()
+            count = 0
+            for contract in naive_contracts:
+                bills, _skips = naive_run._prepare_bills(contract)
+                for bill in bills:
+                    move = move_model.create(naive_run._prepare_move_vals(bill, journal, product))
+                    move.action_post()
+                    count += 1
+                cr.commit()
+            return count
+
+        naive_s, naive_count = timed(bill_naive)
+        rows.append(("naive loop: create + post one bill at a time", naive_count, naive_s))
+
         journal = env["account.journal"].search(
             [("type", "in", ("cash", "bank")), ("company_id", "=", env.company.id)], limit=1
         )
@@ -230,22 +261,62 @@ def main():
     registry = Registry(DB)
 
     lines = [
-        "| step | records | seconds | records/s | 300,000 at this rate |",
-        "|---|---:|---:|---:|---:|",
+        "| size | step | records | seconds (median) | records/s | 300,000 at this rate |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
+    figures = []
     for index, size in enumerate(SIZES):
-        for step, count, seconds in bench_size(registry, size, f"{index + 1:02d}"):
+        runs = [
+            bench_size(registry, size, f"{index + 1:02d}{rep}") for rep in range(REPEAT)
+        ]
+        rates = {}
+        for position, (step, count, _seconds) in enumerate(runs[0]):
+            all_seconds = [run[position][2] for run in runs]
+            seconds = statistics.median(all_seconds)
             rate = count / seconds if seconds else 0.0
+            rates[step] = rate
             county = f"{COUNTY_BILLS / rate / 60:.1f} min" if rate else "-"
-            lines.append(f"| {step} | {count} | {seconds:.1f} | {rate:.0f} | {county} |")
+            lines.append(
+                f"| {size} | {step} | {count} | {seconds:.1f} | {rate:.1f} | {county} |"
+            )
+            figures.append(
+                {
+                    "size": size,
+                    "step": step,
+                    "records": count,
+                    "seconds": round(seconds, 3),
+                    "seconds_all": [round(s, 3) for s in all_seconds],
+                    "per_second": round(rate, 2),
+                }
+            )
+        billing = rates.get("billing run: create + post bills")
+        naive = rates.get("naive loop: create + post one bill at a time")
+        if billing and naive:
+            ratio = billing / naive
+            lines.append(f"| {size} | billing run vs naive loop | | | {ratio:.1f}x | |")
+            figures.append({"size": size, "step": "billing run vs naive loop", "ratio": ratio})
     header = (
         f"Benchmark {time.strftime('%Y-%m-%d %H:%M')} — Odoo {odoo.release.version}, "
-        f"{os.cpu_count()} CPU, one worker process, sizes {SIZES}\n\n"
+        f"{os.cpu_count()} CPU, one worker process, sizes {SIZES}, "
+        f"median of {REPEAT} repetition(s)\n\n"
     )
     table = header + "\n".join(lines) + "\n"
     print(table)
     with open(os.path.join(HERE, "results.md"), "w", encoding="utf-8") as fh:
         fh.write(table)
+    with open(os.path.join(HERE, "results.json"), "w", encoding="utf-8") as fh:
+        json.dump(
+            {
+                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "odoo": odoo.release.version,
+                "cpu_count": os.cpu_count(),
+                "sizes": SIZES,
+                "repetitions": REPEAT,
+                "figures": figures,
+            },
+            fh,
+            indent=2,
+        )
 
 
 if __name__ == "__main__":

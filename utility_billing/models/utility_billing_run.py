@@ -435,6 +435,94 @@ class UtilityBillingRun(models.Model):
             "invoice_line_ids": line_commands,
         }
 
+    def _utility_can_precompute_lines(self, bills, journal):
+        """Whether the bills of a batch can be created with their lines
+        precomputed (no taxes, company currency, no fiscal position that could
+        map the receivable account, no cash rounding): otherwise Odoo's
+        synchronisation builds them."""
+        company = self.company_id
+        if journal.currency_id and journal.currency_id != company.currency_id:
+            return False
+        position_model = self.env["account.fiscal.position"]
+        if position_model.search_count(
+            [*position_model._check_company_domain(company), ("auto_apply", "=", True)], limit=1
+        ):
+            return False
+        partners = self.env["res.partner"].union(
+            *(bill["contract"].partner_id for bill in bills)
+        ).with_company(company)
+        if partners.filtered("property_account_position_id"):
+            return False
+        return not any(
+            partner.commercial_partner_id.property_account_receivable_id.account_type
+            != "asset_receivable"
+            for partner in partners
+        )
+
+    def _utility_precompute_lines(self, vals, bill):
+        """Turn the invoice lines of ``vals`` into complete journal items:
+        product lines with their credit, and the receivable lines of the
+        contract's payment term (due dates and amounts as Odoo's payment term
+        computes them), so that the move is created balanced without
+        synchronisation."""
+        company = self.company_id
+        currency = company.currency_id
+        contract = bill["contract"]
+        partner = contract.partner_id.with_company(company).commercial_partner_id
+        lines = []
+        untaxed = 0.0
+        for command in vals.pop("invoice_line_ids"):
+            line_vals = dict(command[2], display_type="product")
+            amount = currency.round(line_vals["quantity"] * line_vals["price_unit"])
+            untaxed += amount
+            line_vals.update(balance=-amount, amount_currency=-amount)
+            lines.append(Command.create(line_vals))
+        untaxed = currency.round(untaxed)
+        term = contract.payment_term_id
+        if term:
+            terms = term._compute_terms(
+                date_ref=self.invoice_date,
+                currency=currency,
+                company=company,
+                tax_amount=0.0,
+                tax_amount_currency=0.0,
+                sign=1,
+                untaxed_amount=untaxed,
+                untaxed_amount_currency=untaxed,
+            )
+            term_lines = [
+                (
+                    fields.Date.to_date(term_line["date"]),
+                    term_line["company_amount"],
+                    term_line["foreign_amount"],
+                )
+                for term_line in terms["line_ids"]
+            ]
+            discount = {
+                "discount_date": terms.get("discount_date") or False,
+                "discount_balance": terms.get("discount_balance") or 0.0,
+                "discount_amount_currency": terms.get("discount_amount_currency") or 0.0,
+            }
+        else:
+            term_lines = [(self.invoice_date, untaxed, untaxed)]
+            discount = {}
+        for due_date, balance, amount_currency in term_lines:
+            lines.append(
+                Command.create(
+                    {
+                        "display_type": "payment_term",
+                        "account_id": partner.property_account_receivable_id.id,
+                        "partner_id": partner.id,
+                        "date_maturity": due_date,
+                        "balance": balance,
+                        "amount_currency": amount_currency,
+                        **discount,
+                    }
+                )
+            )
+        vals["line_ids"] = lines
+        return vals
+
     # ------------------------------------------------------------------
     # actions
     # ------------------------------------------------------------------
@@ -524,10 +612,20 @@ class UtilityBillingRun(models.Model):
         journal = move_model._utility_get_bill_journal(self.company_id)
         product = move_model._utility_get_product()
         vals_list = [self._prepare_move_vals(bill, journal, product) for bill in bills]
+        create_context = {
+            "tracking_disable": True,
+            "mail_create_nolog": True,
+            "mail_notrack": True,
+        }
+        if self._utility_can_precompute_lines(bills, journal):
+            for vals, bill in zip(vals_list, bills, strict=True):
+                self._utility_precompute_lines(vals, bill)
+            # every line (product and receivable) is given complete: Odoo's
+            # dynamic-line synchronisation has nothing to add; the balance
+            # check of the moves still runs
+            create_context["skip_invoice_sync"] = True
         try:
-            moves = move_model.with_context(
-                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
-            ).create(vals_list)
+            moves = move_model.with_context(**create_context).create(vals_list)
         except pgerrors.UniqueViolation as error:
             # another transaction billed some of these contracts meanwhile:
             # try again later, the contracts it billed will then be left out

@@ -1,0 +1,316 @@
+"""Property-based tests (hypothesis) on the money arithmetic and the file parsers.
+
+Each property runs on at most 50 generated examples without deadline; every
+example that writes to the database runs inside a savepoint that is rolled
+back, so examples cannot see each other's records.
+"""
+
+import base64
+import contextlib
+import csv
+import io
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import float_compare, float_round
+
+from odoo.addons.utility_payment_channels.tests.agency_common import UtilityAgencyCase
+
+BOUNDED = settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+
+CONSUMPTION = st.decimals(min_value=0, max_value=20000, places=2, allow_nan=False).map(float)
+AMOUNT = st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False).map(float)
+JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
+
+# an arbitrary block tariff: 1 to 5 rising block limits, the last block open-ended
+BLOCK_TARIFF = st.tuples(
+    st.lists(st.integers(min_value=1, max_value=2000), min_size=0, max_size=4, unique=True),
+    st.lists(
+        st.decimals(min_value=0, max_value=5, places=4).map(float), min_size=5, max_size=5
+    ),
+)
+
+
+@tagged("post_install", "-at_install")
+class TestHostileInputProperties(UtilityAgencyCase):
+    """Tariffs, late fees and file parsers hold their promises on any input."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the Henan residential block tariff (as in utility_billing's common case)
+        cls.tariff = cls.env["utility.tariff"].create(
+            {
+                "name": "Residential block tariff",
+                "code": "RES",
+                "category": "residential",
+                "company_id": cls.company.id,
+            }
+        )
+        cls.env["utility.tariff.version"].create(
+            {
+                "tariff_id": cls.tariff.id,
+                "date_from": "2024-01-01",
+                "block_ids": [
+                    (0, 0, {"sequence": 1, "name": "Block 1", "limit_to": 180, "price": 0.56}),
+                    (0, 0, {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}),
+                    (0, 0, {"sequence": 3, "name": "Block 3", "limit_to": 0, "price": 0.86}),
+                ],
+            }
+        ).action_approve()
+        cls.currency = cls.tariff.currency_id
+        cls.policy = cls.env["utility.arrears.policy"].create(
+            {
+                "name": "Property policy",
+                "company_id": cls.company.id,
+                "late_fee_current_rate": 1.0,
+                "late_fee_earlier_rate": 3.0,
+                "late_fee_minimum": 1.0,
+                "grace_days": 5,
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _rolled_back(self):
+        """A savepoint that is always rolled back at the end of the block."""
+        return contextlib.closing(self.env.cr.savepoint())
+
+    def _total(self, lines):
+        return self.currency.round(sum(line["amount"] for line in lines))
+
+    def _charge(self, tariff, consumption):
+        return tariff._compute_charge_lines(
+            *JANUARY, consumption=consumption, registers=None, year_to_date=0
+        )
+
+    def _assert_block_lines(self, lines, consumption, limits, prices):
+        """The lines are the blocks the consumption falls in, each amount
+        rounded by the currency, and the total is their sum."""
+        qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
+        expected_total = 0.0
+        lower = 0.0
+        for limit, price in zip([*limits, None], prices, strict=False):
+            upper = consumption if limit is None else min(consumption, limit)
+            quantity = float_round(max(upper - lower, 0.0), precision_digits=qty_digits)
+            expected_total += self.currency.round(quantity * price)
+            if limit is None or limit >= consumption:
+                break
+            lower = limit
+        block_lines = [line for line in lines if line["kind"] == "block"]
+        for line in block_lines:
+            self.assertEqual(
+                self.currency.compare_amounts(line["amount"], self.currency.round(line["amount"])),
+                0,
+                "every line amount is rounded by the currency",
+            )
+        self.assertEqual(
+            float_compare(
+                sum(line["quantity"] for line in block_lines),
+                consumption,
+                precision_digits=qty_digits,
+            ),
+            0,
+            "the block quantities add up to the consumption",
+        )
+        self.assertEqual(
+            self.currency.compare_amounts(self._total(lines), self.currency.round(expected_total)),
+            0,
+            "the total is the sum of the block amounts",
+        )
+
+    # ------------------------------------------------------------------
+    # tariff arithmetic
+    # ------------------------------------------------------------------
+    @BOUNDED
+    @given(consumption=CONSUMPTION)
+    def test_henan_block_tariff_total_is_the_sum_of_its_blocks(self, consumption):
+        lines = self._charge(self.tariff, consumption)
+        self._assert_block_lines(lines, consumption, [180, 260], [0.56, 0.61, 0.86])
+
+    @BOUNDED
+    @given(first=CONSUMPTION, second=CONSUMPTION)
+    def test_henan_block_tariff_never_decreases_with_consumption(self, first, second):
+        low, high = sorted((first, second))
+        total_low = self._total(self._charge(self.tariff, low))
+        total_high = self._total(self._charge(self.tariff, high))
+        self.assertLessEqual(self.currency.compare_amounts(total_low, total_high), 0)
+
+    @BOUNDED
+    @given(tariff_spec=BLOCK_TARIFF, first=CONSUMPTION, second=CONSUMPTION)
+    def test_any_block_tariff_sums_its_blocks_and_never_decreases(
+        self, tariff_spec, first, second
+    ):
+        limits, prices = sorted(tariff_spec[0]), tariff_spec[1][: len(tariff_spec[0]) + 1]
+        with self._rolled_back():
+            tariff = self.env["utility.tariff"].create(
+                {
+                    "name": "Generated tariff",
+                    "code": "GEN",
+                    "category": "residential",
+                    "company_id": self.company.id,
+                }
+            )
+            version = self.env["utility.tariff.version"].create(
+                {
+                    "tariff_id": tariff.id,
+                    "date_from": "2024-01-01",
+                    "block_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "sequence": index,
+                                "name": f"Block {index + 1}",
+                                "limit_to": limit or 0,
+                                "price": price,
+                            },
+                        )
+                        for index, (limit, price) in enumerate(
+                            zip([*limits, None], prices, strict=True)
+                        )
+                    ],
+                }
+            )
+            version.action_approve()
+            low, high = sorted((first, second))
+            lines_low = self._charge(tariff, low)
+            lines_high = self._charge(tariff, high)
+            self._assert_block_lines(lines_low, low, limits, prices)
+            self._assert_block_lines(lines_high, high, limits, prices)
+            self.assertLessEqual(
+                self.currency.compare_amounts(self._total(lines_low), self._total(lines_high)), 0
+            )
+
+    # ------------------------------------------------------------------
+    # late fees
+    # ------------------------------------------------------------------
+    @BOUNDED
+    @given(
+        amount=AMOUNT,
+        due_date=st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31)),
+        days=st.integers(min_value=-30, max_value=1500),
+        more_days=st.integers(min_value=0, max_value=800),
+    )
+    def test_late_fee_never_decreases_with_days_overdue(self, amount, due_date, days, more_days):
+        on_date = due_date + timedelta(days=days)
+        fee = self.policy._compute_late_fee(amount, due_date, on_date)
+        later_fee = self.policy._compute_late_fee(
+            amount, due_date, on_date + timedelta(days=more_days)
+        )
+        self.assertGreaterEqual(fee, 0.0)
+        self.assertEqual(self.currency.compare_amounts(fee, self.currency.round(fee)), 0)
+        self.assertLessEqual(self.currency.compare_amounts(fee, later_fee), 0)
+
+    @BOUNDED
+    @given(
+        first=AMOUNT,
+        second=AMOUNT,
+        due_date=st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 12, 31)),
+        days=st.integers(min_value=0, max_value=1500),
+    )
+    def test_late_fee_never_decreases_with_the_amount(self, first, second, due_date, days):
+        low, high = sorted((first, second))
+        on_date = due_date + timedelta(days=days)
+        fee_low = self.policy._compute_late_fee(low, due_date, on_date)
+        fee_high = self.policy._compute_late_fee(high, due_date, on_date)
+        self.assertLessEqual(self.currency.compare_amounts(fee_low, fee_high), 0)
+
+    # ------------------------------------------------------------------
+    # file parsers
+    # ------------------------------------------------------------------
+    def _agency_file_bytes(self):
+        """Raw bytes, or a CSV with the expected header and hostile cells."""
+        cell = st.one_of(
+            st.text(max_size=12),
+            st.sampled_from(
+                ["", "0", "-5", "1e9", "NaN", "Infinity", "12.345", "2025-01-10 09:00:00"]
+            ),
+        )
+        row = st.lists(cell, min_size=0, max_size=8).map(
+            lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
+        )
+        csv_text = st.lists(row, max_size=5).map(
+            lambda rows: "\n".join(
+                ["txn_id,paid_at,customer_number,bill_number,amount,outlet_code", *rows]
+            ).encode("utf-8")
+        )
+        return st.one_of(st.binary(max_size=400), csv_text)
+
+    @BOUNDED
+    @given(data=st.data())
+    def test_agency_file_import_gives_a_result_or_a_clear_error(self, data):
+        content = data.draw(self._agency_file_bytes())
+        with self._rolled_back():
+            payments_before = self.env["account.payment"].search_count([])
+            file = self.env["utility.agency.import"].create(
+                {
+                    "agency_id": self.agency.id,
+                    "file": base64.b64encode(content),
+                    "filename": "hostile.csv",
+                }
+            )
+            try:
+                with self.env.cr.savepoint():
+                    file.action_import()
+            except UserError as error:
+                self.assertTrue(str(error.args[0]).strip(), "the error says what is wrong")
+                file.invalidate_recordset()
+                self.assertEqual(file.state, "draft", "a refused file stays a draft")
+                self.assertFalse(file.line_ids, "a refused file keeps no line")
+                self.assertEqual(
+                    self.env["account.payment"].search_count([]),
+                    payments_before,
+                    "a refused file books nothing",
+                )
+            else:
+                lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+                rows = [values for values in lines if any(value.strip() for value in values)]
+                self.assertEqual(file.file_count, len(rows), "no line of the file is dropped")
+
+    def _reading_file_bytes(self):
+        cell = st.one_of(
+            st.text(max_size=12),
+            st.sampled_from(["", "M0001", "2025-01-31", "-1", "99999", "1e9", "nan", "12,5"]),
+        )
+        row = st.lists(cell, min_size=0, max_size=4).map(
+            lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
+        )
+        csv_text = st.lists(row, max_size=5).map(
+            lambda rows: "\n".join(["meter_serial,reading_date,value", *rows]).encode("utf-8")
+        )
+        return st.one_of(st.binary(max_size=400), csv_text, st.just(b"PK\x03\x04broken"))
+
+    @BOUNDED
+    @given(data=st.data())
+    def test_reading_import_gives_a_result_or_a_clear_error(self, data):
+        content = data.draw(self._reading_file_bytes())
+        Reading = self.env["utility.meter.reading"]
+        with self._rolled_back():
+            readings_before = Reading.search_count([])
+            wizard = self.env["utility.reading.import"].create(
+                {"file": base64.b64encode(content), "filename": "hostile.csv"}
+            )
+            try:
+                with self.env.cr.savepoint():
+                    wizard.action_import()
+            except UserError as error:
+                self.assertTrue(str(error.args[0]).strip(), "the error says what is wrong")
+                self.assertEqual(Reading.search_count([]), readings_before)
+            else:
+                created = Reading.search_count([]) - readings_before
+                if wizard.state == "rejected":
+                    self.assertEqual(created, 0, "a rejected file saves no reading")
+                else:
+                    self.assertEqual(wizard.state, "done")
+                    self.assertEqual(created, len(wizard.line_ids), "every row is saved")
