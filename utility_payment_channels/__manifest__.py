@@ -32,6 +32,7 @@
         "wizards/utility_payment_cancel_views.xml",
         "report/utility_payment_receipt_report.xml",
         "report/utility_field_collection_report.xml",
+        "report/utility_cashier_session_report.xml",
         "views/menus.xml",
     ],
     "assets": {

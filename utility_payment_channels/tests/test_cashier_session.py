@@ -143,3 +143,22 @@ class TestCashierSession(UtilityCounterCase):
         # and a cashier cannot take payments in someone else's session
         with self.assertRaises(UserError):
             self.session.with_user(self.cashier_a2)._utility_pay(self.customer, 10.0)
+
+    def test_closing_report_shows_expected_counted_and_difference(self):
+        session = self._take_day_of_payments()
+        self._count(session, {"100": 7, "50": 1, "10": 1, "1": 9})
+        session.difference_reason = "Counterfeit 1 yuan coin found"
+        session.action_close()
+        session.with_user(self.manager).action_approve_difference()
+        content, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.manager)
+            ._render_qweb_pdf(
+                "utility_payment_channels.action_report_utility_cashier_session", session.ids
+            )
+        )
+        html = content.decode() if isinstance(content, bytes) else content
+        self.assertIn(session.name, html)
+        self.assertIn("Counterfeit 1 yuan coin found", html)
+        for figure in ("770.00", "769.00", "300.00", "270.00", "500.00"):
+            self.assertIn(figure, html)
