@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class UtilityCounterPayment(models.TransientModel):
@@ -8,6 +8,7 @@ class UtilityCounterPayment(models.TransientModel):
     _inherit = "utility.counter.payment"
 
     def _utility_extra_due(self, bills, date):
+        date = fields.Date.to_date(date)
         fees = self.env["account.move"]._utility_late_fee_as_of(bills, date)
         currency = self.currency_id or bills.currency_id[:1] or self.env.company.currency_id
         return currency.round(sum(fees.values()))

@@ -437,26 +437,12 @@ class UtilityBillingRun(models.Model):
 
     def _utility_can_precompute_lines(self, bills, journal):
         """Whether the bills of a batch can be created with their lines
-        precomputed (no taxes, company currency, no fiscal position that could
-        map the receivable account, no cash rounding): otherwise Odoo's
-        synchronisation builds them."""
+        precomputed: bills in the company currency (no conversion). The
+        receivable account is left to Odoo's own computation (partner's
+        account mapped by the bill's fiscal position)."""
         company = self.company_id
-        if journal.currency_id and journal.currency_id != company.currency_id:
-            return False
-        position_model = self.env["account.fiscal.position"]
-        if position_model.search_count(
-            [*position_model._check_company_domain(company), ("auto_apply", "=", True)], limit=1
-        ):
-            return False
-        partners = self.env["res.partner"].union(
-            *(bill["contract"].partner_id for bill in bills)
-        ).with_company(company)
-        if partners.filtered("property_account_position_id"):
-            return False
-        return not any(
-            partner.commercial_partner_id.property_account_receivable_id.account_type
-            != "asset_receivable"
-            for partner in partners
+        return bool(bills) and (
+            not journal.currency_id or journal.currency_id == company.currency_id
         )
 
     def _utility_precompute_lines(self, vals, bill):
@@ -511,7 +497,6 @@ class UtilityBillingRun(models.Model):
                 Command.create(
                     {
                         "display_type": "payment_term",
-                        "account_id": partner.property_account_receivable_id.id,
                         "partner_id": partner.id,
                         "date_maturity": due_date,
                         "balance": balance,
@@ -641,7 +626,11 @@ class UtilityBillingRun(models.Model):
             }
         )
         # posted last: the journal's numbering is held from here to the commit
-        moves.with_context(tracking_disable=True, mail_notrack=True).action_post()
+        post_context = {"tracking_disable": True, "mail_notrack": True}
+        if create_context.get("skip_invoice_sync"):
+            # posting changes no amount, date or partner: nothing to synchronise
+            post_context["skip_invoice_sync"] = True
+        moves.with_context(**post_context).action_post()
         return self.env._("%(bills)s bills, %(skips)s skipped.", bills=len(moves), skips=len(skips))
 
     def _finish_run(self):

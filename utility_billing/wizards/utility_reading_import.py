@@ -3,6 +3,7 @@ import csv
 import datetime
 import io
 import logging
+import math
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -114,10 +115,17 @@ class UtilityReadingImport(models.TransientModel):
                     position=err.start,
                 )
             ) from err
+        if "\x00" in text:
+            raise UserError(
+                self.env._("The file contains NUL characters: it is not a CSV text file.")
+            )
         first_line = text.split("\n", 1)[0]
         delimiter = max((",", ";", "\t"), key=first_line.count)
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        lines = list(reader)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            lines = list(reader)
+        except csv.Error as err:
+            raise UserError(self.env._("The file is not a valid CSV file: %s", err)) from err
         if not lines:
             raise UserError(self.env._("The file is empty."))
         return lines[0], [(number, line) for number, line in enumerate(lines[1:], start=2)]
@@ -160,7 +168,10 @@ class UtilityReadingImport(models.TransientModel):
             raise ValueError(cell)
         if isinstance(cell, int | float):
             return float(cell)
-        return float(str(cell).strip().replace(",", ""))
+        number = float(str(cell).strip().replace(",", ""))
+        if not math.isfinite(number):
+            raise ValueError(cell)
+        return number
 
     def _parse_row(self, values):
         """Vals of one row and the list of its problems."""

@@ -132,7 +132,23 @@ class UtilityAgencyImport(models.Model):
                     self.filename or "",
                 )
             ) from err
-        reader = csv.reader(io.StringIO(text))
+        if "\x00" in text:
+            raise UserError(
+                self.env._(
+                    "The file %s contains NUL characters: it is not a CSV text file.",
+                    self.filename or "",
+                )
+            )
+        try:
+            reader = iter(list(csv.reader(io.StringIO(text, newline=""))))
+        except csv.Error as err:
+            raise UserError(
+                self.env._(
+                    "The file %(file)s is not a valid CSV file: %(error)s",
+                    file=self.filename or "",
+                    error=err,
+                )
+            ) from err
         header = next(reader, None)
         if not header:
             raise UserError(self.env._("The file is empty."))

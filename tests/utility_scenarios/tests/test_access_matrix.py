@@ -42,7 +42,8 @@ def read_access_matrix():
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         model = re.search(r"`([\w.]+)`", cells[0]).group(1)
         matrix[model] = {
-            group: "" if cell == "-" else cell for group, cell in zip(groups, cells[1:], strict=True)
+            group: "" if cell == "-" else cell
+            for group, cell in zip(groups, cells[1:], strict=True)
         }
     return groups, matrix
 
@@ -58,7 +59,7 @@ class TestAccessMatrix(TransactionCase):
                 cls.env,
                 login="matrix_" + xmlid.replace(".", "_"),
                 groups=xmlid,
-                name="Matrix %s" % group,
+                name=f"Matrix {group}",
             )
             for group, xmlid in GROUP_XMLIDS.items()
         }
@@ -71,7 +72,9 @@ class TestAccessMatrix(TransactionCase):
         data = self.env["ir.model.data"].search(
             [("model", "=", "ir.model.access"), ("module", "in", MATRIX_MODULES)]
         )
-        models = set(self.env["ir.model.access"].browse(data.mapped("res_id")).mapped("model_id.model"))
+        models = set(
+            self.env["ir.model.access"].browse(data.mapped("res_id")).mapped("model_id.model")
+        )
         self.assertFalse(models - set(self.matrix), "models missing from docs/ACCESS_MATRIX.md")
         self.assertFalse(set(self.matrix) - models, "models in the table without access lines")
 
@@ -86,7 +89,7 @@ class TestAccessMatrix(TransactionCase):
                         self.assertEqual(
                             records.has_access(operation),
                             expected,
-                            "%s %s %s" % (group, "can" if not expected else "cannot", operation),
+                            f"{group} {'cannot' if expected else 'can'} {operation}",
                         )
                         if expected:
                             records.check_access(operation)

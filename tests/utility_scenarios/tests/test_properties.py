@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.exceptions import UserError
@@ -34,10 +34,39 @@ JANUARY = (date(2025, 1, 1), date(2025, 1, 31))
 # an arbitrary block tariff: 1 to 5 rising block limits, the last block open-ended
 BLOCK_TARIFF = st.tuples(
     st.lists(st.integers(min_value=1, max_value=2000), min_size=0, max_size=4, unique=True),
-    st.lists(
-        st.decimals(min_value=0, max_value=5, places=4).map(float), min_size=5, max_size=5
-    ),
+    st.lists(st.decimals(min_value=0, max_value=5, places=4).map(float), min_size=5, max_size=5),
 )
+
+
+def agency_file_bytes():
+    """Raw bytes, or a CSV with the expected header and hostile cells."""
+    cell = st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["", "0", "-5", "1e9", "NaN", "Infinity", "12.345", "2025-01-10 09:00:00"]),
+    )
+    row = st.lists(cell, min_size=0, max_size=8).map(
+        lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
+    )
+    csv_text = st.lists(row, max_size=5).map(
+        lambda rows: "\n".join(
+            ["txn_id,paid_at,customer_number,bill_number,amount,outlet_code", *rows]
+        ).encode("utf-8")
+    )
+    return st.one_of(st.binary(min_size=1, max_size=400), csv_text)
+
+
+def reading_file_bytes():
+    cell = st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["", "M0001", "2025-01-31", "-1", "99999", "1e9", "nan", "12,5"]),
+    )
+    row = st.lists(cell, min_size=0, max_size=4).map(
+        lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
+    )
+    csv_text = st.lists(row, max_size=5).map(
+        lambda rows: "\n".join(["meter_serial,reading_date,value", *rows]).encode("utf-8")
+    )
+    return st.one_of(st.binary(min_size=1, max_size=400), csv_text, st.just(b"PK\x03\x04broken"))
 
 
 @tagged("post_install", "-at_install")
@@ -148,9 +177,7 @@ class TestHostileInputProperties(UtilityAgencyCase):
 
     @BOUNDED
     @given(tariff_spec=BLOCK_TARIFF, first=CONSUMPTION, second=CONSUMPTION)
-    def test_any_block_tariff_sums_its_blocks_and_never_decreases(
-        self, tariff_spec, first, second
-    ):
+    def test_any_block_tariff_sums_its_blocks_and_never_decreases(self, tariff_spec, first, second):
         limits, prices = sorted(tariff_spec[0]), tariff_spec[1][: len(tariff_spec[0]) + 1]
         with self._rolled_back():
             tariff = self.env["utility.tariff"].create(
@@ -229,28 +256,15 @@ class TestHostileInputProperties(UtilityAgencyCase):
     # ------------------------------------------------------------------
     # file parsers
     # ------------------------------------------------------------------
-    def _agency_file_bytes(self):
-        """Raw bytes, or a CSV with the expected header and hostile cells."""
-        cell = st.one_of(
-            st.text(max_size=12),
-            st.sampled_from(
-                ["", "0", "-5", "1e9", "NaN", "Infinity", "12.345", "2025-01-10 09:00:00"]
-            ),
-        )
-        row = st.lists(cell, min_size=0, max_size=8).map(
-            lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
-        )
-        csv_text = st.lists(row, max_size=5).map(
-            lambda rows: "\n".join(
-                ["txn_id,paid_at,customer_number,bill_number,amount,outlet_code", *rows]
-            ).encode("utf-8")
-        )
-        return st.one_of(st.binary(max_size=400), csv_text)
 
     @BOUNDED
-    @given(data=st.data())
-    def test_agency_file_import_gives_a_result_or_a_clear_error(self, data):
-        content = data.draw(self._agency_file_bytes())
+    @given(content=agency_file_bytes())
+    @example(
+        content=b"txn_id,paid_at,customer_number,bill_number,amount,outlet_code\n\x00,x,y,,1,z"
+    )
+    @example(content=b"txn_id,paid_at,customer_number,bill_number,amount,outlet_code\nT,x,y,,nan,z")
+    @example(content=b"txn_id,paid_at,customer_number,bill_number,amount,outlet_code\n\r0")
+    def test_agency_file_import_gives_a_result_or_a_clear_error(self, content):
         with self._rolled_back():
             payments_before = self.env["account.payment"].search_count([])
             file = self.env["utility.agency.import"].create(
@@ -274,27 +288,18 @@ class TestHostileInputProperties(UtilityAgencyCase):
                     "a refused file books nothing",
                 )
             else:
-                lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+                text = content.decode("utf-8-sig")
+                lines = list(csv.reader(io.StringIO(text, newline="")))[1:]
                 rows = [values for values in lines if any(value.strip() for value in values)]
                 self.assertEqual(file.file_count, len(rows), "no line of the file is dropped")
 
-    def _reading_file_bytes(self):
-        cell = st.one_of(
-            st.text(max_size=12),
-            st.sampled_from(["", "M0001", "2025-01-31", "-1", "99999", "1e9", "nan", "12,5"]),
-        )
-        row = st.lists(cell, min_size=0, max_size=4).map(
-            lambda cells: ",".join(c.replace("\n", " ").replace(",", " ") for c in cells)
-        )
-        csv_text = st.lists(row, max_size=5).map(
-            lambda rows: "\n".join(["meter_serial,reading_date,value", *rows]).encode("utf-8")
-        )
-        return st.one_of(st.binary(max_size=400), csv_text, st.just(b"PK\x03\x04broken"))
-
     @BOUNDED
-    @given(data=st.data())
-    def test_reading_import_gives_a_result_or_a_clear_error(self, data):
-        content = data.draw(self._reading_file_bytes())
+    @given(content=reading_file_bytes())
+    @example(content=b"meter_serial,reading_date,value\n,,nan")
+    @example(content=b"meter_serial,reading_date,value\n\x00")
+    @example(content=b"meter_serial,reading_date,value\nM0001,2025-01-31,inf")
+    @example(content=b'meter_serial,reading_date,value\n\r0,"a')
+    def test_reading_import_gives_a_result_or_a_clear_error(self, content):
         Reading = self.env["utility.meter.reading"]
         with self._rolled_back():
             readings_before = Reading.search_count([])
