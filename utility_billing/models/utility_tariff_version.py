@@ -160,6 +160,15 @@ class UtilityTariffVersion(models.Model):
                         version.name,
                     )
                 )
+            blocks = version.block_ids.sorted(lambda b: (b.sequence, b.id))
+            if blocks and blocks[-1].limit_to:
+                raise UserError(
+                    self.env._(
+                        "The last block of %s must have no upper limit: consumption above "
+                        "it would otherwise not be billed.",
+                        version.name,
+                    )
+                )
             clash = version.tariff_id.version_ids.filtered(
                 lambda v, ver=version: v.state == "approved" and v.date_from == ver.date_from
             )

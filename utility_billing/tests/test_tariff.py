@@ -51,3 +51,18 @@ class TestTariffApproval(UtilityBillingCase):
         with self.assertRaises(UserError):
             draft.with_user(officer).action_approve()
         self.assertEqual(draft.state, "draft")
+
+    def test_a_version_whose_last_block_is_capped_cannot_be_approved(self):
+        capped = self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": self.tariff.id,
+                "date_from": "2027-01-01",
+                "block_ids": [
+                    (0, 0, {"sequence": 1, "name": "Block 1", "limit_to": 180, "price": 0.56}),
+                    (0, 0, {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}),
+                ],
+            }
+        )
+        with self.assertRaises(UserError):
+            capped.action_approve()
+        self.assertEqual(capped.state, "draft")
