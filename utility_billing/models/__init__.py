@@ -18,3 +18,4 @@ from . import account_move_prepaid
 from . import payment_transaction
 from . import utility_warning_rule
 from . import utility_warning
+from . import res_currency

@@ -1,5 +1,3 @@
-import cn2an
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -126,10 +124,7 @@ class AccountMove(models.Model):
         """``amount`` in words: Chinese capitals (e.g. 壹佰捌拾肆元整) for CNY,
         Odoo's wording otherwise. ``currency`` defaults to the move's."""
         currency = currency or self.currency_id or self.env.company.currency_id
-        amount = currency.round(abs(amount))
-        if currency.name == "CNY":
-            return cn2an.an2cn(f"{amount:.2f}", "rmb")
-        return currency.amount_to_text(amount)
+        return currency._utility_amount_to_words(amount)
 
     @api.model
     def _utility_get_bill_journal(self, company=None):

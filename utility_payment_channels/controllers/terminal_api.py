@@ -8,7 +8,6 @@ import re
 import time
 from decimal import Decimal
 
-import cn2an
 import psycopg2
 
 from odoo import SUPERUSER_ID, fields, http
@@ -134,11 +133,6 @@ class UtilityTerminalApi(http.Controller):
     # ------------------------------------------------------------------
     # answers
     # ------------------------------------------------------------------
-    def _amount_in_words(self, amount, currency):
-        if currency.name == "CNY":
-            return cn2an.an2cn(f"{amount:.2f}", "rmb")
-        return currency.amount_to_text(amount)
-
     def _receipt(self, env, terminal, payment, duplicate=False):
         """Receipt data of ``payment`` as the terminal prints it."""
         currency = payment.currency_id
@@ -169,7 +163,7 @@ class UtilityTerminalApi(http.Controller):
             "customer_name": partner.name,
             "amount": currency.round(payment.amount),
             "currency": currency.name,
-            "amount_in_words": self._amount_in_words(payment.amount, currency),
+            "amount_in_words": currency._utility_amount_to_words(payment.amount),
             "bills": settled,
             "balance_due": currency.round(sum(open_bills.mapped("amount_residual"))),
             "credit": currency.round(max(-partner.credit, 0.0)),

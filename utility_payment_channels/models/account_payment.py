@@ -1,4 +1,3 @@
-import cn2an
 import psycopg2
 
 from odoo import api, fields, models
@@ -312,18 +311,10 @@ class AccountPayment(models.Model):
                 payment.partner_id.commercial_partner_id.id, 0.0
             )
 
-    @api.model
-    def _utility_words(self, amount, currency):
-        """``amount`` in words: Chinese capitals for CNY (壹佰捌拾肆元整),
-        the currency's own wording otherwise."""
-        if currency.name == "CNY":
-            return cn2an.an2cn(f"{currency.round(amount):.2f}", "rmb")
-        return currency.amount_to_text(amount)
-
     def _utility_amount_in_words(self):
         """Amount of the payment in words, as printed on the receipt."""
         self.ensure_one()
-        return self._utility_words(self.amount, self.currency_id)
+        return self.currency_id._utility_amount_to_words(self.amount)
 
     def _utility_log_receipt_print(self):
         """Count receipt prints; every print after the first is a reprint and

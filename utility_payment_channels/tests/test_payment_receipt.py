@@ -16,9 +16,9 @@ class TestPaymentReceipt(UtilityCounterCase):
         return content.decode() if isinstance(content, bytes) else content
 
     def test_amount_in_chinese_capitals(self):
-        words = self.env["account.payment"]._utility_words
-        self.assertEqual(words(184.0, self.currency), "壹佰捌拾肆元整")
-        self.assertEqual(words(105.05, self.currency), "壹佰零伍元零伍分")
+        words = self.currency._utility_amount_to_words
+        self.assertEqual(words(184.0), "壹佰捌拾肆元整")
+        self.assertEqual(words(105.05), "壹佰零伍元零伍分")
 
     def test_receipt_shows_customer_amount_in_capitals_cashier_hall_bills_and_balance(self):
         payment = self.session.with_user(self.cashier)._utility_pay(self.customer, 184.0)

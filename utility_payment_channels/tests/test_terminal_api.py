@@ -8,7 +8,6 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 
 from odoo.addons.utility_payment_channels.controllers.openapi import OPENAPI_DOCUMENT
-from odoo.addons.utility_payment_channels.controllers.terminal_api import UtilityTerminalApi
 
 from .agency_common import UtilityAgencyCase
 
@@ -111,9 +110,7 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
         self.assertEqual(receipt["amount"], 150.0)
         # the test company books in USD; CNY amounts read in Chinese capitals
         self.assertEqual(receipt["amount_in_words"], "One Hundred And Fifty Dollars")
-        self.assertEqual(
-            UtilityTerminalApi()._amount_in_words(150.0, self.env.ref("base.CNY")), "壹佰伍拾元整"
-        )
+        self.assertEqual(self.env.ref("base.CNY")._utility_amount_to_words(150.0), "壹佰伍拾元整")
         self.assertEqual(
             receipt["bills"],
             [
