@@ -2,13 +2,13 @@
     "name": "Utility Arrears",
     "summary": "Arrears ageing, dunning, late-payment fees, disconnection, "
     "caring service, TV-operator feed and collection KPIs",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Utilities",
     "website": "https://github.com/utility-collections/utility-collections",
     "author": "Utility Collections contributors",
     "license": "AGPL-3",
     "installable": True,
-    "depends": ["utility_payment_channels", "sms", "queue_job"],
+    "depends": ["utility_payment_channels", "sms", "queue_job", "report_xlsx"],
     "data": [
         "security/utility_arrears_security.xml",
         "security/ir.model.access.csv",
@@ -29,6 +29,10 @@
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
+        "report/utility_collection_recovery_views.xml",
+        "report/utility_collection_three_figures_views.xml",
+        "wizards/utility_collection_dashboard_views.xml",
+        "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,5 +1,13 @@
 from odoo import api, fields, models
 
+BILL_DELIVERY_CHANNELS = [
+    ("portal", "Viewed on the portal"),
+    ("email", "E-mail"),
+    ("sms", "SMS bill notice"),
+    ("paper", "Paper bill delivered"),
+    ("counter", "Handed over at the counter"),
+]
+
 
 class AccountMove(models.Model):
     """Late fees and arrears on utility bills (posted customer invoices).
@@ -8,7 +16,12 @@ class AccountMove(models.Model):
     customer's category on the amount still open, minus what a manager waived.
     It is charged at payment as a separate customer invoice on the "Late
     payment fees" income account, linked to the bill; such late-fee invoices
-    never bear a late fee themselves (no compounding)."""
+    never bear a late fee themselves (no compounding).
+
+    Bill delivery, for the "bill holding" figure (电费账单持有率): a bill is
+    held by its customer once it has reached them through any channel — viewed
+    on the portal, e-mailed, notified by SMS, delivered on paper or handed over
+    at the counter. The first delivery is kept; later ones change nothing."""
 
     _inherit = "account.move"
 
@@ -193,3 +206,73 @@ class AccountMove(models.Model):
             )
         )
         orders._utility_check_arrears_paid()
+
+    # -- bill delivery (bill holding rate) ------------------------------------
+    utility_bill_delivery = fields.Selection(
+        selection=BILL_DELIVERY_CHANNELS,
+        string="Bill Delivered Through",
+        copy=False,
+        tracking=True,
+        help="How the bill first reached the customer. A bill counts as held by "
+        "its customer (bill holding rate) once it has been delivered through any "
+        "channel: viewed on the portal, e-mailed, notified by SMS, delivered on "
+        "paper or handed over at the counter.",
+    )
+    utility_bill_delivered_date = fields.Date(
+        string="Bill Delivered On",
+        copy=False,
+        tracking=True,
+        help="Day the bill first reached the customer; empty while the bill has "
+        "not been delivered.",
+    )
+    utility_bill_held = fields.Boolean(
+        string="Bill Held by Customer",
+        compute="_compute_utility_bill_held",
+        store=True,
+        help="The bill has been delivered to the customer through any channel "
+        "(see Bill Delivered Through). Bills held over bills issued is the bill "
+        "holding rate, one of the three 100% figures.",
+    )
+
+    @api.depends("utility_bill_delivered_date", "utility_bill_delivery")
+    def _compute_utility_bill_held(self):
+        for move in self:
+            move.utility_bill_held = bool(
+                move.utility_bill_delivered_date and move.utility_bill_delivery
+            )
+
+    def _utility_mark_bill_delivered(self, channel, date=None):
+        """Record that these bills reached their customers through ``channel``
+        (a key of ``BILL_DELIVERY_CHANNELS``) on ``date`` (today by default).
+        Bills already delivered keep their first delivery. Public hook for the
+        portal, e-mail and SMS sending and the paper-bill rounds."""
+        bills = self.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.state == "posted"
+                and not m.utility_bill_delivered_date
+            )
+        )
+        if bills:
+            bills.write(
+                {
+                    "utility_bill_delivery": channel,
+                    "utility_bill_delivered_date": date or fields.Date.context_today(self),
+                }
+            )
+        return bills
+
+    def action_utility_mark_delivered_paper(self):
+        """List action: the selected paper bills have been delivered."""
+        self.check_access("read")
+        # sudo: recording a delivery touches only the delivery fields, which
+        # cashiers and field staff report without the right to edit bills
+        self.sudo()._utility_mark_bill_delivered("paper")
+        return True
+
+    def action_utility_mark_delivered_counter(self):
+        """List action: the selected bills have been handed over at the counter."""
+        self.check_access("read")
+        # sudo: see action_utility_mark_delivered_paper
+        self.sudo()._utility_mark_bill_delivered("counter")
+        return True

@@ -90,7 +90,9 @@ class UtilityCollectionKpi(models.Model):
         ``signing``: active contracts with a signed written contract;
         ``centralized``: bill amounts paid in the period through centralized
         channels (halls, agencies, terminals, online) rather than door to door;
-        ``bill_holding``: None, no data records who holds their bill yet."""
+        ``bill_holding``: bills issued in the period (invoice date) that have
+        reached their customer through any channel, see
+        ``account.move.utility_bill_held``."""
         contracts = self.env["utility.contract"]._read_group(
             [("company_id", "=", company.id), ("state", "=", "active")],
             ["is_signed"],
@@ -124,8 +126,22 @@ class UtilityCollectionKpi(models.Model):
             )
         )
         centralized, paid = self.env.cr.fetchone()
+        bills = self.env["account.move"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("utility_late_fee_bill_id", "=", False),
+                ("invoice_date", ">=", date_from),
+                ("invoice_date", "<=", date_to),
+            ],
+            ["utility_bill_held"],
+            ["__count"],
+        )
+        issued = sum(count for _held, count in bills)
+        held = sum(count for is_held, count in bills if is_held)
         return {
             "signing": 100.0 * signed / total if total else 0.0,
             "centralized": 100.0 * centralized / paid if paid else 0.0,
-            "bill_holding": None,
+            "bill_holding": 100.0 * held / issued if issued else 0.0,
         }

@@ -1,2 +1,3 @@
 from . import utility_late_fee_waive_wizard
 from . import utility_counter_payment
+from . import utility_collection_dashboard
