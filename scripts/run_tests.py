@@ -13,6 +13,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import odoo_db
+import psycopg2
+from psycopg2 import sql as psql
 
 ROOT = odoo_db.ROOT
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
@@ -89,6 +91,92 @@ def run_odoo_tests(args, modules):
     return total - failed - errors, bad
 
 
+def _data_snapshot(db):
+    """Row counts of every utility_* table and of the accounting tables, and
+    sums of the journal items, as {name: value}."""
+    conn = psycopg2.connect(dbname=db, **odoo_db.connection_params())
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND (tablename LIKE 'utility\\_%' OR tablename IN "
+                "('account_move', 'account_payment', 'account_move_line')) ORDER BY tablename"
+            )
+            snapshot = {}
+            for (table,) in cr.fetchall():
+                cr.execute(psql.SQL("SELECT count(*) FROM {}").format(psql.Identifier(table)))
+                snapshot[f"rows {table}"] = cr.fetchone()[0]
+            cr.execute(
+                "SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(ABS(balance)), 0), "
+                "COALESCE(SUM(amount_residual), 0) FROM account_move_line"
+            )
+            for name, value in zip(
+                ("sum balance", "sum abs(balance)", "sum amount_residual"),
+                cr.fetchone(),
+                strict=True,
+            ):
+                snapshot[name] = round(float(value), 2)
+            return snapshot
+    finally:
+        conn.close()
+
+
+def run_upgrade_check(db, http_port, modules):
+    """Upgrade safety: ``-u`` of the add-ons on the test database, full of
+    demo data, keeps every row and every amount. One passed or failed check."""
+    print(f"\n== upgrade check: -u {modules} on {db}", flush=True)
+    if not odoo_db.database_exists(db):
+        print(f"!! upgrade check: database {db} does not exist")
+        return 0, 1
+    before = _data_snapshot(db)
+    log_path = os.path.join(odoo_db.STATE, "upgrade.log")
+    cmd = odoo_db.odoo_command(
+        "-c",
+        odoo_db.local_config(),
+        "-d",
+        db,
+        "-u",
+        modules,
+        "--stop-after-init",
+        "--http-port",
+        str(http_port),
+        "--workers",
+        "0",
+        "--max-cron-threads",
+        "0",
+    )
+    with open(log_path, "w", encoding="utf-8") as log:
+        rc = subprocess.run(
+            cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, check=False
+        ).returncode
+    with open(log_path, encoding="utf-8") as log:
+        broken = [line.strip() for line in log if BROKEN_RE.match(line)]
+    after = _data_snapshot(db)
+
+    def lost(name, value):
+        if name.startswith("rows "):
+            return after.get(name, -1) < value  # a count may grow, never shrink
+        return after.get(name) != value  # amounts stay exactly the same
+
+    problems = [
+        f"{name}: {value} -> {after.get(name, 'missing')}"
+        for name, value in before.items()
+        if lost(name, value)
+    ]
+    if rc:
+        problems.append(f"the upgrade exited with {rc}")
+    problems += broken[:20]
+    if problems:
+        print(f"!! upgrade check failed (log: {log_path}):\n  " + "\n  ".join(problems))
+        return 0, 1
+    rows = sum(value for name, value in before.items() if name.startswith("rows "))
+    print(
+        f"upgrade check: passed, {rows} rows in {len(before) - 3} tables kept, "
+        f"journal items sum abs(balance) {before['sum abs(balance)']} unchanged"
+    )
+    return 1, 0
+
+
 def run_linters():
     if not os.path.isdir(os.path.join(ROOT, ".git")):
         print("!! not a git checkout: linters skipped")
@@ -126,6 +214,8 @@ def main():
 
     modules = test_modules(args.modules.split(","))
     t_passed, t_failed = run_odoo_tests(args, modules)
+    u_passed, u_failed = run_upgrade_check(args.db, args.http_port, args.modules)
+    t_passed, t_failed = t_passed + u_passed, t_failed + u_failed
     l_passed, l_failed = (0, 0) if args.no_lint else run_linters()
     print()
     print(f"odoo tests: {t_passed} passed, {t_failed} failed")

@@ -22,17 +22,26 @@ class UtilityArrearsFeedController(http.Controller):
     def arrears_feed(self, since=None, **kwargs):
         header = request.httprequest.headers.get("Authorization", "")
         key = header[7:].strip() if header.startswith("Bearer ") else ""
+        address = request.httprequest.remote_addr
+        failures = request.env["utility.api.auth.failure"]
+        if failures._utility_is_blocked(address, "tv_feed"):
+            return self._error(
+                429, "too_many_attempts", "Too many refused keys from this address; retry later."
+            )
         operator = request.env["utility.tv.operator"]._authenticate(key)
         if not operator:
+            # logged and slowed down there; the key itself is never logged
+            failures._utility_register_failure(address, "tv_feed")
             return self._error(401, "unauthorized", "Unknown or revoked API key.")
         try:
             since_dt = datetime.fromisoformat(since or "")
-        except ValueError:
+            if since_dt.tzinfo:
+                since_dt = since_dt.astimezone(UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            # OverflowError: an offset moving the time out of the calendar
             return self._error(
                 422, "invalid_since", "Parameter 'since' must be an ISO 8601 timestamp."
             )
-        if since_dt.tzinfo:
-            since_dt = since_dt.astimezone(UTC).replace(tzinfo=None)
         # sudo: the operator is authenticated by its key; the feed lists only
         # its company's customers with a TV account who did not opt out
         operator = operator.sudo()

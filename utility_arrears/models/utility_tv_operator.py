@@ -66,7 +66,12 @@ class UtilityTvOperator(models.Model):
         }
 
     def action_revoke(self):
+        """Revoke the key: the operator is refused until a new key is issued."""
+        self.check_access("write")
+        # sudo: key_hash is restricted to system users (see _set_new_key)
         self.sudo().write({"key_hash": False, "state": "revoked"})
+        for operator in self:
+            operator.message_post(body=self.env._("The API key was revoked."))
         return True
 
     @api.model

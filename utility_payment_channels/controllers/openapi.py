@@ -23,6 +23,10 @@ def _error_response(description, codes):
 
 
 _UNAUTHORIZED = _error_response("Unknown or revoked terminal key.", ["unauthorized"])
+_TOO_MANY_ATTEMPTS = _error_response(
+    "Too many refused keys from this address in a short time; retry later.",
+    ["too_many_attempts"],
+)
 
 OPENAPI_DOCUMENT = {
     "openapi": "3.0.3",
@@ -59,6 +63,7 @@ OPENAPI_DOCUMENT = {
                         },
                     },
                     "401": _UNAUTHORIZED,
+                    "429": _TOO_MANY_ATTEMPTS,
                     "404": _error_response("Unknown customer.", ["customer_not_found"]),
                 },
             }
@@ -92,6 +97,7 @@ OPENAPI_DOCUMENT = {
                         },
                     },
                     "401": _UNAUTHORIZED,
+                    "429": _TOO_MANY_ATTEMPTS,
                     "404": _error_response(
                         "Unknown customer or bill.", ["customer_not_found", "bill_not_found"]
                     ),
@@ -135,6 +141,7 @@ OPENAPI_DOCUMENT = {
                         },
                     },
                     "401": _UNAUTHORIZED,
+                    "429": _TOO_MANY_ATTEMPTS,
                     "404": _error_response(
                         "No payment of this terminal has this id.", ["payment_not_found"]
                     ),

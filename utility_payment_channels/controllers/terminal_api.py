@@ -5,7 +5,6 @@ each authenticated by its own bearer key."""
 import json
 import logging
 import re
-import time
 from decimal import Decimal
 
 import psycopg2
@@ -19,7 +18,6 @@ from .openapi import OPENAPI_DOCUMENT
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/utility/api/v1"
-FAILED_AUTH_DELAY = 0.5  # seconds; slows down key guessing
 MAX_AMOUNT = Decimal("1000000000")
 TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -54,17 +52,19 @@ class UtilityTerminalApi(http.Controller):
         header = request.httprequest.headers.get("Authorization", "")
         scheme, _sep, key = header.partition(" ")
         terminal = request.env["utility.payment.terminal"]
+        address = request.httprequest.remote_addr
+        failures = request.env["utility.api.auth.failure"]
+        if failures._utility_is_blocked(address, "terminal"):
+            raise ApiError(
+                429, "too_many_attempts", "Too many refused keys from this address; retry later."
+            )
         if scheme.lower() == "bearer" and key.strip():
             # sudo: the caller is not a user; only the terminal table is read,
             # to find the terminal whose key digest matches the bearer key
             terminal = terminal.sudo()._utility_authenticate(key.strip())
         if not terminal:
-            # never log the key itself
-            _logger.warning(
-                "Terminal API: refused a request from %s with an unknown or revoked key",
-                request.httprequest.remote_addr,
-            )
-            time.sleep(FAILED_AUTH_DELAY)
+            # logged and slowed down there; the key itself is never logged
+            failures._utility_register_failure(address, "terminal")
             raise ApiError(401, "unauthorized", "Unknown or revoked terminal key.")
         terminal._utility_touch(request.httprequest.remote_addr)
         company = terminal.company_id

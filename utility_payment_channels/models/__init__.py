@@ -3,6 +3,7 @@ from . import account_payment
 from . import account_move
 from . import utility_agency
 from . import utility_payment_terminal
+from . import utility_api_auth_failure
 from . import utility_agency_import
 from . import utility_agency_import_line
 from . import utility_agency_import_difference

@@ -4,3 +4,6 @@ from . import test_properties
 from . import test_audit_no_delete
 from . import test_portal_isolation
 from . import test_counter_race
+from . import test_api_fuzzing
+from . import test_api_secrets
+from . import test_multi_company
