@@ -1,5 +1,11 @@
+from psycopg2 import errors as pgerrors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+JOB_CHANNEL = "root.utility_arrears"
 
 
 class UtilityDunningRun(models.Model):
@@ -141,8 +147,44 @@ class UtilityDunningRun(models.Model):
             Action.create(vals_list)
         return True
 
+    def _lock_for_processing(self):
+        """Row-lock the runs without waiting: a run started or resumed by
+        another user at the same moment gives a clear message instead of
+        enqueuing its batches twice."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM utility_dunning_run WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
+                    [tuple(self.ids)],
+                    log_exceptions=False,
+                )
+        except pgerrors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "Dunning run %s is being processed by another user right now: "
+                    "refresh and try again in a moment.",
+                    ", ".join(self.mapped("name")),
+                )
+            ) from error
+
+    def _enqueue_batches(self, actions):
+        """One background job per batch of ``actions`` (actions to do)."""
+        self.ensure_one()
+        size = max(self.batch_size, 1)
+        for start in range(0, len(actions), size):
+            batch = actions[start : start + size]
+            self.with_delay(
+                channel=JOB_CHANNEL,
+                description=self.env._(
+                    "Dunning %(run)s: actions %(start)s", run=self.name, start=start + 1
+                ),
+            )._run_batch(batch.ids)
+
     def action_run(self):
         """Carry out the previewed actions in background batches."""
+        self._lock_for_processing()
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("This run has already been started."))
@@ -151,24 +193,46 @@ class UtilityDunningRun(models.Model):
             self.env["res.partner"]._utility_refresh_arrears(on_date=run.date)
             todo = run.action_ids.filtered(lambda a: a.state == "draft")
             run.state = "running"
-            size = max(run.batch_size, 1)
-            for start in range(0, len(todo), size):
-                batch = todo[start : start + size]
-                run.with_delay(
-                    channel="root.utility_arrears",
-                    description=self.env._(
-                        "Dunning %(run)s: actions %(start)s", run=run.name, start=start + 1
-                    ),
-                )._run_batch(batch.ids)
+            run._enqueue_batches(todo)
             if not todo:
                 run.state = "done"
         return True
 
+    def action_resume(self):
+        """Run again what a running run has not carried out yet, e.g. after
+        its worker was killed: new jobs for the actions still to do, none for
+        the actions done (a level is never applied twice to a bill)."""
+        self._lock_for_processing()
+        for run in self:
+            if run.state != "running":
+                raise UserError(self.env._("Only a running dunning run can be resumed."))
+            todo = run.action_ids.filtered(lambda a: a.state == "draft")
+            run._enqueue_batches(todo)
+            if not todo:
+                run.state = "done"
+            run.message_post(body=self.env._("Run resumed: %s actions still to do.", len(todo)))
+        return True
+
     def _run_batch(self, action_ids):
         """Job: carry out a batch of actions. Idempotent: actions already
-        carried out are not repeated."""
+        carried out are not repeated, and actions another worker is carrying
+        out right now are retried later (then found done)."""
         self.ensure_one()
         actions = self.env["utility.dunning.action"].browse(action_ids).exists()
+        if actions:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        "SELECT id FROM utility_dunning_action WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        [tuple(actions.ids)],
+                        log_exceptions=False,
+                    )
+            except pgerrors.LockNotAvailable as error:
+                raise RetryableJobError(
+                    self.env._("These dunning actions are being carried out by another worker."),
+                    seconds=10,
+                ) from error
         actions.filtered(lambda a: a.state == "draft")._execute()
         if not self.action_ids.filtered(lambda a: a.state == "draft"):
             self.state = "done"

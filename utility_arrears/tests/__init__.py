@@ -5,4 +5,5 @@ from . import test_tv_feed
 from . import test_kpi
 from . import test_late_fee_at_payment
 from . import test_kpi_dashboard
+from . import test_dunning_resume
 from . import test_bill_delivery

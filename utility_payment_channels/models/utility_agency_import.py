@@ -6,9 +6,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import pytz
+from psycopg2 import errors as pgerrors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
@@ -232,11 +235,49 @@ class UtilityAgencyImport(models.Model):
     # ------------------------------------------------------------------
     # import
     # ------------------------------------------------------------------
+    def _lock_for_processing(self, file_hash=None):
+        """Lock the import without waiting, and the file itself (same agency,
+        same content) when ``file_hash`` is given: a second user importing
+        the same file at the same moment gets a clear message and books
+        nothing, instead of waiting and failing on the unique file index."""
+        self.ensure_one()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id FROM utility_agency_import WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                    [self.id],
+                    log_exceptions=False,
+                )
+        except pgerrors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "The agency file %s is being processed by another user right now: "
+                    "refresh to see the result.",
+                    self.filename or self.name,
+                )
+            ) from error
+        if file_hash:
+            # transaction-level lock on (agency, file content), released at commit
+            cr.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)",
+                [self.agency_id.id, int(file_hash[:7], 16)],
+            )
+            if not cr.fetchone()[0]:
+                raise UserError(
+                    self.env._(
+                        "The same file of %(agency)s is being imported by another user "
+                        "right now: nothing was booked. Refresh in a moment to see it.",
+                        agency=self.agency_id.name,
+                    )
+                )
+
     def action_import(self):
         """Parse the file, book what matches, keep the rest, list the differences."""
         for record in self.filtered(lambda r: r.state == "draft"):
             record.agency_id._check_ready()
             file_hash = hashlib.sha256(base64.b64decode(record.file)).hexdigest()
+            record._lock_for_processing(file_hash)
             previous = self.search(
                 [("agency_id", "=", record.agency_id.id), ("file_hash", "=", file_hash)], limit=1
             )
@@ -281,6 +322,10 @@ class UtilityAgencyImport(models.Model):
             self.state = "done"
             return
         self.state = "booking"
+        self._enqueue_booking(lines, size)
+
+    def _enqueue_booking(self, lines, size):
+        self.ensure_one()
         for start in range(0, len(lines), size):
             self.with_delay(
                 channel="root.utility_payment_channels",
@@ -289,11 +334,43 @@ class UtilityAgencyImport(models.Model):
                 ),
             )._book_batch(lines[start : start + size].ids)
 
+    def action_resume_booking(self):
+        """Book what a file in booking has not booked yet, e.g. after its
+        background worker was killed: new jobs for the matched lines left,
+        none for the lines booked (a transaction is never booked twice)."""
+        for record in self:
+            if record.state != "booking":
+                raise UserError(self.env._("Only a file being booked can be resumed."))
+            record._lock_for_processing()
+            lines = record.line_ids.filtered(lambda line: line.state == "matched")
+            size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
+            record._enqueue_booking(lines, size)
+            if not lines:
+                record.state = "done"
+            record.message_post(
+                body=self.env._("Booking resumed: %s lines still to book.", len(lines))
+            )
+        return True
+
     def _book_batch(self, line_ids):
         """Job: book a batch of matched lines. Idempotent: lines already
-        booked are skipped and bookings dedupe on the transaction id."""
+        booked are skipped and bookings dedupe on the transaction id; lines
+        another worker is booking right now are retried later."""
         self.ensure_one()
         lines = self.env["utility.agency.import.line"].browse(line_ids).exists()
+        if lines:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        "SELECT id FROM utility_agency_import_line WHERE id IN %s "
+                        "FOR NO KEY UPDATE NOWAIT",
+                        [tuple(lines.ids)],
+                        log_exceptions=False,
+                    )
+            except pgerrors.LockNotAvailable as error:
+                raise RetryableJobError(
+                    self.env._("These lines are being booked by another worker."), seconds=10
+                ) from error
         lines.filtered(lambda line: line.state == "matched")._book()
         if not self.line_ids.filtered(lambda line: line.state == "matched"):
             self.state = "done"

@@ -1,3 +1,5 @@
+from psycopg2 import errors as pgerrors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -333,10 +335,34 @@ class UtilityCashierSession(models.Model):
         )
         return True
 
+    def _utility_lock_for_closing(self):
+        """Row-lock the sessions without waiting: closing the same session
+        twice at the same moment (two clicks, cashier and manager) gives the
+        second one a clear message instead of posting the deposit twice."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM utility_cashier_session WHERE id IN %s "
+                    "FOR NO KEY UPDATE NOWAIT",
+                    [tuple(self.ids)],
+                    log_exceptions=False,
+                )
+        except pgerrors.LockNotAvailable as error:
+            raise UserError(
+                self.env._(
+                    "Session %s is being closed by another user right now: "
+                    "refresh to see its state.",
+                    ", ".join(self.mapped("name")),
+                )
+            ) from error
+
     def action_close(self):
         """Close the session: a non-zero difference needs a reason and a
         Collection Manager's approval; then the difference and the bank
         deposit are posted and the session becomes read-only."""
+        self._utility_lock_for_closing()
         is_manager = self.env.user.has_group("utility_billing.group_utility_manager")
         for session in self:
             if session.state != "closing_control":

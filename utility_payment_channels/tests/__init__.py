@@ -10,3 +10,4 @@ from . import test_consolidated_payment
 from . import test_payment_correction
 from . import test_field_collection
 from . import test_counter_tour
+from . import test_agency_import_resume

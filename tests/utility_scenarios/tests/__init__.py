@@ -6,4 +6,6 @@ from . import test_portal_isolation
 from . import test_counter_race
 from . import test_api_fuzzing
 from . import test_api_secrets
+from . import test_crash_safety
 from . import test_multi_company
+from . import test_concurrency
