@@ -1,7 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
+
 BILL_JOURNAL_CODE = "UTB"
+# cursor-cache key of the numbering formats reused while a batch is posted
+SEQUENCE_FORMAT_CACHE = "utility_billing.sequence_formats"
 
 
 class AccountMove(models.Model):
@@ -171,6 +175,48 @@ class AccountMove(models.Model):
                 }
             )
         return journal.sudo(False)
+
+    def _check_company(self, fnames=None):
+        # the billing run's batches: each distinct value is checked once
+        if (
+            len(self) > 1
+            and self.env.context.get(BATCH_COMPANY_CHECK)
+            and companies_consistent(self, fnames)
+        ):
+            return
+        return super()._check_company(fnames)
+
+    def _get_next_sequence_format(self):
+        """While the billing run posts a batch, the numbering format of a
+        sequence is looked up once instead of once per bill: every bill of
+        the batch shares journal, date and type, and once the first number is
+        locked Odoo increments the following ones from its transaction cache
+        (``_locked_increment``), so only the format is reused, never a
+        number."""
+        formats = self.env.cr.cache.get(SEQUENCE_FORMAT_CACHE)
+        if formats is None or self.journal_id.is_self_billing:
+            return super()._get_next_sequence_format()
+        key = (
+            self.journal_id.id,
+            self.date,
+            self.move_type,
+            bool(self.origin_payment_id),
+            self._sequence_index and self[self._sequence_index],
+        )
+        if key not in formats:
+            formats[key] = super()._get_next_sequence_format()
+        format_string, format_values = formats[key]
+        return format_string, dict(format_values)
+
+    def _utility_post_batch(self, **context):
+        """Post freshly created bills of one batch, numbering them without a
+        per-bill lookup of the last number (see ``_get_next_sequence_format``)."""
+        cache = self.env.cr.cache
+        cache[SEQUENCE_FORMAT_CACHE] = {}
+        try:
+            return self.with_context(**context).action_post()
+        finally:
+            cache.pop(SEQUENCE_FORMAT_CACHE, None)
 
     @api.model
     def _utility_get_product(self):

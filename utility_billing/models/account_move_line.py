@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
+
 
 class AccountMoveLine(models.Model):
     """A utility bill line names the tariff version, block or register it
@@ -27,3 +29,13 @@ class AccountMoveLine(models.Model):
         string="Charge Kind",
         readonly=True,
     )
+
+    def _check_company(self, fnames=None):
+        # the billing run's batches: each distinct value is checked once
+        if (
+            len(self) > 1
+            and self.env.context.get(BATCH_COMPANY_CHECK)
+            and companies_consistent(self, fnames)
+        ):
+            return
+        return super()._check_company(fnames)

@@ -11,6 +11,8 @@ from odoo.tools import split_every
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .batch_company_check import BATCH_COMPANY_CHECK
+
 JOB_CHANNEL = "root.utility_billing"
 
 
@@ -445,12 +447,69 @@ class UtilityBillingRun(models.Model):
             not journal.currency_id or journal.currency_id == company.currency_id
         )
 
-    def _utility_precompute_lines(self, vals, bill):
+    def _utility_batch_defaults(self, bills):
+        """Values that Odoo would compute bill by bill, computed once for the
+        batch when the answer cannot differ between bills: no automatic
+        fiscal position and no analytic distribution model in the company
+        means every bill gets none (otherwise Odoo computes them per bill)."""
+        company = self.company_id
+        defaults = {"move": {}, "product_line": {}, "fiscal_positions": {}}
+        fiscal_positions = self.env["account.fiscal.position"].search_count(
+            [("company_id", "in", (company.id, False))], limit=1
+        )
+        if not fiscal_positions:
+            defaults["move"]["fiscal_position_id"] = False
+        else:
+            partners = self.env["res.partner"].union(
+                *(bill["contract"].partner_id for bill in bills)
+            )
+            defaults["fiscal_positions"] = self._utility_fiscal_positions(partners)
+        distribution_models = (
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([("company_id", "in", (company.id, False))], limit=1)
+        )
+        if not distribution_models:
+            defaults["product_line"]["analytic_distribution"] = False
+        return defaults
+
+    def _utility_fiscal_positions(self, partners):
+        """{partner id: fiscal position id} of the bills of ``partners``, as
+        Odoo's per-bill computation finds it, looked up once per distinct
+        fiscal profile (country, state, zip, VAT, forced position). Partners
+        with a parent or contacts are left out: their delivery address may
+        decide, so Odoo computes theirs."""
+        company = self.company_id
+        fiscal_position_model = self.env["account.fiscal.position"].with_company(company)
+        positions, profiles = {}, {}
+        for partner in partners.with_company(company):
+            if partner.parent_id or partner.child_ids:
+                continue
+            profile = (
+                partner.country_id.id,
+                partner.state_id.id,
+                partner.zip,
+                partner.vat,
+                partner.property_account_position_id.id,
+            )
+            if profile not in profiles:
+                profiles[profile] = fiscal_position_model._get_fiscal_position(partner).id
+            positions[partner.id] = profiles[profile]
+        return positions
+
+    def _utility_precompute_lines(self, vals, bill, defaults=None):
         """Turn the invoice lines of ``vals`` into complete journal items:
         product lines with their credit, and the receivable lines of the
         contract's payment term (due dates and amounts as Odoo's payment term
         computes them), so that the move is created balanced without
         synchronisation."""
+        if defaults is None:
+            defaults = self._utility_batch_defaults([bill])
+        vals.update(defaults["move"])
+        if "fiscal_position_id" not in vals:
+            positions = defaults["fiscal_positions"]
+            if vals["partner_id"] in positions:
+                vals["fiscal_position_id"] = positions[vals["partner_id"]]
         company = self.company_id
         currency = company.currency_id
         contract = bill["contract"]
@@ -458,7 +517,7 @@ class UtilityBillingRun(models.Model):
         lines = []
         untaxed = 0.0
         for command in vals.pop("invoice_line_ids"):
-            line_vals = dict(command[2], display_type="product")
+            line_vals = dict(command[2], display_type="product", **defaults["product_line"])
             amount = currency.round(line_vals["quantity"] * line_vals["price_unit"])
             untaxed += amount
             line_vals.update(balance=-amount, amount_currency=-amount)
@@ -492,6 +551,9 @@ class UtilityBillingRun(models.Model):
         else:
             term_lines = [(self.invoice_date, untaxed, untaxed)]
             discount = {}
+        # what Odoo derives from the same terms (latest due date), given
+        # here so that it does not compute the terms a second time
+        vals["invoice_date_due"] = max(due_date for due_date, _balance, _amount in term_lines)
         for due_date, balance, amount_currency in term_lines:
             lines.append(
                 Command.create(
@@ -638,14 +700,18 @@ class UtilityBillingRun(models.Model):
             "tracking_disable": True,
             "mail_create_nolog": True,
             "mail_notrack": True,
+            BATCH_COMPANY_CHECK: True,
         }
         if self._utility_can_precompute_lines(bills, journal):
+            defaults = self._utility_batch_defaults(bills)
             for vals, bill in zip(vals_list, bills, strict=True):
-                self._utility_precompute_lines(vals, bill)
+                self._utility_precompute_lines(vals, bill, defaults)
             # every line (product and receivable) is given complete: Odoo's
             # dynamic-line synchronisation has nothing to add; the balance
             # check of the moves still runs
             create_context["skip_invoice_sync"] = True
+            # new draft lines have no analytic line to synchronise
+            create_context["skip_analytic_sync"] = True
         try:
             moves = move_model.with_context(**create_context).create(vals_list)
         except pgerrors.UniqueViolation as error:
@@ -667,7 +733,8 @@ class UtilityBillingRun(models.Model):
         if create_context.get("skip_invoice_sync"):
             # posting changes no amount, date or partner: nothing to synchronise
             post_context["skip_invoice_sync"] = True
-        moves.with_context(**post_context).action_post()
+        # posted in the run's own context: the creation shortcuts stop here
+        moves.with_env(self.env)._utility_post_batch(**post_context)
         return self.env._("%(bills)s bills, %(skips)s skipped.", bills=len(moves), skips=len(skips))
 
     def _finish_run(self):

@@ -1,6 +1,8 @@
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from ..models.batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
 from .common import UtilityBillingCase
 
 
@@ -160,3 +162,72 @@ class TestBillingRunLines(UtilityBillingCase):
         ).create({"payment_date": "2025-04-05"})._create_payments()
         self.assertIn(bill.payment_state, ("paid", "in_payment"))
         self.assertEqual(bill.amount_residual, 0.0)
+
+    def test_batches_continue_the_journal_numbering_without_gaps(self):
+        contracts = self.env["utility.contract"]
+        for index in range(6):
+            contracts |= self._customer(f"092000000{index}", 1100 + 10 * index, self.term_15)
+        self.billing_run._run_batch(contracts[:3].ids)
+        self.billing_run._run_batch(contracts[3:].ids)
+        ordinary = self._ordinary_bill(self._customer("0920000099", 1200, self.term_15))
+        bills = (self.billing_run.move_ids | ordinary).sorted("sequence_number")
+        numbers = bills.mapped("sequence_number")
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 7)))
+        self.assertEqual(bills[-1], ordinary, "the ordinary invoice takes the next number")
+        self.assertEqual(len(set(bills.mapped("sequence_prefix"))), 1)
+        self.assertEqual(len(set(bills.mapped("name"))), 7)
+
+    def test_batch_bills_get_fiscal_position_and_analytics_as_odoo_computes_them(self):
+        country = self.env.ref("base.cn")
+        position = self.env["account.fiscal.position"].create(
+            {
+                "name": "Rural supply",
+                "company_id": self.company.id,
+                "auto_apply": True,
+                "country_id": country.id,
+                "sequence": 1,
+            }
+        )
+        plan = self.env["account.analytic.plan"].create({"name": "Stations"})
+        account = self.env["account.analytic.account"].create(
+            {"name": "County east", "plan_id": plan.id, "company_id": self.company.id}
+        )
+        self.env["account.analytic.distribution.model"].create(
+            {"company_id": self.company.id, "analytic_distribution": {str(account.id): 100}}
+        )
+        batch_contract = self._customer("0930000001", 1300, self.term_15)
+        ordinary_contract = self._customer("0930000002", 1300, self.term_15)
+        (batch_contract | ordinary_contract).partner_id.write({"country_id": country.id})
+        self.billing_run._run_batch(batch_contract.ids)
+        batch_bill = self.billing_run.move_ids.filtered(
+            lambda m: m.utility_contract_id == batch_contract
+        )
+        ordinary_bill = self._ordinary_bill(ordinary_contract)
+        # what is stored, as the next request sees it
+        self.env.invalidate_all()
+        self.assertEqual(ordinary_bill.fiscal_position_id, position)
+        self.assertEqual(batch_bill.fiscal_position_id, position)
+        for bill in (batch_bill, ordinary_bill):
+            products = bill.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+            self.assertTrue(products)
+            self.assertEqual(
+                products.mapped("analytic_distribution"), [{str(account.id): 100}] * len(products)
+            )
+            self.assertEqual(len(bill.line_ids.analytic_line_ids), len(products))
+        self.assertEqual(
+            sum(batch_bill.line_ids.analytic_line_ids.mapped("amount")),
+            sum(ordinary_bill.line_ids.analytic_line_ids.mapped("amount")),
+        )
+
+    def test_batch_company_check_still_refuses_another_companys_records(self):
+        other_company = self.env["res.company"].create({"name": "Other county"})
+        other_term = self.env["account.payment.term"].create(
+            {"name": "Other county's term", "company_id": other_company.id}
+        )
+        partner = self._customer("0940000001", 1100, self.term_15).partner_id
+        vals = {"move_type": "out_invoice", "partner_id": partner.id, "company_id": self.company.id}
+        batch = self.env["account.move"].with_context(**{BATCH_COMPANY_CHECK: True})
+        moves = batch.create([dict(vals), dict(vals)])
+        self.assertTrue(companies_consistent(moves))
+        with self.assertRaises(UserError):
+            batch.create([dict(vals), dict(vals, invoice_payment_term_id=other_term.id)])
