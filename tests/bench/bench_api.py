@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Terminal API under concurrent clients (issue 8).
+
+Bills ``customers`` contracts through the billing run, gives 8 terminals a
+key, starts Odoo as a subprocess with 2 HTTP worker processes (no cron) and
+lets ``clients`` threads (a new connection per request) do what a
+self-service terminal does for each customer: query the open bills
+(``GET /utility/api/v1/customers/<number>/bills``) and pay what is due
+(``POST /utility/api/v1/payments``). A share of the payments is sent twice
+with the same ``terminal_txn_id`` at the same moment (both copies queued
+next to each other, so two clients send them together), as a terminal
+retrying after a time-out does.
+
+Reported: requests per second, p50/p95/p99 latency of queries and payments
+as the clients see it (queueing for a free worker included: 8 clients share
+2 workers) and p50/p95 server time (SQL + Python, from Odoo's request log),
+errors (any answer other than 2xx; a duplicate must be answered 200 with
+``duplicate: true``), and duplicate bookings counted in the database (each
+transaction id must have exactly one payment). Targets: query p95 < 100 ms,
+payment p95 < 500 ms, zero errors, zero duplicate bookings.
+
+Run alone: ``python3 tests/bench/bench_api.py [customers]`` (env
+``BENCH_DB``, ``BENCH_PORT``).
+"""
+
+import http.client
+import json
+import os
+import queue
+import re
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from bench_common import (
+    DB,
+    PORT,
+    bill_dataset,
+    environment,
+    percentile,
+    print_figures,
+    start_server,
+    stop_server,
+    unique_tag,
+)
+
+API = "/utility/api/v1"
+# werkzeug request line with Odoo's performance info: queries, SQL s, rest s
+LOG_LINE = re.compile(
+    r'"(?:GET|POST) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d+) - '
+    r"(?P<q>\d+) (?P<sql>[\d.]+) (?P<py>[\d.]+)"
+)
+
+
+def _setup(db, customers, terminals, tag):
+    """Billed customers and ``terminals`` keyed terminals; returns
+    ``(keys, [(customer_number, amount_due)], terminal_ids)``."""
+    import secrets
+
+    with environment(db) as env:
+        from odoo.addons.utility_payment_channels.models.utility_payment_terminal import (
+            hash_terminal_key,
+        )
+
+        _contracts, bills = bill_dataset(env, customers, tag)
+        journal = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", env.company.id)], limit=1
+        )
+        point = env["utility.collection.point"].create(
+            {
+                "name": f"Bench ATM {tag}",
+                "code": f"ATM{tag}",
+                "kind": "terminal",
+                "journal_id": journal.id,
+            }
+        )
+        records = env["utility.payment.terminal"].create(
+            [
+                {"name": f"Bench ATM {tag}-{i}", "collection_point_id": point.id}
+                for i in range(terminals)
+            ]
+        )
+        keys = [secrets.token_urlsafe(32) for _record in records]
+        for record, key in zip(records, keys, strict=True):
+            # what action_generate_key stores (the key itself is never stored)
+            record.write({"key_hash": hash_terminal_key(key)})
+        work = [(bill.partner_id.utility_customer_number, bill.amount_residual) for bill in bills]
+        env.cr.commit()
+        return keys, work, records.ids
+
+
+def _tasks(work, keys, tag, duplicate_every):
+    """One query + payment per customer; every ``duplicate_every``-th payment
+    is queued twice in a row (same terminal, same transaction id)."""
+    tasks = []
+    for index, (number, amount) in enumerate(work):
+        key = keys[index % len(keys)]
+        txn = f"{tag}-{index}"
+        tasks.append(("query", key, number, None, None))
+        tasks.append(("pay", key, number, amount, txn))
+        if duplicate_every and index % duplicate_every == 0:
+            tasks.append(("pay", key, number, amount, txn))
+    # queries first in each customer's pair keep the flow of a real terminal;
+    # the duplicate copy follows its original directly, so two clients take
+    # them at the same moment
+    return tasks
+
+
+def _client(port, tasks, results):
+    """One client: a new connection per request, closed after the answer.
+    Odoo's prefork HTTP worker serves one connection at a time and keeps a
+    keep-alive connection until its 2 s socket time-out, so a client holding
+    its connection open would block a worker (in production a reverse proxy
+    sits in front of the workers)."""
+    while True:
+        try:
+            kind, key, number, amount, txn = tasks.get_nowait()
+        except queue.Empty:
+            break
+        headers = {"Authorization": f"Bearer {key}", "Connection": "close"}
+        if kind == "query":
+            method, path, body = "GET", f"{API}/customers/{number}/bills", None
+        else:
+            method, path = "POST", f"{API}/payments"
+            body = json.dumps({"customer_number": number, "amount": amount, "terminal_txn_id": txn})
+            headers["Content-Type"] = "application/json"
+        start = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            status, payload = 0, str(error).encode()
+        finally:
+            conn.close()
+        elapsed = time.perf_counter() - start
+        results.append((kind, txn, status, elapsed, payload[:300]))
+
+
+def bench_api(
+    db=DB,
+    customers=200,
+    clients=8,
+    workers=2,
+    duplicate_every=5,
+    port=PORT,
+    log_path=None,
+):
+    """Terminal API under ``clients`` concurrent clients against Odoo with
+    ``workers`` HTTP workers. Returns a dict of figures."""
+    tag = unique_tag("A")
+    keys, work, _terminal_ids = _setup(db, customers, clients, tag)
+    tasks = queue.Queue()
+    for task in _tasks(work, keys, tag, duplicate_every):
+        tasks.put(task)
+    total = tasks.qsize()
+    own_log = not log_path
+    if own_log:
+        log_fd, log_path = tempfile.mkstemp(prefix="h8b_api_", suffix=".log")
+        os.close(log_fd)
+    server = start_server(
+        db,
+        port=port,
+        workers=workers,
+        # no job runner (queue_job not server-wide): only requests are measured
+        extra=("--load", "base,web", "--log-handler", "werkzeug:INFO"),
+        log_path=log_path,
+    )
+    results = []
+    try:
+        # one warm-up request per worker-to-be (loads the registry)
+        for _i in range(workers * 2):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request(
+                "GET",
+                f"{API}/customers/nobody/bills",
+                headers={"Authorization": f"Bearer {keys[0]}", "Connection": "close"},
+            )
+            conn.getresponse().read()
+            conn.close()
+        threads = [
+            threading.Thread(target=_client, args=(port, tasks, results)) for _i in range(clients)
+        ]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - start
+    finally:
+        stop_server(server)
+
+    server_times = {"query": [], "pay": []}
+    with open(log_path, encoding="utf-8") as fh:
+        for line in fh:
+            match = LOG_LINE.search(line)
+            if match and match["path"].startswith(API + "/customers/"):
+                server_times["query"].append(float(match["sql"]) + float(match["py"]))
+            elif match and match["path"] == API + "/payments":
+                server_times["pay"].append(float(match["sql"]) + float(match["py"]))
+    if own_log:
+        os.unlink(log_path)
+    queries = [r[3] for r in results if r[0] == "query" and 200 <= r[2] < 300]
+    payments = [r[3] for r in results if r[0] == "pay" and 200 <= r[2] < 300]
+    errors = [r for r in results if not 200 <= r[2] < 300]
+    duplicate_answers = sum(
+        1 for r in results if r[0] == "pay" and r[2] == 200 and b'"duplicate": true' in r[4]
+    )
+    with environment(db) as env:
+        env.cr.execute(
+            "SELECT utility_txn_key, COUNT(*) FROM account_payment "
+            "WHERE utility_txn_key LIKE %s GROUP BY utility_txn_key",
+            [f"terminal:%:{tag}-%"],
+        )
+        counts = dict(env.cr.fetchall())
+    txns_sent = {r[1] for r in results if r[0] == "pay"}
+    txns_ok = {r[1] for r in results if r[0] == "pay" and 200 <= r[2] < 300}
+    figures = {
+        "customers": customers,
+        "clients": clients,
+        "workers": workers,
+        "requests": len(results),
+        "requests_expected": total,
+        "seconds": round(wall, 3),
+        "requests_per_second": round(len(results) / wall, 1) if wall else 0.0,
+        "query_count": len(queries),
+        "query_p50_ms": round(percentile(queries, 50) * 1000, 1),
+        "query_p95_ms": round(percentile(queries, 95) * 1000, 1),
+        "query_p99_ms": round(percentile(queries, 99) * 1000, 1),
+        "query_server_p50_ms": round(percentile(server_times["query"], 50) * 1000, 1),
+        "query_server_p95_ms": round(percentile(server_times["query"], 95) * 1000, 1),
+        "payment_count": len(payments),
+        "payment_p50_ms": round(percentile(payments, 50) * 1000, 1),
+        "payment_p95_ms": round(percentile(payments, 95) * 1000, 1),
+        "payment_p99_ms": round(percentile(payments, 99) * 1000, 1),
+        "payment_server_p50_ms": round(percentile(server_times["pay"], 50) * 1000, 1),
+        "payment_server_p95_ms": round(percentile(server_times["pay"], 95) * 1000, 1),
+        "duplicates_sent": sum(1 for t in _tasks(work, keys, tag, duplicate_every) if t[0] == "pay")
+        - len(txns_sent),
+        "duplicates_answered": duplicate_answers,
+        "errors": len(errors),
+        "error_samples": [f"{r[0]} {r[2]} {r[4][:160]!r}" for r in errors[:5]],
+        "duplicate_bookings": sum(count - 1 for count in counts.values() if count > 1),
+        "paid_txns_without_payment": len(txns_ok - {k.rsplit(":", 1)[1] for k in counts}),
+    }
+    figures["targets_met"] = (
+        figures["query_p95_ms"] < 100
+        and figures["payment_p95_ms"] < 500
+        and figures["errors"] == 0
+        and figures["duplicate_bookings"] == 0
+        and figures["paid_txns_without_payment"] == 0
+    )
+    return figures
+
+
+def main():
+    customers = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    figures = bench_api(customers=customers, log_path=os.environ.get("BENCH_SERVER_LOG"))
+    print_figures("Terminal API, 8 concurrent clients, 2 HTTP workers", figures)
+
+
+if __name__ == "__main__":
+    main()
