@@ -1,31 +1,42 @@
 #!/usr/bin/env python3
-"""``make bench``: throughput of the batch paths at county scale.
+"""``make bench``: the batch paths and the public interfaces at county scale.
 
-Builds a database ``utility_bench`` (utility_billing and
-utility_payment_channels, no demo data), creates N contracts with a meter and
-a validated monthly reading each, then measures, with every batch committed
-as a queue_job job would:
+Builds a database ``utility_bench`` (the three add-ons, no demo data) and
+runs these parts (``BENCH_PARTS``, comma-separated, all by default), every
+batch committed as a queue_job job would:
 
-* the billing-run preview of the N contracts,
-* the billing run itself (its batch job body, one batch after the other, as
-  one Odoo worker would run them),
-* the naive loop on a second set of contracts of the same kind (N, capped by
-  ``BENCH_NAIVE_MAX``): for each
-  contract, its bill is prepared, created and posted on its own through the
-  ORM (plain ``create`` + ``action_post``, one transaction per bill), which
-  is what billing without the billing run costs,
-* booking customer payments through the payment service (what the terminal
-  API and the agency import do for each transaction).
+* ``billing``: N contracts with a meter and a validated monthly reading; the
+  billing-run preview, the billing run itself (its batch job bodies one after
+  the other, as one worker runs them), and the naive loop on a second set of
+  contracts of the same kind (capped by ``BENCH_NAIVE_MAX``): each bill
+  prepared, created and posted on its own through the ORM (plain ``create`` +
+  ``action_post``, one transaction per bill); then customer payments booked
+  through the payment service (``BENCH_PAYMENTS``). Both paths are warmed up
+  first so that neither pays for a fresh process's cold caches.
+* ``agency``: an agency file of N lines booked by the import's jobs vs Odoo's
+  register-payment wizard line by line (``BENCH_AGENCY_NAIVE_MAX``), see
+  bench_agency.py.
+* ``arrears``: the dunning run and the ageing/KPI queries over
+  ``BENCH_ARREARS_SIZE`` overdue bills, see bench_arrears.py.
+* ``portal``: the portal bill list of a customer with 120 bills, see
+  bench_portal.py.
+* ``api``: the terminal API under 8 concurrent clients against Odoo with 2
+  HTTP workers, see bench_api.py.
+* ``memory``: peak RSS of the billing run at N and 10N
+  (``BENCH_MEMORY_SIZE``), see bench_memory.py.
+* ``workers``: the billing run through the job runner with 1 and 2 worker
+  processes (``BENCH_WORKERS_SIZE``), see bench_workers.py.
 
-Prints a table, extrapolates to the design's 300,000 bills a month, and
-saves the table to tests/bench/results.md and the figures to
-tests/bench/results.json. Sizes: ``BENCH_SIZES=2000,5000``; repetitions
-(median reported): ``BENCH_REPEAT=3``; payments: ``BENCH_PAYMENTS=500``;
-contracts of the naive loop: ``BENCH_NAIVE_MAX=300`` (0: same as the size).
+Prints a throughput table (extrapolated to the design's 300,000 bills a
+month) and a targets table, and saves them to tests/bench/results.md and the
+figures to tests/bench/results.json (``BENCH_OUTPUT`` changes the base
+name). Sizes: ``BENCH_SIZES=2000,5000``; repetitions (median reported):
+``BENCH_REPEAT=3``. Exits non-zero when a part fails to run.
 """
 
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -46,6 +57,16 @@ REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "1")))
 # ``make bench`` ends in minutes; its rate is compared with the run's rate
 NAIVE_MAX = int(os.environ.get("BENCH_NAIVE_MAX", "300"))
 COUNTY_BILLS = 300_000
+# which parts run, in this order
+PARTS = os.environ.get("BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers").split(",")
+# contracts of the naive register-payment wizard loop of the agency part
+AGENCY_NAIVE_MAX = int(os.environ.get("BENCH_AGENCY_NAIVE_MAX", "100"))
+# overdue bills of the dunning/ageing part (100000 for the real figure)
+ARREARS_SIZE = int(os.environ.get("BENCH_ARREARS_SIZE", "2000"))
+# N of the memory part (N and 10N contracts)
+MEMORY_SIZE = int(os.environ.get("BENCH_MEMORY_SIZE", "500"))
+# contracts of the 1-vs-2 workers part
+WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
 
 
 def build_database(conf):
@@ -57,7 +78,7 @@ def build_database(conf):
             "-d",
             DB,
             "-i",
-            "utility_billing,utility_payment_channels",
+            "utility_billing,utility_payment_channels,utility_arrears",
             "--stop-after-init",
             "--log-level",
             "warn",
@@ -273,32 +294,37 @@ def bench_size(registry, size, tag):
     return rows
 
 
-def main():
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
+def median_rows(runs):
+    """Median seconds of each step over repeated runs of the same rows."""
+    rows = []
+    for position, (step, count, _seconds) in enumerate(runs[0]):
+        all_seconds = [run[position][2] for run in runs]
+        rows.append((step, count, statistics.median(all_seconds), all_seconds))
+    return rows
 
-    conf = odoo_db.local_config()
-    build_database(conf)
-    config.parse_config(["-c", conf, "-d", DB, "--log-level", "warn"])
-    registry = Registry(DB)
 
-    lines = [
-        "| size | step | records | seconds (median) | records/s | 300,000 at this rate |",
-        "|---:|---|---:|---:|---:|---:|",
-    ]
-    figures = []
-    for index, size in enumerate(SIZES):
-        runs = [bench_size(registry, size, f"{index + 1:02d}{rep}") for rep in range(REPEAT)]
+class Report:
+    """The throughput table, the targets table and the JSON figures."""
+
+    def __init__(self):
+        self.lines = [
+            "| size | step | records | seconds (median) | records/s | 300,000 at this rate |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        self.targets = ["| target | measured | met |", "|---|---|:---:|"]
+        self.figures = []
+        self.failed = []
+
+    def rows(self, size, rows):
         rates = {}
-        for position, (step, count, _seconds) in enumerate(runs[0]):
-            all_seconds = [run[position][2] for run in runs]
-            seconds = statistics.median(all_seconds)
+        for step, count, seconds, all_seconds in rows:
             rate = count / seconds if seconds else 0.0
             rates[step] = rate
             county = f"{COUNTY_BILLS / rate / 60:.1f} min" if rate else "-"
-            lines.append(f"| {size} | {step} | {count} | {seconds:.1f} | {rate:.1f} | {county} |")
-            figures.append(
+            self.lines.append(
+                f"| {size} | {step} | {count} | {seconds:.2f} | {rate:.1f} | {county} |"
+            )
+            self.figures.append(
                 {
                     "size": size,
                     "step": step,
@@ -308,22 +334,188 @@ def main():
                     "per_second": round(rate, 2),
                 }
             )
-        billing = rates.get("billing run: create + post bills")
-        naive = rates.get("naive loop: create + post one bill at a time")
-        if billing and naive:
-            ratio = billing / naive
-            lines.append(f"| {size} | billing run vs naive loop | | | {ratio:.1f}x | |")
-            figures.append({"size": size, "step": "billing run vs naive loop", "ratio": ratio})
+        return rates
+
+    def ratio(self, size, label, fast, slow):
+        if fast and slow:
+            ratio = fast / slow
+            self.lines.append(f"| {size} | {label} | | | {ratio:.1f}x | |")
+            self.figures.append({"size": size, "step": label, "ratio": round(ratio, 2)})
+            return ratio
+        return None
+
+    def target(self, label, measured, met):
+        self.targets.append(f"| {label} | {measured} | {'yes' if met else '**no**'} |")
+
+    def add(self, name, figures):
+        self.figures.append({"step": name, **figures})
+
+
+def run_part(report, name, function):
+    """Run one benchmark part; a failing part is reported, the others run."""
+    print(f"--- {name}", flush=True)
+    try:
+        function()
+    # reported in the table, and the exit code is set
+    except Exception as error:
+        import traceback
+
+        traceback.print_exc()
+        report.failed.append(name)
+        report.target(f"{name}: benchmark ran", f"failed: {error}", False)
+
+
+def main():
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    conf = odoo_db.local_config()
+    build_database(conf)
+    config.parse_config(["-c", conf, "-d", DB, "--log-level", "warn"])
+    registry = Registry(DB)
+    report = Report()
+
+    def billing():
+        for index, size in enumerate(SIZES):
+            runs = [bench_size(registry, size, f"{index + 1:02d}{rep}") for rep in range(REPEAT)]
+            rates = report.rows(size, median_rows(runs))
+            ratio = report.ratio(
+                size,
+                "billing run vs naive loop",
+                rates.get("billing run: create + post bills"),
+                rates.get("naive loop: create + post one bill at a time"),
+            )
+            report.target(
+                f"billing run ≥ 10x the naive loop (goal 30x), {size} contracts",
+                f"{ratio:.1f}x" if ratio else "-",
+                bool(ratio and ratio >= 10),
+            )
+
+    def agency():
+        from bench_agency import bench_agency
+
+        for index, size in enumerate(SIZES):
+            runs = []
+            for rep in range(REPEAT):
+                with registry.cursor() as cr:
+                    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                    runs.append(
+                        bench_agency(env, cr, size, f"A{index + 1:02d}{rep}", AGENCY_NAIVE_MAX)
+                    )
+            rates = report.rows(size, median_rows(runs))
+            booked = [step for step in rates if "wizard" not in step and "import" in step]
+            wizard = [step for step in rates if "wizard" in step]
+            ratio = report.ratio(
+                size,
+                "agency import vs register-payment wizard loop",
+                rates.get(booked[-1]) if booked else None,
+                rates.get(wizard[-1]) if wizard else None,
+            )
+            report.target(
+                f"agency import ≥ 20x the wizard loop (goal 50x), {size} lines",
+                f"{ratio:.1f}x" if ratio else "-",
+                bool(ratio and ratio >= 20),
+            )
+
+    def arrears():
+        from bench_arrears import bench_arrears
+
+        rows = bench_arrears(db=DB, size=ARREARS_SIZE)
+        report.rows(ARREARS_SIZE, [(step, count, sec, [sec]) for step, count, sec in rows])
+        total = [row for row in rows if row[0].startswith("dunning run total")]
+        ageing = [row for row in rows if row[0].startswith("ageing")]
+        if total:
+            seconds = (total[0][2] + sum(row[2] for row in ageing)) * 100_000 / total[0][1]
+            report.target(
+                "dunning run + ageing over 100,000 overdue bills < 60 s "
+                f"(linear from {total[0][1]})",
+                f"{seconds:.0f} s",
+                seconds < 60,
+            )
+
+    def portal():
+        from bench_portal import bench_portal
+
+        rows = bench_portal(db=DB)
+        report.rows(120, [(step, count, sec, [sec]) for step, count, sec in rows])
+        bill_list = rows[0]
+        report.target(
+            "portal bill list of 120 bills < 300 ms server time",
+            f"{bill_list[2] * 1000:.0f} ms",
+            bill_list[2] < 0.3,
+        )
+
+    def api():
+        from bench_api import bench_api
+
+        figures = bench_api(db=DB)
+        report.add("terminal API, 8 clients, 2 workers", figures)
+        report.target(
+            "terminal API bill query p95 < 100 ms (8 clients, 2 workers)",
+            f"{figures['query_p95_ms']:.0f} ms (server {figures['query_server_p95_ms']:.0f} ms)",
+            figures["query_p95_ms"] < 100,
+        )
+        report.target(
+            "terminal API payment p95 < 500 ms",
+            f"{figures['payment_p95_ms']:.0f} ms "
+            f"(server {figures['payment_server_p95_ms']:.0f} ms)",
+            figures["payment_p95_ms"] < 500,
+        )
+        report.target(
+            "terminal API: no error, no duplicate booking",
+            f"{figures['errors']} errors, {figures['duplicate_bookings']} duplicate bookings, "
+            f"{figures['duplicates_answered']} duplicates answered",
+            figures["errors"] == 0 and figures["duplicate_bookings"] == 0,
+        )
+
+    def memory():
+        from bench_memory import bench_memory
+
+        figures = bench_memory(db=DB, size=MEMORY_SIZE, modes=("jobs",))
+        report.add("billing-run memory", figures)
+        jobs = figures["jobs"]
+        report.target(
+            f"billing-run RSS at {jobs['10n']} within 1.5x of RSS at {jobs['n']}",
+            f"{jobs['n_rss_peak_mb']} MB → {jobs['10n_rss_peak_mb']} MB ({jobs['ratio']}x)",
+            jobs["target_met"],
+        )
+
+    def workers():
+        from bench_workers import bench_workers
+
+        figures = bench_workers(db=DB, size=WORKERS_SIZE)
+        report.add("billing run with 1 and 2 workers", figures)
+        report.target(
+            f"billing run of {WORKERS_SIZE} with 2 workers faster than with 1",
+            f"{figures['workers_1_seconds']} s → {figures['workers_2_seconds']} s "
+            f"({figures['speed_up_2_vs_1']}x)",
+            figures["speed_up_2_vs_1"] > 1,
+        )
+
+    parts = {
+        "billing": billing,
+        "agency": agency,
+        "arrears": arrears,
+        "portal": portal,
+        "api": api,
+        "memory": memory,
+        "workers": workers,
+    }
+    for name in PARTS:
+        run_part(report, name, parts[name])
+
     header = (
         f"Benchmark {time.strftime('%Y-%m-%d %H:%M')} — Odoo {odoo.release.version}, "
-        f"{os.cpu_count()} CPU, one worker process, sizes {SIZES}, "
-        f"median of {REPEAT} repetition(s)\n\n"
+        f"{os.cpu_count()} CPU, {platform.processor() or platform.machine()}, "
+        f"sizes {SIZES}, median of {REPEAT} repetition(s), parts {','.join(PARTS)}\n\n"
     )
-    table = header + "\n".join(lines) + "\n"
+    table = header + "\n".join(report.lines) + "\n\n" + "\n".join(report.targets) + "\n"
     print(table)
-    with open(os.path.join(HERE, "results.md"), "w", encoding="utf-8") as fh:
+    output = os.path.join(HERE, os.environ.get("BENCH_OUTPUT", "results"))
+    with open(f"{output}.md", "w", encoding="utf-8") as fh:
         fh.write(table)
-    with open(os.path.join(HERE, "results.json"), "w", encoding="utf-8") as fh:
+    with open(f"{output}.json", "w", encoding="utf-8") as fh:
         json.dump(
             {
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -331,11 +523,16 @@ def main():
                 "cpu_count": os.cpu_count(),
                 "sizes": SIZES,
                 "repetitions": REPEAT,
-                "figures": figures,
+                "parts": PARTS,
+                "failed_parts": report.failed,
+                "figures": report.figures,
             },
             fh,
             indent=2,
+            default=str,
         )
+    if report.failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
