@@ -162,28 +162,29 @@ class UtilityAgencyImportLine(models.Model):
             line.write(vals)
 
     def _book(self, state="booked"):
-        """Book the lines through the payment service, idempotent on the
-        agency's transaction id."""
-        payment_model = self.env["account.payment"]
-        for line in self:
-            agency = line.agency_id
-            try:
-                with self.env.cr.savepoint():
-                    payment = payment_model._utility_pay(
-                        line.partner_id,
-                        line.amount,
-                        line.collection_point_id,
-                        bills=line.bill_id or None,
-                        date=line.paid_date,
-                        external_txn_id=line.txn_id,
-                        txn_scope=agency._utility_txn_scope(),
-                        journal=agency.journal_id,
-                        memo=line.txn_id,
-                    )
-            except UserError as err:
-                line.write({"state": "kept", "reason": "booking_error", "note": str(err)})
-                continue
-            line.write({"state": state, "payment_id": payment.id, "reason": False})
+        """Book the lines through the payment service, all in one batch
+        (``account.payment._utility_pay_batch``), idempotent on the agency's
+        transaction id; a line the service refuses is kept with its reason."""
+        requests = [
+            {
+                "partner": line.partner_id,
+                "amount": line.amount,
+                "collection_point": line.collection_point_id,
+                "bills": line.bill_id or None,
+                "date": line.paid_date,
+                "external_txn_id": line.txn_id,
+                "txn_scope": line.agency_id._utility_txn_scope(),
+                "journal": line.agency_id.journal_id,
+                "memo": line.txn_id,
+            }
+            for line in self
+        ]
+        results = self.env["account.payment"]._utility_pay_batch(requests, raise_errors=False)
+        for line, result in zip(self, results):
+            if isinstance(result, UserError):
+                line.write({"state": "kept", "reason": "booking_error", "note": str(result)})
+            else:
+                line.write({"state": state, "payment_id": result.id, "reason": False})
 
     def action_book(self):
         """Book a kept line on the customer, bill and outlet the accountant picked."""
