@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from odoo import api, fields, models
 
@@ -88,38 +89,95 @@ class UtilityDunningAction(models.Model):
             self.level_id.user_id or self.partner_id.utility_station_id.manager_id or self.env.user
         )
 
+    def _write_outcomes(self, outcomes):
+        """Record the outcome of actions: ``outcomes`` is a list of
+        ``(action, vals)``; one ``write`` per distinct set of values."""
+        ids_by_vals = defaultdict(list)
+        for action, vals in outcomes:
+            ids_by_vals[tuple(sorted(vals.items()))].append(action.id)
+        for vals, ids in ids_by_vals.items():
+            self.browse(ids).write(dict(vals))
+
     def _action_sms(self):
         template = self.env.ref("utility_arrears.sms_template_arrears_reminder")
+        outcomes = []
+        send_ids = []
         for action in self:
             number = action.partner_id.phone_sanitized or action.partner_id.phone
             if not number:
-                action.write({"state": "error", "message": self.env._("No phone number.")})
+                outcomes.append(
+                    (action, {"state": "error", "message": self.env._("No phone number.")})
+                )
                 continue
-            action.bill_id._message_sms_with_template(
-                template=action.level_id.sms_template_id or template,
-                partner_ids=action.partner_id.ids,
-                # queued: the SMS cron sends them in bulk, the run does not wait
-                put_in_queue=True,
+            send_ids.append(action.id)
+            outcomes.append(
+                (action, {"state": "done", "message": self.env._("SMS sent to %s.", number)})
             )
-            action.write({"state": "done", "message": self.env._("SMS sent to %s.", number)})
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        # one rendering per template for the whole batch, then one SMS per bill
+        for sms_template, actions in (
+            self.browse(send_ids).grouped(lambda a: a.level_id.sms_template_id or template).items()
+        ):
+            bodies = sms_template._render_field("body", actions.bill_id.ids, compute_lang=True)
+            for action in actions:
+                action.bill_id._message_sms(
+                    bodies[action.bill_id.id],
+                    subtype_id=subtype_id,
+                    partner_ids=action.partner_id.ids,
+                    # queued: the SMS cron sends them in bulk, the run does not wait
+                    put_in_queue=True,
+                )
+        self._write_outcomes(outcomes)
 
     def _schedule_activity(self, activity_xmlid, summary):
+        """One activity per bill for its responsible user, all created with
+        one ``create``, as ``activity_schedule`` would make them."""
+        if not self:
+            return
+        Bill = self.env["account.move"]
+        activity_type = self.env["mail.activity.type"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id(activity_xmlid, raise_if_not_found=False)
+        )
+        if not activity_type:
+            activity_type = Bill._default_activity_type()
+        model_id = self.env["ir.model"]._get(Bill._name).id
+        # the activities' document names, read for the whole batch at once
+        # (computed one bill at a time otherwise)
+        bill_names = {bill.id: bill.display_name for bill in self.bill_id.sudo()}
+        vals_list, outcomes = [], []
         for action in self:
             user = action._responsible_user()
-            action.bill_id.activity_schedule(
-                act_type_xmlid=activity_xmlid,
-                date_deadline=action.date,
-                summary=summary,
-                user_id=user.id,
-            )
-            action.write(
+            vals_list.append(
                 {
-                    "state": "done",
-                    "message": self.env._(
-                        "%(summary)s assigned to %(user)s.", summary=summary, user=user.name
-                    ),
+                    "activity_type_id": activity_type.id,
+                    "summary": summary or activity_type.summary,
+                    "automated": True,
+                    "note": activity_type.default_note,
+                    "date_deadline": action.date or fields.Date.context_today(self),
+                    "res_model_id": model_id,
+                    "res_id": action.bill_id.id,
+                    "res_name": bill_names[action.bill_id.id],
+                    "user_id": user.id,
                 }
             )
+            outcomes.append(
+                (
+                    action,
+                    {
+                        "state": "done",
+                        "message": self.env._(
+                            "%(summary)s assigned to %(user)s.", summary=summary, user=user.name
+                        ),
+                    },
+                )
+            )
+        if not self.env.context.get("mail_activity_automation_skip"):
+            # no assignment e-mail per activity (thousands per run): the
+            # responsible users find them in their activities, and follow the bills
+            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+                vals_list
+            )
+        self._write_outcomes(outcomes)
 
     def _action_phone(self):
         self._schedule_activity("mail.mail_activity_data_call", self.env._("Arrears call"))
@@ -131,44 +189,70 @@ class UtilityDunningAction(models.Model):
 
     def _action_letter(self):
         default = self.env.ref("utility_arrears.mail_template_arrears_letter")
-        for action in self:
-            template = action.level_id.mail_template_id or default
-            bill = action.bill_id
-            bill.message_post(
-                body=template._render_field("body_html", bill.ids)[bill.id],
-                subject=template._render_field("subject", bill.ids)[bill.id],
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
-            action.write(
-                {
-                    "state": "done",
-                    "message": self.env._("Reminder letter to print for %s.", bill.partner_id.name),
-                }
-            )
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        outcomes = []
+        # one rendering per template for the whole batch, then one note per bill
+        for template, actions in self.grouped(
+            lambda a: a.level_id.mail_template_id or default
+        ).items():
+            bill_ids = actions.bill_id.ids
+            bodies = template._render_field("body_html", bill_ids)
+            subjects = template._render_field("subject", bill_ids)
+            for action in actions:
+                bill = action.bill_id
+                bill.message_post(
+                    body=bodies[bill.id],
+                    subject=subjects[bill.id],
+                    message_type="comment",
+                    subtype_id=subtype_id,
+                )
+                outcomes.append(
+                    (
+                        action,
+                        {
+                            "state": "done",
+                            "message": self.env._(
+                                "Reminder letter to print for %s.", bill.partner_id.name
+                            ),
+                        },
+                    )
+                )
+        self._write_outcomes(outcomes)
 
     def _action_tv(self):
-        now = fields.Datetime.now()
+        outcomes = []
+        partner_ids = set()
         for action in self:
             partner = action.partner_id
             if not partner.utility_tv_account or partner.utility_tv_opt_out:
-                action.write(
-                    {
-                        "state": "skipped",
-                        "message": self.env._("No TV account, or the customer opted out."),
-                    }
+                outcomes.append(
+                    (
+                        action,
+                        {
+                            "state": "skipped",
+                            "message": self.env._("No TV account, or the customer opted out."),
+                        },
+                    )
                 )
                 continue
-            # the operator's feed picks the customer up from this timestamp
-            partner.sudo().utility_arrears_changed_at = now
-            action.write(
-                {
-                    "state": "done",
-                    "message": self.env._(
-                        "TV notice queued for account %s.", partner.utility_tv_account
-                    ),
-                }
+            partner_ids.add(partner.id)
+            outcomes.append(
+                (
+                    action,
+                    {
+                        "state": "done",
+                        "message": self.env._(
+                            "TV notice queued for account %s.", partner.utility_tv_account
+                        ),
+                    },
+                )
             )
+        # the operator's feed picks the customers up from this timestamp
+        if partner_ids:
+            self.env["res.partner"].browse(partner_ids).sudo().write(
+                {"utility_arrears_changed_at": fields.Datetime.now()}
+            )
+        self._write_outcomes(outcomes)
 
     def _action_disconnection_notice(self):
         Order = self.env["utility.disconnection.order"]

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from psycopg2 import errors as pgerrors
 
 from odoo import api, fields, models
@@ -85,24 +87,42 @@ class UtilityDunningRun(models.Model):
         )
 
     @api.model
+    def _level_table(self, levels):
+        """``levels`` as plain tuples ``(days_overdue, sequence, id, action)``
+        in the order levels are reached, computed once per policy."""
+        return sorted((lv.days_overdue, lv.sequence, lv.id, lv.action) for lv in levels)
+
+    @api.model
+    def _choose_level_id(self, table, days, done_ids, done_days):
+        """Id of the level to apply (or None), from a ``_level_table``, the
+        ids of the levels done on the bill and the highest of their days
+        overdue (-1 when none): see ``_choose_level``."""
+        candidates = []
+        for row in table:
+            if row[0] > days:
+                break
+            if row[0] > done_days and row[2] not in done_ids:
+                candidates.append(row)
+        if not candidates:
+            return None
+        if candidates[-1][3] == "disconnection_notice" and not done_ids:
+            reminders = [row for row in candidates if row[3] != "disconnection_notice"]
+            return reminders[-1][2] if reminders else None
+        return candidates[-1][2]
+
+    @api.model
     def _choose_level(self, levels, days, done_levels):
         """The level to apply to a bill ``days`` overdue: the highest level
         reached, not done yet, and above every level already done. A
         disconnection notice needs an earlier reminder: without one, the
         highest reminder reached comes first."""
-        done_days = max(done_levels.mapped("days_overdue"), default=-1)
-        candidates = levels.filtered(
-            lambda lv: (
-                lv.days_overdue <= days and lv not in done_levels and lv.days_overdue > done_days
-            )
-        ).sorted(lambda lv: (lv.days_overdue, lv.sequence, lv.id))
-        if not candidates:
-            return levels.browse()
-        level = candidates[-1]
-        if level.action == "disconnection_notice" and not done_levels:
-            reminders = candidates.filtered(lambda lv: lv.action != "disconnection_notice")
-            return reminders[-1:]
-        return level
+        level_id = self._choose_level_id(
+            self._level_table(levels),
+            days,
+            set(done_levels.ids),
+            max(done_levels.mapped("days_overdue"), default=-1),
+        )
+        return levels.browse(level_id) if level_id else levels.browse()
 
     def action_preview(self):
         """List the actions due on the run date (replacing a previous preview)."""
@@ -112,36 +132,49 @@ class UtilityDunningRun(models.Model):
                 raise UserError(self.env._("Only a draft run can be previewed."))
             run.action_ids.filtered(lambda a: a.state == "draft").unlink()
             bills = run._overdue_bills()
-            done = Action.search([("bill_id", "in", bills.ids)])
-            done_by_bill = {}
-            for action in done:
-                done_by_bill.setdefault(action.bill_id, Action.browse())
-                done_by_bill[action.bill_id] |= action
+            bills.fetch(["company_id", "partner_id", "invoice_date_due"])
+            # levels already done per bill: their ids and highest days overdue
+            done_ids_by_bill, done_days_by_bill = defaultdict(set), {}
+            for bill_id, level in Action._read_group(
+                [("bill_id", "in", bills.ids)], ["bill_id", "level_id"]
+            ):
+                done_ids_by_bill[bill_id.id].add(level.id)
+                done_days_by_bill[bill_id.id] = max(
+                    done_days_by_bill.get(bill_id.id, -1), level.days_overdue
+                )
             policies = self.env["utility.arrears.policy"]._get_policy_map(
                 {(bill.company_id, bill.partner_id.utility_category) for bill in bills}
             )
+            tables = {key: self._level_table(policy.level_ids) for key, policy in policies.items()}
+            channels = {
+                level.id: level.action for policy in policies.values() for level in policy.level_ids
+            }
+            care_message = self.env._("Caring-service customer: gentle reminders only.")
             vals_list = []
             for bill in bills:
-                policy = policies[(bill.company_id, bill.partner_id.utility_category)]
+                partner = bill.partner_id
                 days = (run.date - bill.invoice_date_due).days
-                done_levels = done_by_bill.get(bill, Action).level_id
-                level = self._choose_level(policy.level_ids, days, done_levels)
-                if not level:
+                level_id = self._choose_level_id(
+                    tables[(bill.company_id, partner.utility_category)],
+                    days,
+                    done_ids_by_bill.get(bill.id, ()),
+                    done_days_by_bill.get(bill.id, -1),
+                )
+                if not level_id:
                     continue
-                allowed = Action._is_allowed_for(bill.partner_id, level.action)
+                channel = channels[level_id]
+                allowed = Action._is_allowed_for(partner, channel)
                 vals_list.append(
                     {
                         "run_id": run.id,
                         "bill_id": bill.id,
-                        "partner_id": bill.partner_id.id,
-                        "level_id": level.id,
-                        "channel": level.action,
+                        "partner_id": partner.id,
+                        "level_id": level_id,
+                        "channel": channel,
                         "days_overdue": days,
                         "date": run.date,
                         "state": "draft" if allowed else "skipped",
-                        "message": False
-                        if allowed
-                        else self.env._("Caring-service customer: gentle reminders only."),
+                        "message": False if allowed else care_message,
                     }
                 )
             Action.create(vals_list)
