@@ -299,15 +299,22 @@ class AccountPayment(models.Model):
     @api.model
     def _utility_batch_residuals(self, open_bills):
         """What the open bills' receivable lines still owe, before booking:
-        ``({line id: amount residual}, {bill id: [line ids]})``."""
-        residuals, bill_lines = {}, {}
-        for bills in open_bills.values():
-            for bill in bills:
-                lines = bill.line_ids.filtered(
-                    lambda line: (
-                        line.account_id.account_type == "asset_receivable" and not line.reconciled
-                    )
-                )
-                bill_lines[bill.id] = lines.ids
-                residuals.update((line.id, line.amount_residual) for line in lines)
+        ``({line id: amount residual}, {bill id: [line ids]})``, read in one
+        query for all bills (lines of a bill in id order, as ``line_ids``)."""
+        bill_ids = [bill.id for bills in open_bills.values() for bill in bills]
+        residuals, bill_lines = {}, {bill_id: [] for bill_id in bill_ids}
+        if not bill_ids:
+            return residuals, bill_lines
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("move_id", "in", bill_ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+            ],
+            ["move_id", "amount_residual"],
+            order="id",
+        )
+        for line in lines:
+            bill_lines[line.move_id.id].append(line.id)
+            residuals[line.id] = line.amount_residual
         return residuals, bill_lines
