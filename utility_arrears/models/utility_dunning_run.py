@@ -1,11 +1,10 @@
 from collections import defaultdict
 
-from psycopg2 import errors as pgerrors
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.utility_billing.models.row_lock import lock_nowait
 
 JOB_CHANNEL = "root.utility_arrears"
 
@@ -184,23 +183,14 @@ class UtilityDunningRun(models.Model):
         """Row-lock the runs without waiting: a run started or resumed by
         another user at the same moment gives a clear message instead of
         enqueuing its batches twice."""
-        if not self:
-            return
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM utility_dunning_run WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
-                    [tuple(self.ids)],
-                    log_exceptions=False,
-                )
-        except pgerrors.LockNotAvailable as error:
+        if not lock_nowait(self):
             raise UserError(
                 self.env._(
                     "Dunning run %s is being processed by another user right now: "
                     "refresh and try again in a moment.",
                     ", ".join(self.mapped("name")),
                 )
-            ) from error
+            )
 
     def _enqueue_batches(self, actions):
         """One background job per batch of ``actions`` (actions to do)."""
@@ -252,20 +242,11 @@ class UtilityDunningRun(models.Model):
         out right now are retried later (then found done)."""
         self.ensure_one()
         actions = self.env["utility.dunning.action"].browse(action_ids).exists()
-        if actions:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        "SELECT id FROM utility_dunning_action WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        [tuple(actions.ids)],
-                        log_exceptions=False,
-                    )
-            except pgerrors.LockNotAvailable as error:
-                raise RetryableJobError(
-                    self.env._("These dunning actions are being carried out by another worker."),
-                    seconds=10,
-                ) from error
+        if not lock_nowait(actions):
+            raise RetryableJobError(
+                self.env._("These dunning actions are being carried out by another worker."),
+                seconds=10,
+            )
         actions.filtered(lambda a: a.state == "draft")._execute()
         if not self.action_ids.filtered(lambda a: a.state == "draft"):
             self.state = "done"

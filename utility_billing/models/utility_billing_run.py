@@ -12,6 +12,7 @@ from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .batch_company_check import BATCH_COMPANY_CHECK
+from .row_lock import lock_nowait
 
 JOB_CHANNEL = "root.utility_billing"
 
@@ -607,21 +608,14 @@ class UtilityBillingRun(models.Model):
         """Row-lock the run without waiting: a second user starting the same
         run at the same moment gets a clear message instead of enqueuing
         every batch twice."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM utility_billing_run WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
-                    [tuple(self.ids)],
-                    log_exceptions=False,
-                )
-        except pgerrors.LockNotAvailable as error:
+        if not lock_nowait(self):
             raise UserError(
                 self.env._(
                     "Billing run %s is being processed by another user right now: "
                     "refresh and try again in a moment.",
                     ", ".join(self.mapped("name")),
                 )
-            ) from error
+            )
 
     def action_run(self):
         """Bill the scope: one queue_job job per batch of contracts, then a job
@@ -669,22 +663,14 @@ class UtilityBillingRun(models.Model):
         earlier attempt, or by anything else) get no second bill."""
         self.ensure_one()
         contracts = self.env["utility.contract"].browse(contract_ids).exists()
-        if contracts:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    # the contracts another job (of this run or of another run
-                    # of the period) is billing right now: no waiting, no
-                    # second bill; retried later, they are then found billed
-                    self.env.cr.execute(
-                        "SELECT id FROM utility_contract WHERE id IN %s FOR NO KEY UPDATE NOWAIT",
-                        [tuple(contracts.ids)],
-                        log_exceptions=False,
-                    )
-            except pgerrors.LockNotAvailable as error:
-                raise RetryableJobError(
-                    self.env._("Some of these contracts are being billed by another job."),
-                    seconds=10,
-                ) from error
+        # the contracts another job (of this run or of another run of the
+        # period) is billing right now: no waiting, no second bill; retried
+        # later, they are then found billed
+        if not lock_nowait(contracts):
+            raise RetryableJobError(
+                self.env._("Some of these contracts are being billed by another job."),
+                seconds=10,
+            )
         bills, skips = self._prepare_bills(contracts)
         skip_model = self.env["utility.billing.run.skip"]
         # an attempt run again replaces what the previous attempt recorded

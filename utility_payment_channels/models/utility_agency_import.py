@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import pytz
-from psycopg2 import errors as pgerrors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.utility_billing.models.row_lock import lock_nowait
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
@@ -242,21 +242,14 @@ class UtilityAgencyImport(models.Model):
         nothing, instead of waiting and failing on the unique file index."""
         self.ensure_one()
         cr = self.env.cr
-        try:
-            with cr.savepoint(flush=False):
-                cr.execute(
-                    "SELECT id FROM utility_agency_import WHERE id = %s FOR NO KEY UPDATE NOWAIT",
-                    [self.id],
-                    log_exceptions=False,
-                )
-        except pgerrors.LockNotAvailable as error:
+        if not lock_nowait(self):
             raise UserError(
                 self.env._(
                     "The agency file %s is being processed by another user right now: "
                     "refresh to see the result.",
                     self.filename or self.name,
                 )
-            ) from error
+            )
         if file_hash:
             # transaction-level lock on (agency, file content), released at commit
             cr.execute(
@@ -358,19 +351,10 @@ class UtilityAgencyImport(models.Model):
         another worker is booking right now are retried later."""
         self.ensure_one()
         lines = self.env["utility.agency.import.line"].browse(line_ids).exists()
-        if lines:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        "SELECT id FROM utility_agency_import_line WHERE id IN %s "
-                        "FOR NO KEY UPDATE NOWAIT",
-                        [tuple(lines.ids)],
-                        log_exceptions=False,
-                    )
-            except pgerrors.LockNotAvailable as error:
-                raise RetryableJobError(
-                    self.env._("These lines are being booked by another worker."), seconds=10
-                ) from error
+        if not lock_nowait(lines):
+            raise RetryableJobError(
+                self.env._("These lines are being booked by another worker."), seconds=10
+            )
         lines.filtered(lambda line: line.state == "matched")._book()
         if not self.line_ids.filtered(lambda line: line.state == "matched"):
             self.state = "done"

@@ -1,7 +1,7 @@
-from psycopg2 import errors as pgerrors
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+
+from odoo.addons.utility_billing.models.row_lock import lock_nowait
 
 SESSION_STATES = [
     ("opened", "In Progress"),
@@ -339,24 +339,14 @@ class UtilityCashierSession(models.Model):
         """Row-lock the sessions without waiting: closing the same session
         twice at the same moment (two clicks, cashier and manager) gives the
         second one a clear message instead of posting the deposit twice."""
-        if not self:
-            return
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM utility_cashier_session WHERE id IN %s "
-                    "FOR NO KEY UPDATE NOWAIT",
-                    [tuple(self.ids)],
-                    log_exceptions=False,
-                )
-        except pgerrors.LockNotAvailable as error:
+        if not lock_nowait(self):
             raise UserError(
                 self.env._(
                     "Session %s is being closed by another user right now: "
                     "refresh to see its state.",
                     ", ".join(self.mapped("name")),
                 )
-            ) from error
+            )
 
     def action_close(self):
         """Close the session: a non-zero difference needs a reason and a
