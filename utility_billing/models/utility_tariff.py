@@ -3,7 +3,10 @@ from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_round
+from odoo.tools import float_is_zero, float_round
+
+# decimals of electricity prices (yuan per kWh)
+PRICE_DIGITS = 4
 
 
 class UtilityTariff(models.Model):
@@ -46,12 +49,27 @@ class UtilityTariff(models.Model):
     )
 
     @api.model
-    def _ensure_price_precision(self):
-        """Approved electricity prices have 4 decimals (0.4870 yuan/kWh): make
-        sure prices (tariff blocks, bill lines) keep them."""
+    def _ensure_price_precision(self, prices=None):
+        """Electricity prices are quoted to 4 decimals (0.4870 yuan/kWh), and
+        Odoo stores prices (tariff blocks, bill lines) with the "Product
+        Price" precision, 2 by default. Raise it to 4 as soon as one of
+        ``prices`` needs more than it keeps (all of them: without
+        ``prices``), before they are stored; it is never lowered. Databases
+        whose tariffs have 2-decimal prices keep Odoo's default."""
         precision = self.env.ref("product.decimal_price", raise_if_not_found=False)
-        if precision and precision.digits < 4:
-            precision.digits = 4
+        if not precision or precision.digits >= PRICE_DIGITS:
+            return
+        if prices is not None and all(
+            float_is_zero(
+                (price or 0.0) - float_round(price or 0.0, precision_digits=precision.digits),
+                precision_digits=PRICE_DIGITS + 2,
+            )
+            for price in prices
+        ):
+            return
+        # sudo: the decimal accuracy is configuration; a billing officer
+        # entering a tariff must not have a price silently rounded
+        precision.sudo().digits = PRICE_DIGITS
 
     @api.model
     def _selection_category(self):

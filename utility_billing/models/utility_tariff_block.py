@@ -58,12 +58,17 @@ class UtilityTariffBlock(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.env["utility.tariff"]._ensure_price_precision(
+            [vals["price"] for vals in vals_list if "price" in vals]
+        )
         blocks = super().create(vals_list)
         blocks._check_version_not_approved()
         return blocks
 
     def write(self, vals):
         self._check_version_not_approved()
+        if "price" in vals:
+            self.env["utility.tariff"]._ensure_price_precision([vals["price"]])
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

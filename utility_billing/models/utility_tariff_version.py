@@ -5,6 +5,10 @@ from odoo.tools import float_round
 REGISTERS = ("peak", "flat", "valley")
 
 
+# time-of-use prices, stored with the "Product Price" precision
+REGISTER_PRICES = ("price_peak", "price_flat", "price_valley")
+
+
 class UtilityTariffVersion(models.Model):
     """A dated version of a tariff. It is drafted, then approved by a
     Collection Manager; an approved version is frozen (who approved it and when
@@ -124,7 +128,17 @@ class UtilityTariffVersion(models.Model):
                     )
                 previous_to = block.limit_to
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["utility.tariff"]._ensure_price_precision(
+            [vals[name] for vals in vals_list for name in REGISTER_PRICES if name in vals]
+        )
+        return super().create(vals_list)
+
     def write(self, vals):
+        self.env["utility.tariff"]._ensure_price_precision(
+            [vals[name] for name in REGISTER_PRICES if name in vals]
+        )
         if set(vals) - self._UNLOCKED_FIELDS:
             locked = self.filtered(lambda v: v.state == "approved")
             if locked:

@@ -1,4 +1,5 @@
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import UtilityBillingCase
@@ -66,3 +67,22 @@ class TestTariffApproval(UtilityBillingCase):
         with self.assertRaises(UserError):
             capped.action_approve()
         self.assertEqual(capped.state, "draft")
+
+    def test_price_precision_is_raised_only_when_a_price_needs_it(self):
+        precision = self.env.ref("product.decimal_price")
+        precision.digits = 2
+        version = self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": self.tariff.id,
+                "date_from": "2031-01-01",
+                "block_ids": [
+                    Command.create({"sequence": 1, "name": "Block 1", "limit_to": 0, "price": 0.56})
+                ],
+            }
+        )
+        self.assertEqual(precision.digits, 2, "2-decimal prices keep Odoo's default")
+        version.block_ids.write({"price": 0.5283})
+        self.assertEqual(precision.digits, 4)
+        self.assertEqual(version.block_ids.price, 0.5283, "the price is stored unrounded")
+        version.write({"price_peak": 1.025})
+        self.assertEqual(version.price_peak, 1.025)
