@@ -64,3 +64,54 @@ class UtilityBillingCase(AccountTestInvoicingCommon):
             }
         )
         cls.contract.action_activate()
+
+    def _new_customer(
+        self,
+        number,
+        tariff=None,
+        multiplier=1.0,
+        activate=True,
+        initial_reading=0.0,
+        payment_term=None,
+    ):
+        """A residential customer of the station with a service point, a meter
+        installed on 2024-01-01 and a supply contract (active by default).
+        Returns ``(contract, meter)``."""
+        partner = self.env["res.partner"].create(
+            {
+                "name": f"Customer {number}",
+                "utility_customer_number": number,
+                "utility_category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        point = self.env["utility.service.point"].create(
+            {
+                "name": f"House {number}",
+                "station_id": self.station.id,
+                "partner_id": partner.id,
+                "company_id": self.company.id,
+            }
+        )
+        meter = self.env["utility.meter"].create(
+            {
+                "serial": f"M{number}",
+                "service_point_id": point.id,
+                "multiplier": multiplier,
+                "initial_reading": initial_reading,
+                "install_date": "2024-01-01",
+            }
+        )
+        contract = self.env["utility.contract"].create(
+            {
+                "partner_id": partner.id,
+                "service_point_id": point.id,
+                "tariff_id": (tariff or self.tariff).id,
+                "company_id": self.company.id,
+                "date_start": "2024-01-01",
+                "payment_term_id": payment_term and payment_term.id,
+            }
+        )
+        if activate:
+            contract.action_activate()
+        return contract, meter

@@ -42,44 +42,6 @@ class TestBillingRun(UtilityBillingCase):
             reading.action_validate()
         return reading
 
-    def _new_customer(self, number, tariff=None, multiplier=1.0, activate=True):
-        partner = self.env["res.partner"].create(
-            {
-                "name": f"Customer {number}",
-                "utility_customer_number": number,
-                "utility_category": "residential",
-                "company_id": self.company.id,
-            }
-        )
-        point = self.env["utility.service.point"].create(
-            {
-                "name": f"House {number}",
-                "station_id": self.station.id,
-                "partner_id": partner.id,
-                "company_id": self.company.id,
-            }
-        )
-        meter = self.env["utility.meter"].create(
-            {
-                "serial": f"M{number}",
-                "service_point_id": point.id,
-                "multiplier": multiplier,
-                "install_date": "2024-01-01",
-            }
-        )
-        contract = self.env["utility.contract"].create(
-            {
-                "partner_id": partner.id,
-                "service_point_id": point.id,
-                "tariff_id": (tariff or self.tariff).id,
-                "company_id": self.company.id,
-                "date_start": "2024-01-01",
-            }
-        )
-        if activate:
-            contract.action_activate()
-        return contract, meter
-
     def _run(self, run):
         run.with_env(self.no_delay).action_run()
         return run

@@ -37,41 +37,7 @@ class TestBillingRunLines(UtilityBillingCase):
         )
 
     def _customer(self, number, value, term):
-        partner = self.env["res.partner"].create(
-            {
-                "name": f"Customer {number}",
-                "utility_customer_number": number,
-                "utility_category": "residential",
-                "company_id": self.company.id,
-            }
-        )
-        point = self.env["utility.service.point"].create(
-            {
-                "name": f"House {number}",
-                "station_id": self.station.id,
-                "partner_id": partner.id,
-                "company_id": self.company.id,
-            }
-        )
-        meter = self.env["utility.meter"].create(
-            {
-                "serial": f"M{number}",
-                "service_point_id": point.id,
-                "install_date": "2024-01-01",
-                "initial_reading": 1000,
-            }
-        )
-        contract = self.env["utility.contract"].create(
-            {
-                "partner_id": partner.id,
-                "service_point_id": point.id,
-                "tariff_id": self.tariff.id,
-                "company_id": self.company.id,
-                "date_start": "2024-01-01",
-                "payment_term_id": term.id,
-            }
-        )
-        contract.action_activate()
+        contract, meter = self._new_customer(number, initial_reading=1000, payment_term=term)
         reading = self.env["utility.meter.reading"].create(
             {"meter_id": meter.id, "reading_date": "2025-03-31", "value": value}
         )
