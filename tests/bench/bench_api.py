@@ -11,6 +11,16 @@ with the same ``terminal_txn_id`` at the same moment (both copies queued
 next to each other, so two clients send them together), as a terminal
 retrying after a time-out does.
 
+Two loads are measured. With ``pause`` (the latency targets) each client
+is a terminal serving customers: after every answer it waits a random 0.5
+to 1.5 times ``pause`` seconds (the customer reads the bills, inserts the
+money), so 8 terminals keep the 2 workers busy part of the time, as a
+hall full of terminals does. Without pause (``pause=0``, the stress run)
+the 8 clients send their next request as soon as the previous one is
+answered: the workers are always busy, every request queues behind the
+others, and the figures show the throughput ceiling and the queueing, not
+the time one request takes.
+
 Reported: requests per second, p50/p95/p99 latency of queries and payments
 as the clients see it (queueing for a free worker included: 8 clients share
 2 workers) and p50/p95 server time (SQL + Python, from Odoo's request log),
@@ -19,7 +29,7 @@ errors (any answer other than 2xx; a duplicate must be answered 200 with
 transaction id must have exactly one payment). Targets: query p95 < 100 ms,
 payment p95 < 500 ms, zero errors, zero duplicate bookings.
 
-Run alone: ``python3 tests/bench/bench_api.py [customers]`` (env
+Run alone: ``python3 tests/bench/bench_api.py [customers] [pause]`` (env
 ``BENCH_DB``, ``BENCH_PORT``).
 """
 
@@ -27,6 +37,7 @@ import http.client
 import json
 import os
 import queue
+import random
 import re
 import sys
 import tempfile
@@ -109,12 +120,14 @@ def _tasks(work, keys, tag, duplicate_every):
     return tasks
 
 
-def _client(port, tasks, results):
+def _client(port, tasks, results, pause=0.0, seed=0):
     """One client: a new connection per request, closed after the answer.
     Odoo's prefork HTTP worker serves one connection at a time and keeps a
     keep-alive connection until its 2 s socket time-out, so a client holding
     its connection open would block a worker (in production a reverse proxy
-    sits in front of the workers)."""
+    sits in front of the workers). With ``pause``, waits 0.5 to 1.5 times
+    ``pause`` seconds after each answer."""
+    rng = random.Random(seed)
     while True:
         try:
             kind, key, number, amount, txn = tasks.get_nowait()
@@ -140,6 +153,8 @@ def _client(port, tasks, results):
             conn.close()
         elapsed = time.perf_counter() - start
         results.append((kind, txn, status, elapsed, payload[:300]))
+        if pause:
+            time.sleep(rng.uniform(0.5, 1.5) * pause)
 
 
 def bench_api(
@@ -150,11 +165,16 @@ def bench_api(
     duplicate_every=5,
     port=PORT,
     log_path=None,
+    pause=0.0,
 ):
     """Terminal API under ``clients`` concurrent clients against Odoo with
-    ``workers`` HTTP workers. Returns a dict of figures."""
+    ``workers`` HTTP workers, each client waiting about ``pause`` seconds
+    after each answer (0: none). Returns a dict of figures."""
     tag = unique_tag("A")
-    keys, work, _terminal_ids = _setup(db, customers, clients, tag)
+    warm_up = workers * 2
+    keys, work, _terminal_ids = _setup(db, customers + warm_up, clients, tag)
+    # customers kept for warming the workers up, not measured
+    warm_work, work = work[:warm_up], work[warm_up:]
     tasks = queue.Queue()
     for task in _tasks(work, keys, tag, duplicate_every):
         tasks.put(task)
@@ -173,18 +193,23 @@ def bench_api(
     )
     results = []
     try:
-        # one warm-up request per worker-to-be (loads the registry)
-        for _i in range(workers * 2):
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            conn.request(
-                "GET",
-                f"{API}/customers/nobody/bills",
-                headers={"Authorization": f"Bearer {keys[0]}", "Connection": "close"},
-            )
-            conn.getresponse().read()
-            conn.close()
+        # warm-up, not measured: a long-running worker has its registry
+        # loaded and its caches filled, a fresh one pays for both on its first
+        # query and first payment; 2 clients per worker send one query and
+        # one payment each, at the same time, so that every worker gets some
+        warm_tasks = queue.Queue()
+        for task in _tasks(warm_work, keys, f"{tag}w", 0):
+            warm_tasks.put(task)
+        warm_threads = [
+            threading.Thread(target=_client, args=(port, warm_tasks, [])) for _i in range(warm_up)
+        ]
+        for thread in warm_threads:
+            thread.start()
+        for thread in warm_threads:
+            thread.join()
         threads = [
-            threading.Thread(target=_client, args=(port, tasks, results)) for _i in range(clients)
+            threading.Thread(target=_client, args=(port, tasks, results, pause, index))
+            for index in range(clients)
         ]
         start = time.perf_counter()
         for thread in threads:
@@ -196,10 +221,14 @@ def bench_api(
         stop_server(server)
 
     server_times = {"query": [], "pay": []}
+    # the warm-up requests, answered before the measured ones, come first
+    skip = 2 * warm_up
     with open(log_path, encoding="utf-8") as fh:
         for line in fh:
             match = LOG_LINE.search(line)
-            if match and match["path"].startswith(API + "/customers/"):
+            if match and skip and match["path"].startswith(API + "/"):
+                skip -= 1
+            elif match and match["path"].startswith(API + "/customers/"):
                 server_times["query"].append(float(match["sql"]) + float(match["py"]))
             elif match and match["path"] == API + "/payments":
                 server_times["pay"].append(float(match["sql"]) + float(match["py"]))
@@ -224,6 +253,7 @@ def bench_api(
         "customers": customers,
         "clients": clients,
         "workers": workers,
+        "pause_seconds": pause,
         "requests": len(results),
         "requests_expected": total,
         "seconds": round(wall, 3),
@@ -260,8 +290,11 @@ def bench_api(
 
 def main():
     customers = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    figures = bench_api(customers=customers, log_path=os.environ.get("BENCH_SERVER_LOG"))
-    print_figures("Terminal API, 8 concurrent clients, 2 HTTP workers", figures)
+    pause = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+    figures = bench_api(
+        customers=customers, pause=pause, log_path=os.environ.get("BENCH_SERVER_LOG")
+    )
+    print_figures(f"Terminal API, 8 concurrent clients, 2 HTTP workers, pause {pause} s", figures)
 
 
 if __name__ == "__main__":

@@ -210,11 +210,13 @@ class AccountMove(models.Model):
 
     def _utility_post_batch(self, **context):
         """Post freshly created bills of one batch, numbering them without a
-        per-bill lookup of the last number (see ``_get_next_sequence_format``)."""
+        per-bill lookup of the last number (see ``_get_next_sequence_format``)
+        and without raising the rank of customers already ranked (see
+        ``res.partner._increase_rank``)."""
         cache = self.env.cr.cache
         cache[SEQUENCE_FORMAT_CACHE] = {}
         try:
-            return self.with_context(**context).action_post()
+            return self.with_context(utility_skip_known_rank=True, **context).action_post()
         finally:
             cache.pop(SEQUENCE_FORMAT_CACHE, None)
 

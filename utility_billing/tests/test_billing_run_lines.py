@@ -143,6 +143,24 @@ class TestBillingRunLines(UtilityBillingCase):
         self.assertEqual(len(set(bills.mapped("sequence_prefix"))), 1)
         self.assertEqual(len(set(bills.mapped("name"))), 7)
 
+    def test_batch_posting_ranks_new_customers_and_leaves_ranked_ones_alone(self):
+        # Odoo raises a ranked customer's rank after the commit, one tracked
+        # partner write each; a billing run of 300,000 bills skips that
+        pending_key = "account.res.partner.increase_rank.customer_rank"
+        pending = self.env.cr.postcommit.data
+        new, known, ordinary = (
+            self._customer(f"095000000{index}", 1200, self.term_15) for index in range(3)
+        )
+        (known | ordinary).partner_id.write({"customer_rank": 5})
+        self.billing_run._run_batch((new | known).ids)
+        self.assertEqual(len(self.billing_run.move_ids), 2)
+        self.assertEqual(new.partner_id.customer_rank, 1, "a first bill makes a customer")
+        self.assertEqual(known.partner_id.customer_rank, 5)
+        self.assertNotIn(known.partner_id.id, pending.get(pending_key, {}))
+        # the ordinary path still raises the rank after the commit
+        self._ordinary_bill(ordinary)
+        self.assertEqual(pending[pending_key][ordinary.partner_id.id], 1)
+
     def test_batch_bills_get_fiscal_position_and_analytics_as_odoo_computes_them(self):
         country = self.env.ref("base.cn")
         position = self.env["account.fiscal.position"].create(

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
+from .account_payment_batch import BATCH_CONTEXT
+
 CHANNEL_SELECTION = [
     ("hall", "Service hall counter"),
     ("agency", "Agency"),
@@ -150,10 +152,25 @@ class AccountPayment(models.Model):
         open_bills = self._utility_select_bills(
             partner, self._utility_open_bills(partner, bills), bills
         )
-        payment = self.create(vals)
-        payment.action_post()
+        # as in the batch path: no "created" message nor state tracking on
+        # the payment, and the customer's rank (set by the first bill) left
+        # alone; the bills' payment state is tracked by the reconciliation
+        payment = self.with_context(**BATCH_CONTEXT, utility_skip_known_rank=True).create(vals)
+        payment.with_context(**self._utility_entry_post_context()).action_post()
+        payment = payment.with_env(self.env)
         payment._utility_allocate(open_bills)
         return payment
+
+    @api.model
+    def _utility_entry_post_context(self):
+        """Context posting utility payments: their entries are two plain
+        lines computed by Odoo (``_prepare_move_line_default_vals``), with
+        nothing to synchronise; no analytic rule can apply when there is
+        none."""
+        context = {"skip_invoice_sync": True}
+        if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
+            context.update(skip_analytic_sync=True, utility_no_analytic=True)
+        return context
 
     # -- shared by _utility_pay and _utility_pay_batch ----------------------
     @api.model
@@ -257,7 +274,8 @@ class AccountPayment(models.Model):
         self.ensure_one()
         plan, settled = self._utility_allocation_plan(bills, {})
         if plan:
-            self.env["account.move.line"]._reconcile_plan(plan)
+            # only residuals change: no bill or entry line to synchronise
+            self.env["account.move.line"].with_context(skip_invoice_sync=True)._reconcile_plan(plan)
         self._utility_link_bills({self: settled})
         return settled
 
