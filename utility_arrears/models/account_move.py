@@ -84,7 +84,11 @@ class AccountMove(models.Model):
         """Late fee of each bill if ``amounts`` (default: the open amount) are
         paid on ``on_date``: {bill: {"gross", "waiver", "fee", "policy"}}."""
         amounts = amounts or {}
-        bills = self._utility_late_fee_eligible()
+        # a bill not yet past due on that day bears no fee (grace days only
+        # push the start later): no policy, waiver or fee lookup for it
+        bills = self._utility_late_fee_eligible().filtered(
+            lambda bill: bill.invoice_date_due < on_date
+        )
         policies = self.env["utility.arrears.policy"]._get_policy_map(
             {(bill.company_id, bill.partner_id.utility_category) for bill in bills}
         )
