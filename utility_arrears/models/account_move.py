@@ -1,4 +1,7 @@
+from markupsafe import escape
+
 from odoo import api, fields, models
+from odoo.tools.mail import generate_tracking_message_id
 
 BILL_DELIVERY_CHANNELS = [
     ("portal", "Viewed on the portal"),
@@ -210,6 +213,46 @@ class AccountMove(models.Model):
             )
         )
         orders._utility_check_arrears_paid()
+
+    def _utility_message_log_batch(
+        self, bodies, message_type="notification", subjects=None, partner_ids=None
+    ):
+        """Log a note on each bill with one ``create``, as Odoo's
+        ``mail.thread._message_log_batch`` (no notification, bodies escaped
+        unless markup), with a subject and linked partners of its own per
+        bill: ``bodies``, ``subjects`` and ``partner_ids`` are dicts keyed by
+        bill id. Used by the dunning channels for whole batches of bills.
+        Returns the messages (sudo), in the order of ``self``."""
+        subjects = subjects or {}
+        partner_ids = partner_ids or {}
+        author_id, email_from = self._message_compute_author()
+        base_values = {
+            "author_id": author_id,
+            "email_from": email_from,
+            "model": self._name,
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+            "message_type": message_type,
+            "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "message_id": generate_tracking_message_id("message-notify"),
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(
+                default=email_from, author_id=author_id
+            )[False],
+        }
+        return self.sudo()._message_create(
+            [
+                dict(
+                    base_values,
+                    res_id=bill.id,
+                    body=escape(bodies.get(bill.id, "")),
+                    subject=subjects.get(bill.id) or False,
+                    partner_ids=partner_ids.get(bill.id) or [],
+                )
+                for bill in self
+            ]
+        )
 
     # -- bill delivery (bill holding rate) ------------------------------------
     utility_bill_delivery = fields.Selection(

@@ -189,9 +189,10 @@ class UtilityDisconnectionOrder(models.Model):
     def _post_notice(self, template_xmlid, partners):
         """Post the rendered notice on the order and send it to ``partners``."""
         template = self.env.ref(template_xmlid)
+        # one rendering for all the orders
+        bodies = template._render_field("body_html", self.ids)
+        subjects = template._render_field("subject", self.ids)
         for order in self:
-            bodies = template._render_field("body_html", order.ids)
-            subjects = template._render_field("subject", order.ids)
             order.message_post(
                 body=bodies[order.id],
                 subject=subjects[order.id],

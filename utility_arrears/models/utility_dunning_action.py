@@ -1,7 +1,8 @@
 import logging
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from .utility_arrears_level import GENTLE_ACTIONS
 
@@ -68,7 +69,12 @@ class UtilityDunningAction(models.Model):
     @api.model
     def _is_allowed_for(self, partner, channel):
         """Caring-service customers only get gentle reminders."""
-        return not partner.utility_is_care or channel in GENTLE_ACTIONS
+        return self._is_allowed_channel(partner.utility_is_care, channel)
+
+    @api.model
+    def _is_allowed_channel(self, is_care, channel):
+        """``_is_allowed_for`` on plain values (the preview reads them in SQL)."""
+        return not is_care or channel in GENTLE_ACTIONS
 
     def _execute(self):
         """Carry out the actions to do, channel by channel through the hooks."""
@@ -91,17 +97,54 @@ class UtilityDunningAction(models.Model):
 
     def _write_outcomes(self, outcomes):
         """Record the outcome of actions: ``outcomes`` is a list of
-        ``(action, vals)``; one ``write`` per distinct set of values."""
-        ids_by_vals = defaultdict(list)
+        ``(action, vals)`` (``state``, ``message`` and optionally
+        ``disconnection_order_id``); one SQL ``UPDATE`` per state for the
+        whole batch (the messages differ per action)."""
+        if not outcomes:
+            return
+        rows_by_state = defaultdict(list)
         for action, vals in outcomes:
-            ids_by_vals[tuple(sorted(vals.items()))].append(action.id)
-        for vals, ids in ids_by_vals.items():
-            self.browse(ids).write(dict(vals))
+            rows_by_state[vals["state"]].append(
+                (action.id, vals.get("message") or None, vals.get("disconnection_order_id") or None)
+            )
+        self.flush_model(["state", "message", "disconnection_order_id"])
+        for state, rows in rows_by_state.items():
+            ids, messages, order_ids = zip(*rows, strict=True)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE utility_dunning_action a
+                       SET state = %(state)s,
+                           message = v.message,
+                           disconnection_order_id = COALESCE(v.order_id, a.disconnection_order_id),
+                           write_uid = %(uid)s,
+                           write_date = %(now)s
+                      FROM unnest(%(ids)s::int[], %(messages)s::text[], %(orders)s::int[])
+                           AS v(id, message, order_id)
+                     WHERE a.id = v.id
+                    """,
+                    state=state,
+                    uid=self.env.uid,
+                    now=self.env.cr.now(),
+                    ids=list(ids),
+                    messages=list(messages),
+                    orders=list(order_ids),
+                )
+            )
+        self.browse([action.id for action, _vals in outcomes]).invalidate_recordset(
+            ["state", "message", "disconnection_order_id", "write_uid", "write_date"]
+        )
 
     def _action_sms(self):
+        """One SMS per bill, queued, as Odoo's SMS composer does in mass mode:
+        the chatter messages of the batch logged with one ``create`` (type
+        SMS, the customer as recipient), the ``sms.sms`` records with one
+        ``create`` (state outgoing: the SMS cron sends them in bulk, the run
+        does not wait) and their delivery notifications with one ``create``
+        (the SMS status shows on the chatter message as after ``_message_sms``)."""
         template = self.env.ref("utility_arrears.sms_template_arrears_reminder")
         outcomes = []
-        send_ids = []
+        numbers = {}
         for action in self:
             number = action.partner_id.phone_sanitized or action.partner_id.phone
             if not number:
@@ -109,29 +152,61 @@ class UtilityDunningAction(models.Model):
                     (action, {"state": "error", "message": self.env._("No phone number.")})
                 )
                 continue
-            send_ids.append(action.id)
+            numbers[action.id] = number
             outcomes.append(
                 (action, {"state": "done", "message": self.env._("SMS sent to %s.", number)})
             )
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        # one rendering per template for the whole batch, then one SMS per bill
+        sms_vals = []
+        # one rendering per template for the whole batch
         for sms_template, actions in (
-            self.browse(send_ids).grouped(lambda a: a.level_id.sms_template_id or template).items()
-        ):
-            bodies = sms_template._render_field("body", actions.bill_id.ids, compute_lang=True)
-            for action in actions:
-                action.bill_id._message_sms(
-                    bodies[action.bill_id.id],
-                    subtype_id=subtype_id,
-                    partner_ids=action.partner_id.ids,
-                    # queued: the SMS cron sends them in bulk, the run does not wait
-                    put_in_queue=True,
-                )
+            self.browse(list(numbers)).grouped(lambda a: a.level_id.sms_template_id or template)
+        ).items():
+            bills = actions.bill_id
+            bodies = sms_template._render_field("body", bills.ids, compute_lang=True)
+            messages = bills._utility_message_log_batch(
+                bodies,
+                message_type="sms",
+                partner_ids={action.bill_id.id: action.partner_id.ids for action in actions},
+            )
+            message_ids = dict(zip(bills.ids, messages.ids, strict=True))
+            sms_vals += [
+                {
+                    "body": bodies[action.bill_id.id],
+                    "number": numbers[action.id],
+                    "partner_id": action.partner_id.id,
+                    "mail_message_id": message_ids[action.bill_id.id],
+                    "state": "outgoing",
+                }
+                for action in actions
+            ]
+        if sms_vals:
+            sms_all = self.env["sms.sms"].sudo().create(sms_vals)
+            author_id = self.env.user.partner_id.id
+            self.env["mail.notification"].sudo().create(
+                [
+                    {
+                        "author_id": author_id,
+                        "mail_message_id": sms.mail_message_id.id,
+                        "res_partner_id": sms.partner_id.id,
+                        "sms_number": sms.number,
+                        "notification_type": "sms",
+                        "sms_id_int": sms.id,
+                        "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
+                        "is_read": True,
+                        "notification_status": "ready",
+                    }
+                    for sms in sms_all
+                ]
+            )
         self._write_outcomes(outcomes)
 
     def _schedule_activity(self, activity_xmlid, summary):
-        """One activity per bill for its responsible user, all created with
-        one ``create``, as ``activity_schedule`` would make them."""
+        """One activity per bill for its responsible user, as
+        ``activity_schedule`` would make them, written in SQL for the whole
+        batch (the ORM ``create`` of ``mail.activity`` costs milliseconds a
+        record: minutes for a county's run): the activities, the responsible
+        users following the bills with the default subtypes (existing
+        followers kept) and one "activity created" bus notice per user."""
         if not self:
             return
         Bill = self.env["account.move"]
@@ -141,43 +216,132 @@ class UtilityDunningAction(models.Model):
         if not activity_type:
             activity_type = Bill._default_activity_type()
         model_id = self.env["ir.model"]._get(Bill._name).id
-        # the activities' document names, read for the whole batch at once
-        # (computed one bill at a time otherwise)
-        bill_names = {bill.id: bill.display_name for bill in self.bill_id.sudo()}
-        vals_list, outcomes = [], []
+        # the activities' document names and responsible users, read for the
+        # whole batch at once (only the columns they need, not whole rows)
+        bills = self.bill_id.sudo()
+        bills.fetch(["name", "ref", "state", "move_type", "partner_id", "date"])
+        # (account.move's display name, without the compute machinery per bill)
+        bill_names = {bill.id: bill._get_move_display_name(show_ref=True) for bill in bills}
+        self.level_id.fetch(["user_id"])
+        self.partner_id.fetch(["utility_station_id"])
+        self.partner_id.utility_station_id.fetch(["manager_id"])
+        today = fields.Date.context_today(self)
+        rows, outcomes = [], []
+        outcome_by_user = {}
+        # the responsible user depends on the level and the customer's station
+        user_by_key = {}
         for action in self:
-            user = action._responsible_user()
-            vals_list.append(
+            key = (action.level_id, action.partner_id.utility_station_id)
+            user = user_by_key.get(key)
+            if user is None:
+                user = user_by_key[key] = action._responsible_user()
+            rows.append((action.bill_id.id, user.id, action.date or today))
+            if user not in outcome_by_user:
+                outcome_by_user[user] = {
+                    "state": "done",
+                    "message": self.env._(
+                        "%(summary)s assigned to %(user)s.", summary=summary, user=user.name
+                    ),
+                }
+            outcomes.append((action, outcome_by_user[user]))
+        if not self.env.context.get("mail_activity_automation_skip"):
+            self._insert_activities(
+                rows,
                 {
                     "activity_type_id": activity_type.id,
                     "summary": summary or activity_type.summary,
-                    "automated": True,
-                    "note": activity_type.default_note,
-                    "date_deadline": action.date or fields.Date.context_today(self),
+                    "note": activity_type.default_note or None,
                     "res_model_id": model_id,
-                    "res_id": action.bill_id.id,
-                    "res_name": bill_names[action.bill_id.id],
-                    "user_id": user.id,
-                }
-            )
-            outcomes.append(
-                (
-                    action,
-                    {
-                        "state": "done",
-                        "message": self.env._(
-                            "%(summary)s assigned to %(user)s.", summary=summary, user=user.name
-                        ),
-                    },
-                )
-            )
-        if not self.env.context.get("mail_activity_automation_skip"):
-            # no assignment e-mail per activity (thousands per run): the
-            # responsible users find them in their activities, and follow the bills
-            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-                vals_list
+                    "res_model": Bill._name,
+                },
+                bill_names,
             )
         self._write_outcomes(outcomes)
+
+    @api.model
+    def _insert_activities(self, rows, common, res_names):
+        """Insert automated activities ``rows`` (``(res_id, user_id,
+        date_deadline)``) with the ``common`` values in one statement, then
+        subscribe each responsible user to their documents as
+        ``mail.activity.create`` does, and notify the users' activity
+        counters. Returns the ids of the activities."""
+        self.env.flush_all()
+        cr = self.env.cr
+        res_ids, user_ids, deadlines = (list(col) for col in zip(*rows, strict=True))
+        now = cr.now()
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_activity (
+                    res_model_id, res_model, res_id, res_name, activity_type_id, summary,
+                    note, date_deadline, user_id, user_tz, automated, active,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %(model_id)s, %(model)s, v.res_id, v.res_name, %(type_id)s, %(summary)s,
+                       %(note)s, v.deadline, v.user_id, up.tz, TRUE, TRUE,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(res_ids)s::int[], %(names)s::varchar[], %(users)s::int[],
+                              %(deadlines)s::date[]) AS v(res_id, res_name, user_id, deadline)
+             LEFT JOIN res_users u ON u.id = v.user_id
+             LEFT JOIN res_partner up ON up.id = u.partner_id
+             RETURNING id
+                """,
+                model_id=common["res_model_id"],
+                model=common["res_model"],
+                type_id=common["activity_type_id"],
+                summary=common["summary"],
+                note=common["note"],
+                uid=self.env.uid,
+                now=now,
+                res_ids=res_ids,
+                names=[res_names.get(res_id) for res_id in res_ids],
+                users=user_ids,
+                deadlines=deadlines,
+            )
+        )
+        activity_ids = [row[0] for row in cr.fetchall()]
+        # responsible users follow their documents (default subtypes, as
+        # message_subscribe; existing subscriptions are kept)
+        users = self.env["res.users"].sudo().browse(sorted(set(user_ids)))
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes(
+            common["res_model"]
+        )
+        res_ids_by_user = defaultdict(set)
+        todo_by_user = defaultdict(int)
+        today = fields.Date.context_today(self)
+        for res_id, user_id, deadline in rows:
+            res_ids_by_user[user_id].add(res_id)
+            if deadline <= today:
+                todo_by_user[user_id] += 1
+        for user in users:
+            partner = user.partner_id
+            subtype_ids = external.ids if partner.partner_share else default.ids
+            cr.execute(
+                SQL(
+                    """
+                    WITH new AS (
+                        INSERT INTO mail_followers (res_model, res_id, partner_id)
+                        SELECT %(model)s, res_id, %(partner)s FROM unnest(%(res_ids)s::int[]) res_id
+                        ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+                        RETURNING id
+                    )
+                    INSERT INTO mail_followers_mail_message_subtype_rel
+                           (mail_followers_id, mail_message_subtype_id)
+                    SELECT new.id, subtype_id FROM new, unnest(%(subtypes)s::int[]) subtype_id
+                    """,
+                    model=common["res_model"],
+                    partner=partner.id,
+                    res_ids=sorted(res_ids_by_user[user.id]),
+                    subtypes=subtype_ids,
+                )
+            )
+            if todo_by_user.get(user.id):
+                user._bus_send(
+                    "mail.activity/updated",
+                    {"activity_created": True, "count_diff": todo_by_user[user.id]},
+                )
+        self.env[common["res_model"]].invalidate_model()
+        self.env["mail.followers"].invalidate_model()
+        return activity_ids
 
     def _action_phone(self):
         self._schedule_activity("mail.mail_activity_data_call", self.env._("Arrears call"))
@@ -188,35 +352,33 @@ class UtilityDunningAction(models.Model):
         )
 
     def _action_letter(self):
+        """The rendered reminder letter left in each bill's chatter (an
+        internal note to print), the notes of the batch logged with one
+        ``create`` like ``mail.thread._message_log_batch``."""
         default = self.env.ref("utility_arrears.mail_template_arrears_letter")
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         outcomes = []
-        # one rendering per template for the whole batch, then one note per bill
+        # one rendering per template for the whole batch
         for template, actions in self.grouped(
             lambda a: a.level_id.mail_template_id or default
         ).items():
-            bill_ids = actions.bill_id.ids
-            bodies = template._render_field("body_html", bill_ids)
-            subjects = template._render_field("subject", bill_ids)
-            for action in actions:
-                bill = action.bill_id
-                bill.message_post(
-                    body=bodies[bill.id],
-                    subject=subjects[bill.id],
-                    message_type="comment",
-                    subtype_id=subtype_id,
+            bills = actions.bill_id
+            bills._utility_message_log_batch(
+                template._render_field("body_html", bills.ids),
+                message_type="comment",
+                subjects=template._render_field("subject", bills.ids),
+            )
+            outcomes += [
+                (
+                    action,
+                    {
+                        "state": "done",
+                        "message": self.env._(
+                            "Reminder letter to print for %s.", action.partner_id.name
+                        ),
+                    },
                 )
-                outcomes.append(
-                    (
-                        action,
-                        {
-                            "state": "done",
-                            "message": self.env._(
-                                "Reminder letter to print for %s.", bill.partner_id.name
-                            ),
-                        },
-                    )
-                )
+                for action in actions
+            ]
         self._write_outcomes(outcomes)
 
     def _action_tv(self):
@@ -255,19 +417,26 @@ class UtilityDunningAction(models.Model):
         self._write_outcomes(outcomes)
 
     def _action_disconnection_notice(self):
-        Order = self.env["utility.disconnection.order"]
+        # the written notices are queued for the mail cron, not sent one by
+        # one inside the batch's transaction
+        Order = self.env["utility.disconnection.order"].with_context(mail_notify_force_send=False)
+        outcomes = []
         for level, actions in self.grouped("level_id").items():
             orders = Order._create_from_level(level, actions.bill_id)
             by_partner = {order.partner_id: order for order in orders}
             for action in actions:
                 order = by_partner.get(action.partner_id)
-                action.write(
-                    {
-                        "state": "done",
-                        "disconnection_order_id": order.id,
-                        "message": self.env._(
-                            "Written notice given; disconnection not before %s.",
-                            order.scheduled_date,
-                        ),
-                    }
+                outcomes.append(
+                    (
+                        action,
+                        {
+                            "state": "done",
+                            "disconnection_order_id": order.id,
+                            "message": self.env._(
+                                "Written notice given; disconnection not before %s.",
+                                order.scheduled_date,
+                            ),
+                        },
+                    )
                 )
+        self._write_outcomes(outcomes)

@@ -1,7 +1,6 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.models.row_lock import lock_nowait
@@ -43,7 +42,10 @@ class UtilityDunningRun(models.Model):
         tracking=True,
         copy=False,
     )
-    batch_size = fields.Integer(default=500, help="Actions carried out per background job.")
+    batch_size = fields.Integer(
+        default=2000,
+        help="Actions carried out per background job (each job commits its batch).",
+    )
     action_ids = fields.One2many(
         comodel_name="utility.dunning.action", inverse_name="run_id", string="Actions"
     )
@@ -123,61 +125,145 @@ class UtilityDunningRun(models.Model):
         )
         return levels.browse(level_id) if level_id else levels.browse()
 
+    def _overdue_bill_rows(self):
+        """The overdue bills of the run in one query, as plain rows
+        ``(bill_id, partner_id, station_id, category, is_care, days_overdue,
+        done_level_ids, highest_done_days)``: the same bills as
+        ``_overdue_bills``, with the levels already applied to each (by any
+        run, whatever the outcome) and the highest of their days overdue."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.partner_id, p.utility_station_id, p.utility_category,
+                       COALESCE(p.utility_is_care, FALSE),
+                       %(date)s::date - m.invoice_date_due,
+                       done.level_ids, COALESCE(done.days, -1)
+                  FROM account_move m
+                  JOIN res_partner p ON p.id = m.partner_id
+             LEFT JOIN LATERAL (
+                           SELECT array_agg(a.level_id) AS level_ids,
+                                  MAX(l.days_overdue) AS days
+                             FROM utility_dunning_action a
+                             JOIN utility_arrears_level l ON l.id = a.level_id
+                            WHERE a.bill_id = m.id
+                       ) done ON TRUE
+                 WHERE m.company_id = %(company)s
+                   AND m.move_type = 'out_invoice'
+                   AND m.state = 'posted'
+                   AND m.amount_residual > 0
+                   AND m.invoice_date_due < %(date)s
+              ORDER BY m.id
+                """,
+                date=self.date,
+                company=self.company_id.id,
+            )
+        )
+        return self.env.cr.fetchall()
+
     def action_preview(self):
-        """List the actions due on the run date (replacing a previous preview)."""
+        """List the actions due on the run date (replacing a previous preview):
+        the bills and the levels done on them read in one query, the level of
+        each bill chosen from plain tuples, the actions inserted in one
+        statement."""
         Action = self.env["utility.dunning.action"]
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("Only a draft run can be previewed."))
-            run.action_ids.filtered(lambda a: a.state == "draft").unlink()
-            bills = run._overdue_bills()
-            bills.fetch(["company_id", "partner_id", "invoice_date_due"])
-            # levels already done per bill: their ids and highest days overdue
-            done_ids_by_bill, done_days_by_bill = defaultdict(set), {}
-            for bill_id, level in Action._read_group(
-                [("bill_id", "in", bills.ids)], ["bill_id", "level_id"]
-            ):
-                done_ids_by_bill[bill_id.id].add(level.id)
-                done_days_by_bill[bill_id.id] = max(
-                    done_days_by_bill.get(bill_id.id, -1), level.days_overdue
-                )
+            Action.search([("run_id", "=", run.id), ("state", "=", "draft")]).unlink()
+            rows = run._overdue_bill_rows()
             policies = self.env["utility.arrears.policy"]._get_policy_map(
-                {(bill.company_id, bill.partner_id.utility_category) for bill in bills}
+                {(run.company_id, row[3]) for row in rows}
             )
-            tables = {key: self._level_table(policy.level_ids) for key, policy in policies.items()}
+            tables = {
+                key[1]: self._level_table(policy.level_ids) for key, policy in policies.items()
+            }
             channels = {
                 level.id: level.action for policy in policies.values() for level in policy.level_ids
             }
             care_message = self.env._("Caring-service customer: gentle reminders only.")
-            vals_list = []
-            for bill in bills:
-                partner = bill.partner_id
-                days = (run.date - bill.invoice_date_due).days
-                level_id = self._choose_level_id(
-                    tables[(bill.company_id, partner.utility_category)],
-                    days,
-                    done_ids_by_bill.get(bill.id, ()),
-                    done_days_by_bill.get(bill.id, -1),
-                )
+            values = []
+            for (
+                bill_id,
+                partner_id,
+                station_id,
+                category,
+                is_care,
+                days,
+                done_ids,
+                done_days,
+            ) in rows:
+                level_id = self._choose_level_id(tables[category], days, done_ids or (), done_days)
                 if not level_id:
                     continue
                 channel = channels[level_id]
-                allowed = Action._is_allowed_for(partner, channel)
-                vals_list.append(
-                    {
-                        "run_id": run.id,
-                        "bill_id": bill.id,
-                        "partner_id": partner.id,
-                        "level_id": level_id,
-                        "channel": channel,
-                        "days_overdue": days,
-                        "date": run.date,
-                        "state": "draft" if allowed else "skipped",
-                        "message": False if allowed else care_message,
-                    }
+                allowed = Action._is_allowed_channel(is_care, channel)
+                values.append(
+                    (
+                        bill_id,
+                        partner_id,
+                        station_id,
+                        level_id,
+                        channel,
+                        days,
+                        "draft" if allowed else "skipped",
+                        None if allowed else care_message,
+                    )
                 )
-            Action.create(vals_list)
+            run._insert_actions(values)
         return True
+
+    def _insert_actions(self, values):
+        """Insert the run's actions ``values`` (tuples ``(bill_id, partner_id,
+        station_id, level_id, channel, days_overdue, state, message)``, the
+        station being the customer's, stored related as ``create`` would set
+        it) in one statement. The bills are the run company's."""
+        self.ensure_one()
+        if not values:
+            return
+        columns = [list(col) for col in zip(*values, strict=True)]
+        now = self.env.cr.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO utility_dunning_action (
+                    run_id, bill_id, partner_id, station_id, company_id, level_id, channel,
+                    days_overdue, date, state, message,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %(run)s, v.bill_id, v.partner_id, v.station_id, %(company)s,
+                       v.level_id, v.channel, v.days, %(date)s, v.state, v.message,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(bills)s::int[], %(partners)s::int[], %(stations)s::int[],
+                              %(levels)s::int[], %(channels)s::varchar[], %(days)s::int[],
+                              %(states)s::varchar[], %(messages)s::text[])
+                       AS v(bill_id, partner_id, station_id, level_id, channel, days, state,
+                            message)
+                """,
+                run=self.id,
+                company=self.company_id.id,
+                date=self.date,
+                uid=self.env.uid,
+                now=now,
+                bills=columns[0],
+                partners=columns[1],
+                stations=columns[2],
+                levels=columns[3],
+                channels=columns[4],
+                days=columns[5],
+                states=columns[6],
+                messages=columns[7],
+            )
+        )
+        self.invalidate_recordset(["action_ids", "action_count", "todo_count"])
+        self.env["account.move"].invalidate_model(["utility_dunning_action_ids"])
+
+    def _todo_actions(self):
+        """The actions of the run still to do (ids only, nothing read)."""
+        self.ensure_one()
+        return self.env["utility.dunning.action"].search(
+            [("run_id", "=", self.id), ("state", "=", "draft")], order="id"
+        )
 
     def _lock_for_processing(self):
         """Row-lock the runs without waiting: a run started or resumed by
@@ -211,10 +297,12 @@ class UtilityDunningRun(models.Model):
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("This run has already been started."))
-            if not run.action_ids:
+            if not self.env["utility.dunning.action"].search_count(
+                [("run_id", "=", run.id)], limit=1
+            ):
                 run.action_preview()
             self.env["res.partner"]._utility_refresh_arrears(on_date=run.date)
-            todo = run.action_ids.filtered(lambda a: a.state == "draft")
+            todo = run._todo_actions()
             run.state = "running"
             run._enqueue_batches(todo)
             if not todo:
@@ -229,7 +317,7 @@ class UtilityDunningRun(models.Model):
         for run in self:
             if run.state != "running":
                 raise UserError(self.env._("Only a running dunning run can be resumed."))
-            todo = run.action_ids.filtered(lambda a: a.state == "draft")
+            todo = run._todo_actions()
             run._enqueue_batches(todo)
             if not todo:
                 run.state = "done"
@@ -248,7 +336,9 @@ class UtilityDunningRun(models.Model):
                 seconds=10,
             )
         actions.filtered(lambda a: a.state == "draft")._execute()
-        if not self.action_ids.filtered(lambda a: a.state == "draft"):
+        if not self.env["utility.dunning.action"].search_count(
+            [("run_id", "=", self.id), ("state", "=", "draft")], limit=1
+        ):
             self.state = "done"
 
     def action_view_actions(self):

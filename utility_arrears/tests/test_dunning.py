@@ -123,6 +123,19 @@ class TestDunning(UtilityArrearsCase):
         self.assertEqual(order.bill_ids, self.bill)
         self.assertEqual(order.scheduled_date, order.notice_date + timedelta(days=7))
 
+    def test_disconnection_notices_of_a_run_are_queued_for_the_mail_cron(self):
+        self.customer.email = "li.lei@example.com"
+        self._run(date(2025, 4, 10))  # the letter first
+        run = self._run(date(2025, 4, 11))
+        order = run.action_ids.disconnection_order_id
+        notice = order.message_ids.filtered(lambda m: "disconnection" in (m.subject or "").lower())
+        self.assertEqual(len(notice), 1)
+        self.assertIn(self.customer, notice.partner_ids)
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", notice.id)])
+        self.assertTrue(mails, "the written notice is e-mailed to the customer")
+        self.assertEqual(set(mails.mapped("state")), {"outgoing"}, "queued, not sent in the job")
+        self.assertIn(self.customer, mails.recipient_ids)
+
     def test_caring_customer_gets_only_gentle_actions(self):
         self.env["utility.care.profile"].create(
             {
@@ -154,3 +167,107 @@ class TestDunning(UtilityArrearsCase):
         html = html.decode()
         self.assertIn("0100000001", html)
         self.assertIn("120.00", html)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningChannelsInBatch(UtilityArrearsCase):
+    """The channels carry out a whole batch of bills at once: each bill still
+    gets its own SMS, letter or call, with its own text, in its own chatter."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls.env["utility.arrears.policy"].create(
+            {
+                "name": "Batch channels",
+                "company_id": cls.company.id,
+                "category": "residential",
+                "level_ids": [
+                    (0, 0, {"name": "SMS", "days_overdue": 3, "action": "sms"}),
+                    (0, 0, {"name": "Call", "days_overdue": 10, "action": "phone"}),
+                    (0, 0, {"name": "Letter", "days_overdue": 20, "action": "letter"}),
+                ],
+            }
+        )
+        cls.customer.phone = "+8613800000001"
+        cls.other = cls._make_customer("Wang Fang", "0100000002", phone="+8613800000002")
+        cls.bill = cls._make_bill(cls.customer, 120.0, "2025-03-01")
+        cls.other_bill = cls._make_bill(cls.other, 80.5, "2025-03-01")
+        cls.bills = cls.bill | cls.other_bill
+
+    def _run(self, on_date):
+        run = self.env["utility.dunning.run"].create(
+            {"company_id": self.company.id, "date": on_date}
+        )
+        run.with_context(queue_job__no_delay=True).action_run()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(len(run.action_ids), 2, "one action per bill, in one batch")
+        self.assertEqual(set(run.action_ids.mapped("state")), {"done"})
+        return run
+
+    def test_each_bill_of_a_batch_gets_its_own_queued_sms_and_chatter_trace(self):
+        run = self._run(date(2025, 3, 5))
+        sms_all = (
+            self.env["sms.sms"].sudo().search([("partner_id", "in", self.bills.partner_id.ids)])
+        )
+        self.assertEqual(len(sms_all), 2)
+        self.assertEqual(set(sms_all.mapped("state")), {"outgoing"}, "queued for the SMS cron")
+        for bill, number in ((self.bill, "+8613800000001"), (self.other_bill, "+8613800000002")):
+            sms = sms_all.filtered(lambda s, b=bill: s.partner_id == b.partner_id)
+            self.assertEqual(sms.number, number)
+            self.assertIn(bill.name, sms.body)
+            self.assertIn(bill.partner_id.utility_customer_number, sms.body)
+            self.assertIn(str(bill.amount_residual), sms.body)
+            message = sms.mail_message_id
+            self.assertEqual((message.model, message.res_id), ("account.move", bill.id))
+            self.assertEqual(message.message_type, "sms")
+            self.assertEqual(message.partner_ids, bill.partner_id)
+            self.assertIn(bill.name, message.body)
+            self.assertIn(message, bill.message_ids)
+            self.assertEqual(message.notification_ids.sms_id_int, sms.id)
+            self.assertEqual(message.notification_ids.notification_status, "ready")
+            action = run.action_ids.filtered(lambda a, b=bill: a.bill_id == b)
+            self.assertEqual(action.message, f"SMS sent to {number}.")
+
+    def test_each_bill_of_a_batch_gets_its_own_reminder_letter(self):
+        run = self._run(date(2025, 3, 25))
+        self.assertEqual(run.action_ids.level_id.action, "letter")
+        for bill in self.bills:
+            letters = bill.message_ids.filtered(lambda m: "overdue" in (m.subject or ""))
+            self.assertEqual(len(letters), 1)
+            self.assertIn(bill.name, letters.subject)
+            self.assertIn(bill.partner_id.utility_customer_number, letters.body)
+            self.assertIn(bill.partner_id.name, letters.body)
+            self.assertEqual(letters.subtype_id, self.env.ref("mail.mt_note"))
+            action = run.action_ids.filtered(lambda a, b=bill: a.bill_id == b)
+            self.assertEqual(
+                action.message, f"Reminder letter to print for {bill.partner_id.name}."
+            )
+
+    def test_each_bill_of_a_batch_gets_a_call_for_the_responsible_who_follows_it(self):
+        collector = self.env["res.users"].create(
+            {"name": "Field Collector", "login": "batch_collector", "email": "fc@example.com"}
+        )
+        self.policy.level_ids.filtered(lambda lv: lv.action == "phone").user_id = collector
+        self._run(date(2025, 3, 13))
+        call = self.env.ref("mail.mail_activity_data_call")
+        for bill in self.bills:
+            activities = bill.activity_ids
+            self.assertEqual(len(activities), 1)
+            self.assertEqual(activities.activity_type_id, call)
+            self.assertEqual(activities.user_id, collector)
+            self.assertEqual(activities.summary, "Arrears call")
+            self.assertEqual(activities.date_deadline, date(2025, 3, 13))
+            self.assertEqual(activities.res_name, bill.display_name)
+            self.assertIn(collector.partner_id, bill.message_partner_ids)
+        # a second batch for the same user keeps the single subscription
+        self.assertEqual(
+            self.env["mail.followers"].search_count(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", self.bills.ids),
+                    ("partner_id", "=", collector.partner_id.id),
+                ]
+            ),
+            2,
+        )
