@@ -357,11 +357,21 @@ class UtilityTerminalApi(http.Controller):
         except psycopg2.errors.UniqueViolation as err:
             env.invalidate_all()
             existing = self._txn_payment(env, terminal, txn_id)
-            if not existing:
-                # committed after our snapshot: Odoo retries the whole request,
-                # which then finds the payment and answers it
-                raise ConcurrencyError("Concurrent booking of the same transaction") from err
-            return self._duplicate(env, terminal, existing, customer_number, amount)
+            if existing:
+                return self._duplicate(env, terminal, existing, customer_number, amount)
+            # booked by a simultaneous request (a terminal retrying) committed
+            # after this transaction's snapshot: answered from a transaction
+            # that sees it, rather than retrying the whole request after a
+            # random back-off of up to seconds
+            with env.registry.cursor() as cr:
+                fresh_env = env(cr=cr)
+                fresh_terminal = terminal.with_env(fresh_env)
+                existing = self._txn_payment(fresh_env, fresh_terminal, txn_id)
+                if existing:
+                    return self._duplicate(
+                        fresh_env, fresh_terminal, existing, customer_number, amount
+                    )
+            raise ConcurrencyError("Concurrent booking of the same transaction") from err
         except UserError as err:
             raise ApiError(422, "payment_refused", str(err)) from err
         return self._receipt(env, terminal, payment), 201
