@@ -3,7 +3,10 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.utility_billing.models.batch_company_check import BATCH_COMPANY_CHECK
+from odoo.addons.utility_billing.models.batch_company_check import (
+    BATCH_COMPANY_CHECK,
+    companies_consistent,
+)
 
 # mass creation: no tracking values, no "created" message per payment
 BATCH_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
@@ -200,13 +203,29 @@ class AccountPayment(models.Model):
         self._utility_batch_lock(open_bills)
         residuals, bill_lines = self._utility_batch_residuals(open_bills)
         batch = self.with_context(**BATCH_CONTEXT)
-        payments = batch.create(vals_list)
+        # companies checked once per distinct journal, partner, method...
+        payments = batch.with_context(**{BATCH_COMPANY_CHECK: True}).create(vals_list)
+        payments = payments.with_env(batch.env)
         # their entries are two plain lines computed by Odoo: nothing to
         # synchronise; no analytic rule can apply when there is none
         post_context = {"skip_invoice_sync": True}
         if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
             post_context.update(skip_analytic_sync=True, utility_no_analytic=True)
         payments.with_context(**post_context)._utility_batch_post()
+        # the items of the bills and entries read at once for the plans and
+        # the reconciliation below (the ORM would read them customer by
+        # customer once past its prefetch limit)
+        entries = self.env["account.move"].concat(*open_bills.values()) | payments.move_id
+        entries.fetch(["line_ids"])
+        items = entries.line_ids
+        items.fetch(
+            [
+                name
+                for name, field in items._fields.items()
+                # the columns the ORM itself would prefetch (``_fetch_field``)
+                if field.prefetch is True and items._has_field_access(field, "read")
+            ]
+        )
         plan, settled_by_payment = [], {}
         for index, payment in zip(new, payments):
             request = requests[index]
@@ -238,6 +257,16 @@ class AccountPayment(models.Model):
         for index, first in duplicates:
             results[index] = results[first]
 
+    def _check_company(self, fnames=None):
+        # batches of payments: each distinct value is checked once
+        if (
+            len(self) > 1
+            and self.env.context.get(BATCH_COMPANY_CHECK)
+            and companies_consistent(self, fnames)
+        ):
+            return
+        return super()._check_company(fnames)
+
     def _utility_batch_post(self):
         """``action_post`` of many draft payments. Odoo would create their
         journal entries at once but link each one to its payment with a write
@@ -245,11 +274,9 @@ class AccountPayment(models.Model):
         created the same way (``_generate_move_vals``) and linked by one
         query, then ``action_post`` marks the payments posted."""
         batch_check = {BATCH_COMPANY_CHECK: True}  # companies checked once per value
-        moves = (
-            self.env["account.move"]
-            .with_context(**batch_check)
-            .create([pay._generate_move_vals() for pay in self])
-        )
+        move_vals_list = [pay._generate_move_vals() for pay in self]
+        self._utility_precompute_entries(move_vals_list)
+        moves = self.env["account.move"].with_context(**batch_check).create(move_vals_list)
         # numbered without a lookup of the last number per entry
         moves._utility_post_batch(**batch_check)
         moves.flush_recordset(["origin_payment_id"])
@@ -261,6 +288,77 @@ class AccountPayment(models.Model):
         self.invalidate_recordset(["move_id"])
         self.modified(["move_id"])
         self.action_post()
+
+    def _utility_precompute_entries(self, move_vals_list):
+        """Complete the values of the payments' journal entries
+        (``_generate_move_vals``, in the order of ``self``) with what Odoo
+        would compute entry by entry and item by item on create, when the
+        answer is the same for every payment of the batch: a payment entry in
+        the company currency gets the fiscal position of its customer's
+        fiscal profile, no delivery address, payment term, rate or dates, and
+        its two items are plain "product" items of quantity 1 without product
+        or tax (their accounts carry no default tax), whose subtotal is their
+        amount. Entries in another currency, of storno companies, on taxed
+        accounts or with more than two items are left to Odoo.
+        ``test_payment_batch`` compares every stored value with Odoo's."""
+        accounts = self.env["account.account"].browse(
+            {
+                command[2]["account_id"]
+                for move_vals in move_vals_list
+                for command in move_vals["line_ids"]
+            }
+        )
+        taxed_accounts = set(accounts.filtered("tax_ids").ids)
+        # fiscal positions as Odoo finds them, once per fiscal profile (the
+        # billing run's lookup; customers with contacts are left to Odoo)
+        fiscal_positions = {
+            company.id: self.env["utility.billing.run"]
+            .new({"company_id": company.id})
+            ._utility_fiscal_positions(
+                self.filtered(lambda pay, company=company: pay.company_id == company).partner_id
+            )
+            for company in self.company_id
+        }
+        for payment, move_vals in zip(self, move_vals_list, strict=True):
+            company = payment.company_id
+            items = [command[2] for command in move_vals["line_ids"]]
+            if (
+                len(items) != 2
+                or company.account_storno
+                or payment.currency_id != company.currency_id
+                or any(vals["account_id"] in taxed_accounts for vals in items)
+            ):
+                continue
+            # not an invoice: no delivery address, payment term, rate or dates
+            move_vals.update(
+                partner_shipping_id=False,
+                invoice_payment_term_id=False,
+                invoice_currency_rate=0.0,
+                delivery_date=False,
+                taxable_supply_date=False,
+            )
+            positions = fiscal_positions[company.id]
+            if move_vals["partner_id"] in positions:
+                move_vals["fiscal_position_id"] = positions[move_vals["partner_id"]]
+            for vals in items:
+                vals.update(
+                    display_type="product",
+                    balance=vals["debit"] - vals["credit"],
+                    is_storno=False,
+                    sequence=100,
+                    quantity=1.0,
+                    price_unit=0.0,
+                    discount=0.0,
+                    product_uom_id=False,
+                    tax_ids=[],
+                    tax_line_id=False,
+                    tax_group_id=False,
+                    price_subtotal=vals["amount_currency"],
+                    price_total=vals["amount_currency"],
+                    company_id=company.id,
+                    company_currency_id=company.currency_id.id,
+                    journal_id=move_vals["journal_id"],
+                )
 
     def _prepare_move_line_default_vals(self, write_off_line_vals=None, force_balance=None):
         vals_list = super()._prepare_move_line_default_vals(

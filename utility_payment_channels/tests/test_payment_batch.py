@@ -16,6 +16,15 @@ class TestPaymentBatch(UtilityPaymentCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Sun Hua lives abroad: Odoo finds a fiscal position for her entries
+        cls.abroad = cls.env["account.fiscal.position"].create(
+            {
+                "name": "Customers abroad",
+                "auto_apply": True,
+                "country_id": cls.env.ref("base.fr").id,
+                "company_id": cls.env.company.id,
+            }
+        )
         cls.one_by_one = cls._scenario("S")
         cls.batch = cls._scenario("B")
 
@@ -33,6 +42,7 @@ class TestPaymentBatch(UtilityPaymentCase):
             ]
         )
         zhao, qian, sun = partners
+        sun.country_id = cls.env.ref("base.fr")
         bills = {}
         for label, partner, amount, days in (
             ("zhao-1", zhao, 100.0, 10),
@@ -122,6 +132,7 @@ class TestPaymentBatch(UtilityPaymentCase):
 
         moves = booked.move_id | fee_moves
         return {
+            "entries": [self._entry_values(payment, partner_of) for payment in booked],
             "results": [
                 message(result)
                 if isinstance(result, UserError)
@@ -150,6 +161,64 @@ class TestPaymentBatch(UtilityPaymentCase):
             "all_posted": set(moves.mapped("state")),
         }
 
+    # what differs between the two scenarios by construction: numbers, names
+    # and labels (transaction ids carry the scenario's tag), links to records
+    # of each scenario, and the audit columns
+    ENTRY_SKIP = frozenset(
+        (
+            "id",
+            "create_date",
+            "create_uid",
+            "write_date",
+            "write_uid",
+            "name",
+            "ref",
+            "memo",
+            "payment_reference",
+            "sequence_number",
+            "move_id",
+            "move_name",
+            "matching_number",
+            "full_reconcile_id",
+            "payment_id",
+            "origin_payment_id",
+            "partner_id",
+            "commercial_partner_id",
+            "invoice_partner_display_name",
+            "utility_external_txn_id",
+            "utility_txn_key",
+            "utility_bill_ids",
+            "utility_balance_after",
+            "message_main_attachment_id",
+        )
+    )
+
+    def _stored_values(self, record, partner_of):
+        values = {}
+        for name, field in record._fields.items():
+            if not field.store or name in self.ENTRY_SKIP or field.type == "one2many":
+                continue
+            value = record[name]
+            if field.type == "many2one":
+                value = value.id
+            elif field.type == "many2many":
+                value = tuple(sorted(value.ids))
+            values[name] = value
+        values["partner"] = partner_of.get(record.partner_id.commercial_partner_id)
+        return values
+
+    def _entry_values(self, payment, partner_of):
+        """Every stored value of a payment, its journal entry and its items
+        that does not differ between the scenarios by construction."""
+        return (
+            self._stored_values(payment, partner_of),
+            self._stored_values(payment.move_id, partner_of),
+            [
+                self._stored_values(line, partner_of)
+                for line in payment.move_id.line_ids.sorted("balance")
+            ],
+        )
+
     def test_batch_books_exactly_what_the_payments_one_by_one_book(self):
         expected = self._booking_outcome(
             self.one_by_one, self._pay_one_by_one(self._requests(self.one_by_one))
@@ -173,6 +242,8 @@ class TestPaymentBatch(UtilityPaymentCase):
         self.assertEqual(outcome["balances"]["qian"], 0.0)
         self.assertEqual(outcome["bills"]["sun-2"][2], "paid")
         self.assertFalse(outcome["unbalanced_moves"])
+        fiscal_positions = {entry[1]["fiscal_position_id"] for entry in outcome["entries"]}
+        self.assertEqual(fiscal_positions, {False, self.abroad.id}, "Sun Hua's entries only")
         self.assertEqual(outcome["all_posted"], {"posted"})
         if "utility.arrears.policy" in self.env:
             # 102.00 pays 100.00 of the overdue bill and its 2.00 late fee
