@@ -68,20 +68,34 @@ class UtilityTerminalApi(http.Controller):
             raise ApiError(401, "unauthorized", "Unknown or revoked terminal key.")
         terminal._utility_touch(request.httprequest.remote_addr)
         company = terminal.company_id
+        user = terminal.user_id or request.env["res.users"].browse(SUPERUSER_ID)
         # sudo: the terminal is authenticated; every query below is limited to
         # its company and to the customer or transaction it names, and the
         # answers carry only what a customer's receipt shows
         env = request.env(
-            user=terminal.user_id.id or SUPERUSER_ID,
+            user=user.id,
             context=dict(
                 request.env.context,
                 allowed_company_ids=company.ids,
                 # payments are dated in the terminal's local day
-                tz=terminal.user_id.tz or company.partner_id.tz or request.env.context.get("tz"),
+                tz=self._time_zone(user, company) or request.env.context.get("tz"),
             ),
             su=True,
         )
         return terminal.with_env(env), env
+
+    @staticmethod
+    def _time_zone(user, company):
+        """Time zone of the booking user, else of the company: only that
+        column is read, not the whole user and partner rows (a third of a
+        bill query's time otherwise)."""
+        for record in (user.sudo(), company):
+            record.fetch(["partner_id"])
+            partner = record.partner_id
+            partner.fetch(["tz"])
+            if partner.tz:
+                return partner.tz
+        return False
 
     def _read_body(self):
         try:
@@ -112,11 +126,13 @@ class UtilityTerminalApi(http.Controller):
         return float(amount)
 
     def _find_customer(self, env, company, customer_number):
-        partner = env["res.partner"].search(
+        partner = env["res.partner"].search_fetch(
             [
                 ("utility_customer_number", "=", customer_number),
                 ("company_id", "in", (company.id, False)),
             ],
+            # what the answers show (not the whole partner row)
+            ["name", "utility_customer_number", "commercial_partner_id", "company_id"],
             limit=1,
         )
         if not partner:

@@ -94,7 +94,22 @@ class AccountPayment(models.Model):
         ]
         if bills is not None:
             domain.append(("id", "in", bills.ids))
-        return self.env["account.move"].search(domain, order="invoice_date_due, invoice_date, id")
+        return self.env["account.move"].search_fetch(
+            domain,
+            # what payments and the terminal API read of them, not whole rows
+            [
+                "name",
+                "company_id",
+                "currency_id",
+                "partner_id",
+                "commercial_partner_id",
+                "invoice_date",
+                "invoice_date_due",
+                "amount_total",
+                "amount_residual",
+            ],
+            order="invoice_date_due, invoice_date, id",
+        )
 
     @api.model
     def _utility_pay(
@@ -152,14 +167,13 @@ class AccountPayment(models.Model):
         open_bills = self._utility_select_bills(
             partner, self._utility_open_bills(partner, bills), bills
         )
-        # as in the batch path: no "created" message nor state tracking on
-        # the payment, and the customer's rank (set by the first bill) left
-        # alone; the bills' payment state is tracked by the reconciliation
+        # booked as the batch path books each payment of an agency file: no
+        # "created" message nor tracking, the customer's rank (set by the
+        # first bill) left alone, the journal entry precomputed
         payment = self.with_context(**BATCH_CONTEXT, utility_skip_known_rank=True).create(vals)
-        payment.with_context(**self._utility_entry_post_context()).action_post()
-        payment = payment.with_env(self.env)
+        payment.with_context(**self._utility_entry_post_context())._utility_batch_post()
         payment._utility_allocate(open_bills)
-        return payment
+        return payment.with_env(self.env)
 
     @api.model
     def _utility_entry_post_context(self):
