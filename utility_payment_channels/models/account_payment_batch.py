@@ -206,12 +206,7 @@ class AccountPayment(models.Model):
         # companies checked once per distinct journal, partner, method...
         payments = batch.with_context(**{BATCH_COMPANY_CHECK: True}).create(vals_list)
         payments = payments.with_env(batch.env)
-        # their entries are two plain lines computed by Odoo: nothing to
-        # synchronise; no analytic rule can apply when there is none
-        post_context = {"skip_invoice_sync": True}
-        if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
-            post_context.update(skip_analytic_sync=True, utility_no_analytic=True)
-        payments.with_context(**post_context)._utility_batch_post()
+        payments.with_context(**self._utility_entry_post_context())._utility_batch_post()
         # the items of the bills and entries read at once for the plans and
         # the reconciliation below (the ORM would read them customer by
         # customer once past its prefetch limit)
