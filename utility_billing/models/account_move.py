@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
+from .batch_company_check import batch_checked
 
 BILL_JOURNAL_CODE = "UTB"
 # cursor-cache key of the numbering formats reused while a batch is posted
@@ -178,13 +178,8 @@ class AccountMove(models.Model):
 
     def _check_company(self, fnames=None):
         # the billing run's batches: each distinct value is checked once
-        if (
-            len(self) > 1
-            and self.env.context.get(BATCH_COMPANY_CHECK)
-            and companies_consistent(self, fnames)
-        ):
-            return
-        return super()._check_company(fnames)
+        if not batch_checked(self, fnames):
+            super()._check_company(fnames)
 
     def _get_next_sequence_format(self):
         """While the billing run posts a batch, the numbering format of a

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
+from .batch_company_check import batch_checked
 
 
 class AccountMoveLine(models.Model):
@@ -32,10 +32,5 @@ class AccountMoveLine(models.Model):
 
     def _check_company(self, fnames=None):
         # the billing run's batches: each distinct value is checked once
-        if (
-            len(self) > 1
-            and self.env.context.get(BATCH_COMPANY_CHECK)
-            and companies_consistent(self, fnames)
-        ):
-            return
-        return super()._check_company(fnames)
+        if not batch_checked(self, fnames):
+            super()._check_company(fnames)

@@ -45,3 +45,14 @@ def companies_consistent(records, fnames=None):
             ):
                 return False
     return True
+
+
+def batch_checked(records, fnames=None):
+    """True when ``records`` are a batch created under ``BATCH_COMPANY_CHECK``
+    whose companies ``companies_consistent`` finds consistent: their
+    ``_check_company`` override then skips Odoo's record-by-record check."""
+    return bool(
+        len(records) > 1
+        and records.env.context.get(BATCH_COMPANY_CHECK)
+        and companies_consistent(records, fnames)
+    )

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.utility_billing.models.batch_company_check import (
     BATCH_COMPANY_CHECK,
-    companies_consistent,
+    batch_checked,
 )
 
 # mass creation: no tracking values, no "created" message per payment
@@ -254,13 +254,8 @@ class AccountPayment(models.Model):
 
     def _check_company(self, fnames=None):
         # batches of payments: each distinct value is checked once
-        if (
-            len(self) > 1
-            and self.env.context.get(BATCH_COMPANY_CHECK)
-            and companies_consistent(self, fnames)
-        ):
-            return
-        return super()._check_company(fnames)
+        if not batch_checked(self, fnames):
+            super()._check_company(fnames)
 
     def _utility_batch_post(self):
         """``action_post`` of many draft payments. Odoo would create their
