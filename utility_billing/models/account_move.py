@@ -178,8 +178,9 @@ class AccountMove(models.Model):
 
     def _check_company(self, fnames=None):
         # the billing run's batches: each distinct value is checked once
-        if not batch_checked(self, fnames):
-            super()._check_company(fnames)
+        if batch_checked(self, fnames):
+            return None
+        return super()._check_company(fnames)
 
     def _get_next_sequence_format(self):
         """While the billing run posts a batch, the numbering format of a

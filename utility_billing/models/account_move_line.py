@@ -32,5 +32,6 @@ class AccountMoveLine(models.Model):
 
     def _check_company(self, fnames=None):
         # the billing run's batches: each distinct value is checked once
-        if not batch_checked(self, fnames):
-            super()._check_company(fnames)
+        if batch_checked(self, fnames):
+            return None
+        return super()._check_company(fnames)

@@ -254,8 +254,9 @@ class AccountPayment(models.Model):
 
     def _check_company(self, fnames=None):
         # batches of payments: each distinct value is checked once
-        if not batch_checked(self, fnames):
-            super()._check_company(fnames)
+        if batch_checked(self, fnames):
+            return None
+        return super()._check_company(fnames)
 
     def _utility_batch_post(self):
         """``action_post`` of many draft payments. Odoo would create their
