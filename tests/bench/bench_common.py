@@ -94,6 +94,19 @@ def bill_dataset(env, size, tag, batch=500):
     return contracts, bills
 
 
+def billing_run_fixture(db, size, prefix, batch):
+    """``size`` new contracts with a reading and a draft billing run over
+    them in batches of ``batch``, committed; returns the run's id."""
+    tag = unique_tag(prefix)
+    with environment(db) as env:
+        station, _contracts = make_dataset(env, size, tag)
+        run = env["utility.billing.run"].create(
+            {"station_ids": [(6, 0, station.ids)], "batch_size": batch}
+        )
+        env.cr.commit()
+        return run.id
+
+
 def server_command(*args):
     """Command line of an Odoo server: ``odoo_server.py`` (``odoo-bin``
     whose websocket process stays idle, see there). Not ``python -m odoo``:

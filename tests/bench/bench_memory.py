@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_common import DB, ROOT, environment, make_dataset, unique_tag
+from bench_common import DB, ROOT, billing_run_fixture
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -110,14 +110,7 @@ def _child(db, run_id, mode, batch):
 
 def measure(db, size, mode, batch=500):
     """Peak RSS (KB) of a subprocess billing ``size`` new contracts."""
-    tag = unique_tag("M")
-    with environment(db) as env:
-        station, _contracts = make_dataset(env, size, tag)
-        run = env["utility.billing.run"].create(
-            {"station_ids": [(6, 0, station.ids)], "batch_size": batch}
-        )
-        env.cr.commit()
-        run_id = run.id
+    run_id = billing_run_fixture(db, size, "M", batch)
     output = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--child", db, str(run_id), mode, str(batch)],
         check=True,

@@ -23,26 +23,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import (
     DB,
     PORT,
+    billing_run_fixture,
     environment,
-    make_dataset,
     print_figures,
     start_server,
     stop_server,
-    unique_tag,
 )
 
 
 def run_with_workers(db, size, workers, batch=100, port=PORT, timeout=1800, log_path=None):
     """Seconds from ``action_run`` to the run done, with ``workers`` worker
     processes; returns ``(seconds, bills)``."""
-    tag = unique_tag(f"W{workers}")
-    with environment(db) as env:
-        station, _contracts = make_dataset(env, size, tag)
-        run = env["utility.billing.run"].create(
-            {"station_ids": [(6, 0, station.ids)], "batch_size": batch}
-        )
-        env.cr.commit()
-        run_id = run.id
+    run_id = billing_run_fixture(db, size, f"W{workers}", batch)
     runner_env = {
         "ODOO_QUEUE_JOB_CHANNELS": f"root:{workers},root.utility_billing:{workers}",
         # the server listens on 127.0.0.1 only

@@ -168,23 +168,11 @@ class AccountPayment(models.Model):
             partner, self._utility_open_bills(partner, bills), bills
         )
         # booked as the batch path books each payment of an agency file: no
-        # "created" message nor tracking, the customer's rank (set by the
-        # first bill) left alone, the journal entry precomputed
-        payment = self.with_context(**BATCH_CONTEXT, utility_skip_known_rank=True).create(vals)
-        payment.with_context(**self._utility_entry_post_context())._utility_batch_post()
+        # "created" message nor tracking, the journal entry precomputed
+        payment = self.with_context(**BATCH_CONTEXT).create(vals)
+        payment._utility_batch_post()
         payment._utility_allocate(open_bills)
         return payment.with_env(self.env)
-
-    @api.model
-    def _utility_entry_post_context(self):
-        """Context posting utility payments: their entries are two plain
-        lines computed by Odoo (``_prepare_move_line_default_vals``), with
-        nothing to synchronise; no analytic rule can apply when there is
-        none."""
-        context = {"skip_invoice_sync": True}
-        if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
-            context.update(skip_analytic_sync=True, utility_no_analytic=True)
-        return context
 
     # -- shared by _utility_pay and _utility_pay_batch ----------------------
     @api.model

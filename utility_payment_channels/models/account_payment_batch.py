@@ -206,7 +206,7 @@ class AccountPayment(models.Model):
         # companies checked once per distinct journal, partner, method...
         payments = batch.with_context(**{BATCH_COMPANY_CHECK: True}).create(vals_list)
         payments = payments.with_env(batch.env)
-        payments.with_context(**self._utility_entry_post_context())._utility_batch_post()
+        payments._utility_batch_post()
         # the items of the bills and entries read at once for the plans and
         # the reconciliation below (the ORM would read them customer by
         # customer once past its prefetch limit)
@@ -264,10 +264,11 @@ class AccountPayment(models.Model):
         of its own (company check, recomputations); here the entries are
         created the same way (``_generate_move_vals``) and linked by one
         query, then ``action_post`` marks the payments posted."""
+        payments = self.with_context(**self._utility_entry_post_context())
         batch_check = {BATCH_COMPANY_CHECK: True}  # companies checked once per value
-        move_vals_list = [pay._generate_move_vals() for pay in self]
-        self._utility_precompute_entries(move_vals_list)
-        moves = self.env["account.move"].with_context(**batch_check).create(move_vals_list)
+        move_vals_list = [pay._generate_move_vals() for pay in payments]
+        payments._utility_precompute_entries(move_vals_list)
+        moves = payments.env["account.move"].with_context(**batch_check).create(move_vals_list)
         # numbered without a lookup of the last number per entry
         moves._utility_post_batch(**batch_check)
         moves.flush_recordset(["origin_payment_id"])
@@ -278,7 +279,18 @@ class AccountPayment(models.Model):
         )
         self.invalidate_recordset(["move_id"])
         self.modified(["move_id"])
-        self.action_post()
+        payments.action_post()
+
+    @api.model
+    def _utility_entry_post_context(self):
+        """Context posting utility payments: their entries are two plain
+        lines computed by Odoo (``_prepare_move_line_default_vals``), with
+        nothing to synchronise; no analytic rule can apply when there is
+        none."""
+        context = {"skip_invoice_sync": True}
+        if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
+            context.update(skip_analytic_sync=True, utility_no_analytic=True)
+        return context
 
     def _utility_precompute_entries(self, move_vals_list):
         """Complete the values of the payments' journal entries
