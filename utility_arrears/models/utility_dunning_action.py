@@ -67,13 +67,8 @@ class UtilityDunningAction(models.Model):
     )
 
     @api.model
-    def _is_allowed_for(self, partner, channel):
-        """Caring-service customers only get gentle reminders."""
-        return self._is_allowed_channel(partner.utility_is_care, channel)
-
-    @api.model
     def _is_allowed_channel(self, is_care, channel):
-        """``_is_allowed_for`` on plain values (the preview reads them in SQL)."""
+        """Caring-service customers (``is_care``) only get gentle reminders."""
         return not is_care or channel in GENTLE_ACTIONS
 
     def _execute(self):

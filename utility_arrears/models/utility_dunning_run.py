@@ -75,18 +75,6 @@ class UtilityDunningRun(models.Model):
                 )
         return super().create(vals_list)
 
-    def _overdue_bills(self):
-        self.ensure_one()
-        return self.env["account.move"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("amount_residual", ">", 0),
-                ("invoice_date_due", "<", self.date),
-            ]
-        )
-
     @api.model
     def _level_table(self, levels):
         """``levels`` as plain tuples ``(days_overdue, sequence, id, action)``
@@ -128,9 +116,10 @@ class UtilityDunningRun(models.Model):
     def _overdue_bill_rows(self):
         """The overdue bills of the run in one query, as plain rows
         ``(bill_id, partner_id, station_id, category, is_care, days_overdue,
-        done_level_ids, highest_done_days)``: the same bills as
-        ``_overdue_bills``, with the levels already applied to each (by any
-        run, whatever the outcome) and the highest of their days overdue."""
+        done_level_ids, highest_done_days)``: the company's posted customer
+        invoices still open and past due on the run date, with the levels
+        already applied to each (by any run, whatever the outcome) and the
+        highest of their days overdue."""
         self.ensure_one()
         self.env.flush_all()
         self.env.cr.execute(
