@@ -10,6 +10,12 @@ from odoo.addons.utility_billing.models.batch_company_check import (
 
 # mass creation: no tracking values, no "created" message per payment
 BATCH_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+# stored computed fields of a precomputed payment entry and of its items that
+# Odoo would compute again after the create although they are given
+# (readonly, not "precompute"): ``_utility_precompute_entries`` gives Odoo's
+# values, so they are kept
+PRECOMPUTED_ENTRY_FIELDS = ("always_tax_exigible",)
+PRECOMPUTED_ITEM_FIELDS = ("price_subtotal", "price_total")
 
 
 class _RequestRefused(Exception):
@@ -267,8 +273,16 @@ class AccountPayment(models.Model):
         payments = self.with_context(**self._utility_entry_post_context())
         batch_check = {BATCH_COMPANY_CHECK: True}  # companies checked once per value
         move_vals_list = [pay._generate_move_vals() for pay in payments]
-        payments._utility_precompute_entries(move_vals_list)
+        completed = payments._utility_precompute_entries(move_vals_list)
         moves = payments.env["account.move"].with_context(**batch_check).create(move_vals_list)
+        # the values given to these entries are Odoo's: not computed again
+        entries = moves.filtered(lambda move: move.origin_payment_id.id in completed)
+        for records, fnames in (
+            (entries, PRECOMPUTED_ENTRY_FIELDS),
+            (entries.line_ids, PRECOMPUTED_ITEM_FIELDS),
+        ):
+            for fname in fnames:
+                self.env.remove_to_compute(records._fields[fname], records)
         # numbered without a lookup of the last number per entry
         moves._utility_post_batch(**batch_check)
         moves.flush_recordset(["origin_payment_id"])
@@ -303,7 +317,9 @@ class AccountPayment(models.Model):
         or tax (their accounts carry no default tax), whose subtotal is their
         amount. Entries in another currency, of storno companies, on taxed
         accounts or with more than two items are left to Odoo.
-        ``test_payment_batch`` compares every stored value with Odoo's."""
+        ``test_payment_batch`` compares every stored value with Odoo's.
+
+        Returns the ids of the payments whose entries were completed."""
         accounts = self.env["account.account"].browse(
             {
                 command[2]["account_id"]
@@ -322,6 +338,7 @@ class AccountPayment(models.Model):
             )
             for company in self.company_id
         }
+        completed = set()
         for payment, move_vals in zip(self, move_vals_list, strict=True):
             company = payment.company_id
             items = [command[2] for command in move_vals["line_ids"]]
@@ -332,13 +349,16 @@ class AccountPayment(models.Model):
                 or any(vals["account_id"] in taxed_accounts for vals in items)
             ):
                 continue
-            # not an invoice: no delivery address, payment term, rate or dates
+            completed.add(payment.id)
+            # not an invoice: no delivery address, payment term, rate or dates;
+            # without tax, always exigible
             move_vals.update(
                 partner_shipping_id=False,
                 invoice_payment_term_id=False,
                 invoice_currency_rate=0.0,
                 delivery_date=False,
                 taxable_supply_date=False,
+                always_tax_exigible=True,
             )
             positions = fiscal_positions[company.id]
             if move_vals["partner_id"] in positions:
@@ -362,6 +382,7 @@ class AccountPayment(models.Model):
                     company_currency_id=company.currency_id.id,
                     journal_id=move_vals["journal_id"],
                 )
+        return completed
 
     def _prepare_move_line_default_vals(self, write_off_line_vals=None, force_balance=None):
         vals_list = super()._prepare_move_line_default_vals(

@@ -356,7 +356,10 @@ class UtilityAgencyImport(models.Model):
                 self.env._("These lines are being booked by another worker."), seconds=10
             )
         lines.filtered(lambda line: line.state == "matched")._book()
-        if not self.line_ids.filtered(lambda line: line.state == "matched"):
+        # one query, not a read of every line of the file by every job
+        if not self.env["utility.agency.import.line"].search_count(
+            [("import_id", "=", self.id), ("state", "=", "matched")], limit=1
+        ):
             self.state = "done"
 
     def _prepare_line_vals(self, row):
