@@ -262,7 +262,9 @@ class TestPaymentBatch(UtilityPaymentCase):
         results = []
         for request in requests:
             args = dict(request)
-            partner, amount, point = (args.pop(k) for k in ("partner", "amount", "collection_point"))
+            partner, amount, point = (
+                args.pop(k) for k in ("partner", "amount", "collection_point")
+            )
             bills = args.pop("bills") or []
             txn = args.pop("external_txn_id")
             vals = Payment._utility_prepare_payment_vals(
@@ -277,8 +279,9 @@ class TestPaymentBatch(UtilityPaymentCase):
             payment.action_post()
             for bill in bills:
                 lines = (payment.move_id | bill).line_ids.filtered(
-                    lambda line: line.account_id == payment.destination_account_id
-                    and not line.reconciled
+                    lambda line: (
+                        line.account_id == payment.destination_account_id and not line.reconciled
+                    )
                 )
                 if len(lines) < 2 or lines.move_id != payment.move_id | bill:
                     break
