@@ -277,11 +277,10 @@ class TestPaymentBatch(UtilityPaymentCase):
             )
             payment = Payment.create(vals)
             payment.action_post()
+            account = payment.destination_account_id
             for bill in bills:
                 lines = (payment.move_id | bill).line_ids.filtered(
-                    lambda line: (
-                        line.account_id == payment.destination_account_id and not line.reconciled
-                    )
+                    lambda line, account=account: line.account_id == account and not line.reconciled
                 )
                 if len(lines) < 2 or lines.move_id != payment.move_id | bill:
                     break
@@ -303,11 +302,11 @@ class TestPaymentBatch(UtilityPaymentCase):
             zhao, qian, sun = (scenario["partners"][key] for key in ("zhao", "qian", "sun"))
             bills = scenario["bills"]
             plans[name] = [
-                dict(partner=zhao, amount=150.0, bills=bills["zhao-1"] | bills["zhao-2"]),
-                dict(partner=qian, amount=60.0, bills=bills["qian-1"]),
-                dict(partner=zhao, amount=200.0, bills=bills["zhao-2"] | bills["zhao-3"]),
-                dict(partner=sun, amount=50.0, bills=bills["sun-2"]),
-                dict(partner=qian, amount=25.0, bills=None),  # nothing open: credit
+                {"partner": zhao, "amount": 150.0, "bills": bills["zhao-1"] | bills["zhao-2"]},
+                {"partner": qian, "amount": 60.0, "bills": bills["qian-1"]},
+                {"partner": zhao, "amount": 200.0, "bills": bills["zhao-2"] | bills["zhao-3"]},
+                {"partner": sun, "amount": 50.0, "bills": bills["sun-2"]},
+                {"partner": qian, "amount": 25.0, "bills": None},  # nothing open: credit
             ]
             for index, request in enumerate(plans[name]):
                 request.update(
