@@ -9,3 +9,4 @@ from . import test_api_secrets
 from . import test_crash_safety
 from . import test_multi_company
 from . import test_concurrency
+from . import test_terminal_race
