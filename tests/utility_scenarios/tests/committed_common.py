@@ -349,15 +349,22 @@ class CommittedScenarioCase(TransactionCase):
         for record in records:
             args += ["--record", f"{record._name},{record.id}"]
         args += ["--", "-d", cls.dbname, "--log-level=warn", "--no-http"]
+        return args + cls._odoo_options()
+
+    @staticmethod
+    def _odoo_options():
+        """Options giving another Odoo process this one's configuration,
+        addons and database server."""
+        options = []
         if config.get("config") and os.path.isfile(config["config"]):
-            args += ["-c", config["config"]]
-        args.append("--addons-path=" + ",".join(config["addons_path"]))
+            options += ["-c", config["config"]]
+        options.append("--addons-path=" + ",".join(config["addons_path"]))
         if config.get("data_dir"):
-            args.append("--data-dir=" + config["data_dir"])
+            options.append("--data-dir=" + config["data_dir"])
         for option in ("db_host", "db_port", "db_user", "db_password"):
             if config.get(option):
-                args.append(f"--{option}={config[option]}")
-        return args
+                options.append(f"--{option}={config[option]}")
+        return options
 
     @classmethod
     def _kill_worker_mid_run(cls, cr, records, progress_sqls, hold_sql, timeout=120):

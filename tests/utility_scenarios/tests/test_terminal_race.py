@@ -11,7 +11,6 @@ import time
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import config
 
 from odoo.addons.utility_payment_channels.models.utility_payment_terminal import (
     hash_terminal_key,
@@ -149,15 +148,8 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
             # no job runner: the other scenarios' jobs are theirs to run
             "--load=base,web",
             "--log-level=warn",
+            *self._odoo_options(),
         ]
-        if config.get("config") and os.path.isfile(config["config"]):
-            args += ["-c", config["config"]]
-        args.append("--addons-path=" + ",".join(config["addons_path"]))
-        if config.get("data_dir"):
-            args.append("--data-dir=" + config["data_dir"])
-        for option in ("db_host", "db_port", "db_user", "db_password"):
-            if config.get(option):
-                args.append(f"--{option}={config[option]}")
         log = tempfile.NamedTemporaryFile(
             mode="w+", prefix="utility_api_server_", suffix=".log", delete=False
         )
