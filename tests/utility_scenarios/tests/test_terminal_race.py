@@ -119,9 +119,16 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
         )
         self.assertEqual(len(payments), 1, "booked once")
         self.assertEqual(payments.move_id.state, "posted")
-        # the bill settled by that payment only (with its late fee, if any)
+        self.assertEqual(first_receipt["payment_name"], payments.name)
+        # the bill, and the late fee charged on it (January's bill is overdue)
+        fee = check["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
+        self.assertEqual(
+            sorted(line["bill_number"] for line in first_receipt["bills"]),
+            sorted((bill | fee).with_env(check).mapped("name")),
+        )
+        # the bill settled by that payment, and by nothing else
         settled_by = bill.with_env(check).line_ids.matched_credit_ids.credit_move_id.move_id
-        self.assertEqual(settled_by - payments.move_id, check["account.move"].browse())
+        self.assertEqual(settled_by, payments.move_id)
         receivable = payments.move_id.line_ids.filtered(
             lambda line: line.account_id == payments.destination_account_id
         )
