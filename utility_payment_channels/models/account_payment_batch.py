@@ -363,10 +363,12 @@ class AccountPayment(models.Model):
             positions = fiscal_positions[company.id]
             if move_vals["partner_id"] in positions:
                 move_vals["fiscal_position_id"] = positions[move_vals["partner_id"]]
+            # (the balance comes from debit and credit; company, journal and
+            # tax line are precomputed readonly fields, which Odoo always
+            # computes itself whatever is given)
             for vals in items:
                 vals.update(
                     display_type="product",
-                    balance=vals["debit"] - vals["credit"],
                     is_storno=False,
                     sequence=100,
                     quantity=1.0,
@@ -374,13 +376,8 @@ class AccountPayment(models.Model):
                     discount=0.0,
                     product_uom_id=False,
                     tax_ids=[],
-                    tax_line_id=False,
-                    tax_group_id=False,
                     price_subtotal=vals["amount_currency"],
                     price_total=vals["amount_currency"],
-                    company_id=company.id,
-                    company_currency_id=company.currency_id.id,
-                    journal_id=move_vals["journal_id"],
                 )
         return completed
 
