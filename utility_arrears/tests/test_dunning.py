@@ -249,6 +249,15 @@ class TestDunningChannelsInBatch(UtilityArrearsCase):
             {"name": "Field Collector", "login": "batch_collector", "email": "fc@example.com"}
         )
         self.policy.level_ids.filtered(lambda lv: lv.action == "phone").user_id = collector
+        # already following one of the bills: that subscription is kept as it is
+        self.bill.message_subscribe(partner_ids=collector.partner_id.ids)
+        before = self.env["mail.followers"].search(
+            [
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", self.bill.id),
+                ("partner_id", "=", collector.partner_id.id),
+            ]
+        )
         self._run(date(2025, 3, 13))
         call = self.env.ref("mail.mail_activity_data_call")
         for bill in self.bills:
@@ -260,7 +269,7 @@ class TestDunningChannelsInBatch(UtilityArrearsCase):
             self.assertEqual(activities.date_deadline, date(2025, 3, 13))
             self.assertEqual(activities.res_name, bill.display_name)
             self.assertIn(collector.partner_id, bill.message_partner_ids)
-        # a second batch for the same user keeps the single subscription
+        # one subscription per bill: the existing one kept, none added twice
         self.assertEqual(
             self.env["mail.followers"].search_count(
                 [
@@ -271,3 +280,4 @@ class TestDunningChannelsInBatch(UtilityArrearsCase):
             ),
             2,
         )
+        self.assertTrue(before.exists())
