@@ -171,8 +171,11 @@ class AccountPayment(models.Model):
         # "created" message nor tracking, the journal entry precomputed
         payment = self.with_context(**BATCH_CONTEXT).create(vals)
         payment._utility_batch_post()
+        payment = payment.with_env(self.env)
+        # ... but the bills it pays track their payment status, as when Odoo
+        # registers a payment (the batch path does not)
         payment._utility_allocate(open_bills)
-        return payment.with_env(self.env)
+        return payment
 
     # -- shared by _utility_pay and _utility_pay_batch ----------------------
     @api.model

@@ -50,6 +50,39 @@ class TestCounterPayment(UtilityCounterCase):
         self.assertEqual(payment.utility_balance_after, 150.0)
         self.assertEqual(self.session.cash_register_balance_end, 650.0)
 
+    def test_bills_paid_at_the_counter_track_their_payment_status(self):
+        """As when Odoo registers a payment, the chatter of each bill the
+        payment reaches says how its payment status changed."""
+        # the bills were created in a transaction of their own (records
+        # created in the current one are not tracked)...
+        self.env.cr.precommit.clear()
+        # ... and the web client does not disable tracking as the test classes do
+        counter = Form(
+            self.env["utility.counter.payment"]
+            .with_context(tracking_disable=False, mail_notrack=False)
+            .with_user(self.cashier)
+        )
+        counter.search_term = "0100000002"
+        counter.amount = 150.0
+        wizard = counter.save()
+        wizard.action_confirm()
+        # what is left to compute is computed as the request does, then the
+        # tracking values are written, as at commit
+        wizard.env.flush_all()
+        wizard.env.cr.precommit.run()
+        jan, feb, mar = self.bills
+        for bill, status in ((jan, "Paid"), (feb, "Partially Paid")):
+            tracked = bill.message_ids.tracking_value_ids.filtered(
+                lambda value: value.field_id.name == "payment_state"
+            )
+            self.assertEqual(tracked.mapped("new_value_char"), [status], bill.name)
+            self.assertEqual(tracked.old_value_char, "Not Paid")
+        self.assertFalse(
+            mar.message_ids.tracking_value_ids.filtered(
+                lambda value: value.field_id.name == "payment_state"
+            )
+        )
+
     def test_ticked_bills_are_paid_instead_of_the_oldest(self):
         counter = self._counter()
         counter.search_term = "0100000002"
