@@ -359,7 +359,10 @@ class UtilityTerminalApi(http.Controller):
             # the savepoint keeps the transaction usable when a simultaneous
             # identical request booked the same transaction id first
             with env.cr.savepoint():
-                payment = env["account.payment"]._utility_pay(
+                # a machine channel, booked as agency files are: the bills'
+                # payment status is not tracked in their chatter (a tenth
+                # of the API's payment throughput, measured)
+                payment = env["account.payment"].with_context(tracking_disable=True)._utility_pay(
                     partner,
                     amount,
                     terminal.collection_point_id,

@@ -173,7 +173,8 @@ class AccountPayment(models.Model):
         payment._utility_batch_post()
         payment = payment.with_env(self.env)
         # ... but the bills it pays track their payment status, as when Odoo
-        # registers a payment (the batch path does not)
+        # registers a payment (unless the caller disables tracking, as the
+        # terminal API does; the batch path does not track)
         payment._utility_allocate(open_bills)
         return payment
 
