@@ -362,16 +362,20 @@ class UtilityTerminalApi(http.Controller):
                 # a machine channel, booked as agency files are: the bills'
                 # payment status is not tracked in their chatter (a tenth
                 # of the API's payment throughput, measured)
-                payment = env["account.payment"].with_context(tracking_disable=True)._utility_pay(
-                    partner,
-                    amount,
-                    terminal.collection_point_id,
-                    bills=bills,
-                    external_txn_id=txn_id,
-                    txn_scope=terminal._utility_txn_scope(),
-                    operator=env.user,
-                    journal=agency.journal_id or None,
-                    memo=f"{terminal.name} {txn_id}",
+                payment = (
+                    env["account.payment"]
+                    .with_context(tracking_disable=True)
+                    ._utility_pay(
+                        partner,
+                        amount,
+                        terminal.collection_point_id,
+                        bills=bills,
+                        external_txn_id=txn_id,
+                        txn_scope=terminal._utility_txn_scope(),
+                        operator=env.user,
+                        journal=agency.journal_id or None,
+                        memo=f"{terminal.name} {txn_id}",
+                    )
                 )
         except psycopg2.errors.UniqueViolation as err:
             env.invalidate_all()
