@@ -70,18 +70,17 @@ class TestCounterPayment(UtilityCounterCase):
         # tracking values are written, as at commit
         wizard.env.flush_all()
         wizard.env.cr.precommit.run()
+
+        def tracked(bill):
+            return bill.message_ids.tracking_value_ids.filtered(
+                lambda value: value.field_id.name == "payment_state"
+            )
+
         jan, feb, mar = self.bills
         for bill, status in ((jan, "Paid"), (feb, "Partially Paid")):
-            tracked = bill.message_ids.tracking_value_ids.filtered(
-                lambda value: value.field_id.name == "payment_state"
-            )
-            self.assertEqual(tracked.mapped("new_value_char"), [status], bill.name)
-            self.assertEqual(tracked.old_value_char, "Not Paid")
-        self.assertFalse(
-            mar.message_ids.tracking_value_ids.filtered(
-                lambda value: value.field_id.name == "payment_state"
-            )
-        )
+            self.assertEqual(tracked(bill).mapped("new_value_char"), [status], bill.name)
+            self.assertEqual(tracked(bill).old_value_char, "Not Paid")
+        self.assertFalse(tracked(mar), "a bill the payment did not reach tracks nothing")
 
     def test_ticked_bills_are_paid_instead_of_the_oldest(self):
         counter = self._counter()

@@ -45,10 +45,11 @@ class TestCounterRace(TransactionCase):
         # the bill with its late fee to date, as the counter screen shows it to
         # the cashier: on the cashier's date (Asia/Shanghai in the demo data; the
         # test user's date, Europe/Brussels, is a day behind from 16:00 UTC)
-        counter_bill = bill.with_user(cashier)
-        due = bill.amount_residual + self.env["utility.counter.payment"].with_user(
-            cashier
-        )._utility_extra_due(counter_bill, fields.Date.context_today(counter_bill))
+        counter = self.env["utility.counter.payment"].with_user(cashier)
+        cashier_today = fields.Date.context_today(counter)
+        due = bill.amount_residual + counter._utility_extra_due(
+            bill.with_user(cashier), cashier_today
+        )
         payment = session.with_user(cashier)._utility_pay(bill.partner_id, due, bills=bill)
         self.assertIn(bill, payment.utility_bill_ids)
         self.assertTrue(bill.currency_id.is_zero(bill.amount_residual))
