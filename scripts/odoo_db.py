@@ -143,7 +143,7 @@ def cmd_pot(args):
     conf = local_config()
     for module in args.modules.split(","):
         subprocess.run(
-            odoo_command("i18n", "export", "-c", conf, "-d", args.db, "-l", "pot", module),
+            odoo_command("i18n", "export", "-c", conf, "-d", args.db, module, "-l", "pot"),
             check=True,
             cwd=ROOT,
         )

@@ -1,7 +1,11 @@
+import re
 from datetime import UTC, datetime
 
 from odoo import fields, http
 from odoo.http import request
+
+# an offset whose "+" the client did not encode arrives as a space
+UNENCODED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
 
 
 class UtilityArrearsFeedController(http.Controller):
@@ -21,7 +25,9 @@ class UtilityArrearsFeedController(http.Controller):
     )
     def arrears_feed(self, since=None, **kwargs):
         header = request.httprequest.headers.get("Authorization", "")
-        key = header[7:].strip() if header.startswith("Bearer ") else ""
+        scheme, _sep, key = header.partition(" ")
+        # the scheme is case-insensitive (RFC 7235), as for the terminal API
+        key = key.strip() if scheme.lower() == "bearer" else ""
         address = request.httprequest.remote_addr
         failures = request.env["utility.api.auth.failure"]
         if failures._utility_is_blocked(address, "tv_feed"):
@@ -34,7 +40,7 @@ class UtilityArrearsFeedController(http.Controller):
             failures._utility_register_failure(address, "tv_feed")
             return self._error(401, "unauthorized", "Unknown or revoked API key.")
         try:
-            since_dt = datetime.fromisoformat(since or "")
+            since_dt = datetime.fromisoformat(UNENCODED_OFFSET.sub(r"\1+\2", (since or "").strip()))
             if since_dt.tzinfo:
                 since_dt = since_dt.astimezone(UTC).replace(tzinfo=None)
         except (ValueError, OverflowError):

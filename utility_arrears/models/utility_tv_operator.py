@@ -3,6 +3,7 @@ import hmac
 import secrets
 
 from odoo import api, fields, models
+from odoo.tools.misc import formatLang
 
 
 class UtilityTvOperator(models.Model):
@@ -131,6 +132,11 @@ class UtilityTvOperator(models.Model):
             "Dear customer %(number)s, your electricity bill of %(amount)s yuan has been "
             "overdue since %(date)s. Please pay at any service hall, agency or online.",
             number=partner.utility_customer_number,
-            amount=partner.utility_amount_overdue,
+            # as the customer's bill shows it: 1,234.50, not 1234.5
+            amount=formatLang(
+                self.env,
+                partner.utility_amount_overdue,
+                digits=self.company_id.currency_id.decimal_places,
+            ),
             date=partner.utility_oldest_due_date,
         )

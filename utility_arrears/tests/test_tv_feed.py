@@ -67,6 +67,7 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
         self.assertEqual(row["amount_overdue"], 120.0)
         self.assertEqual(row["oldest_due_date"], "2025-03-01")
         self.assertIn("0100000001", row["notice_text"])
+        self.assertIn(" 120.00 yuan ", row["notice_text"])
         self.operator.invalidate_recordset()
         self.assertTrue(self.operator.last_used_at)
 
@@ -95,6 +96,25 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
         self.assertEqual(response.json()["code"], "unauthorized")
         self.operator.action_revoke()
         self.assertEqual(self._get("2024-01-01T00:00:00Z").status_code, 401)
+
+    def test_plain_clients_are_understood(self):
+        """A lower-case scheme, and an offset whose "+" was not encoded (it
+        arrives as a space)."""
+        response = self.url_open(
+            f"{FEED}?since=2019-12-31T00:00:00+08:00",
+            headers={"Authorization": f"bearer {self.key}"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(
+            sorted(row["customer_number"] for row in response.json()),
+            ["0100000001", "0100000004"],
+        )
+        # 2020-01-01 00:00 UTC is 08:00 in UTC+8: the old change is not after it
+        rows = self.url_open(
+            f"{FEED}?since=2020-01-01T08:00:00+08:00",
+            headers={"Authorization": f"Bearer {self.key}"},
+        ).json()
+        self.assertEqual([row["customer_number"] for row in rows], ["0100000001"])
 
     def test_bad_since_is_refused(self):
         response = self._get("yesterday")

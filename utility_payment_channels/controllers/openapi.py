@@ -211,7 +211,9 @@ OPENAPI_DOCUMENT = {
                         "type": "number",
                         "exclusiveMinimum": True,
                         "minimum": 0,
-                        "description": "At most two decimals.",
+                        "description": "At most two decimals; at most the total_due of the "
+                        "bills query (late fees included, charged before each bill is settled) "
+                        "unless allow_prepaid.",
                     },
                     "terminal_txn_id": {
                         "type": "string",

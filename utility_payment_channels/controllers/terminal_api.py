@@ -339,7 +339,11 @@ class UtilityTerminalApi(http.Controller):
                     422, "bill_not_open", f"Already paid: {', '.join(paid.mapped('name'))}."
                 )
         open_bills = self._open_bills(env, company, partner, bills)
-        due = sum(open_bills.mapped("amount_residual"))
+        # what the bills query shows as due today: the bills and their late
+        # fee, which the payment charges before settling each bill
+        today = fields.Date.context_today(env["account.move"])
+        fees = env["account.move"]._utility_late_fee_as_of(open_bills, today)
+        due = currency.round(sum(open_bills.mapped("amount_residual")) + sum(fees.values()))
         if not allow_prepaid:
             if not open_bills:
                 raise ApiError(
@@ -351,8 +355,8 @@ class UtilityTerminalApi(http.Controller):
                 raise ApiError(
                     422,
                     "amount_exceeds_due",
-                    f"The amount is above the {due:.2f} due; send allow_prepaid to keep "
-                    "the rest as credit.",
+                    f"The amount is above the {due:.2f} due (late fees included); send "
+                    "allow_prepaid to keep the rest as credit.",
                 )
         agency = terminal.agency_id
         try:

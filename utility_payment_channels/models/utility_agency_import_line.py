@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import formatLang
 
 KEPT_REASONS = [
     ("unknown_customer", "Unknown customer"),
@@ -100,10 +103,12 @@ class UtilityAgencyImportLine(models.Model):
             ]
         )
         bill_by_number = {bill.name: bill for bill in bills}
+        open_bills = bills.filtered(lambda b: b.payment_state in ("not_paid", "partial"))
         due_by_partner = {}
-        for bill in bills.filtered(lambda b: b.payment_state in ("not_paid", "partial")):
+        for bill in open_bills:
             partner = bill.commercial_partner_id
             due_by_partner[partner] = due_by_partner.get(partner, 0.0) + bill.amount_residual
+        fees_on = self._late_fees_on(open_bills)
         outlet_by_code = {outlet.code: outlet for outlet in agency.outlet_ids}
         keys = {line: line._txn_key() for line in self}
         booked = self.env["account.payment"].search(
@@ -111,6 +116,10 @@ class UtilityAgencyImportLine(models.Model):
         )
         booked_by_key = {payment.utility_txn_key: payment for payment in booked}
         seen = set()
+
+        def money(amount):
+            return formatLang(self.env, amount, currency_obj=currency)
+
         for line in self.sorted("line_no"):
             partner = customer_by_number.get(line.customer_number, self.env["res.partner"])
             bill = bill_by_number.get(line.bill_number, self.env["account.move"])
@@ -132,34 +141,83 @@ class UtilityAgencyImportLine(models.Model):
                 vals.update(state="kept", reason="unknown_bill")
             elif bill and bill.payment_state not in ("not_paid", "partial"):
                 vals.update(state="kept", reason="bill_not_open", bill_id=bill.id)
-            elif bill and currency.compare_amounts(line.amount, bill.amount_residual):
+            elif bill and not self._pays_bill(line, bill, fees_on):
+                fee = fees_on(line.paid_date)[0].get(bill.id, 0.0)
                 vals.update(
                     state="kept",
                     reason="amount_mismatch",
                     bill_id=bill.id,
-                    note=self.env._("The bill still owes %s.", bill.amount_residual),
+                    note=self.env._("The bill still owes %s.", money(bill.amount_residual))
+                    if currency.is_zero(fee)
+                    else self.env._(
+                        "The bill still owes %(due)s, or %(total)s with its late fee on %(date)s.",
+                        due=money(bill.amount_residual),
+                        total=money(bill.amount_residual + fee),
+                        date=line.paid_date,
+                    ),
                 )
-            elif (
-                not bill
-                and currency.compare_amounts(
-                    line.amount, due_by_partner.get(partner.commercial_partner_id, 0.0)
-                )
-                > 0
-            ):
+            elif not bill and (owed := self._customer_due(line, partner, due_by_partner, fees_on)):
                 vals.update(
                     state="kept",
                     reason="amount_mismatch",
                     note=self.env._(
-                        "The customer owes %s in all.",
-                        due_by_partner.get(partner.commercial_partner_id, 0.0),
-                    ),
+                        "The customer owes %(total)s in all with the late fees on %(date)s.",
+                        total=money(owed[0]),
+                        date=line.paid_date,
+                    )
+                    if owed[1]
+                    else self.env._("The customer owes %s in all.", money(owed[0])),
                 )
             else:
                 vals.update(state="matched", bill_id=bill.id)
-                if not bill:
-                    due_by_partner[partner.commercial_partner_id] -= line.amount
             seen.add(line.txn_id)
             line.write(vals)
+
+    @api.model
+    def _late_fees_on(self, open_bills):
+        """``fees_on(date)``: the late fees of ``open_bills`` if paid on
+        ``date``, as ``({bill id: fee}, {commercial partner: fees})``,
+        computed for all of them at once the first time a date is asked for
+        (most files have one or two)."""
+        fees_by_date = {}
+
+        def fees_on(date):
+            if date not in fees_by_date:
+                by_bill = self.env["account.move"]._utility_late_fee_as_of(open_bills, date)
+                by_partner = defaultdict(float)
+                for bill in open_bills:
+                    by_partner[bill.commercial_partner_id] += by_bill.get(bill.id, 0.0)
+                fees_by_date[date] = by_bill, by_partner
+            return fees_by_date[date]
+
+        return fees_on
+
+    def _pays_bill(self, line, bill, fees_on):
+        """A line naming an open bill pays what it owes: the bill, or the
+        bill and its late fee on the day paid (what the terminal API shows
+        as due), which the booking charges before settling the bill."""
+        currency = bill.currency_id
+        if not currency.compare_amounts(line.amount, bill.amount_residual):
+            return True
+        total = bill.amount_residual + fees_on(line.paid_date)[0].get(bill.id, 0.0)
+        return not currency.compare_amounts(line.amount, total)
+
+    def _customer_due(self, line, partner, due_by_partner, fees_on):
+        """A line naming no bill can be booked on ``partner``'s open bills
+        when its amount is at most what they still owe (``due_by_partner``,
+        counted off as lines are matched), late fees on the day paid
+        included. Returns ``None`` when it can (and counts it off), else
+        ``(what the customer owes in all, whether late fees are in it)``."""
+        commercial = partner.commercial_partner_id
+        currency = line.currency_id
+        due = due_by_partner.get(commercial, 0.0)
+        fees = 0.0
+        if currency.compare_amounts(line.amount, due) > 0:
+            fees = fees_on(line.paid_date)[1].get(commercial, 0.0)
+        if currency.compare_amounts(line.amount, due + fees) > 0:
+            return currency.round(max(due + fees, 0.0)), not currency.is_zero(fees)
+        due_by_partner[commercial] = due - line.amount
+        return None
 
     def _book(self, state="booked"):
         """Book the lines through the payment service, all in one batch
