@@ -7,4 +7,4 @@ from . import test_late_fee_at_payment
 from . import test_kpi_dashboard
 from . import test_dunning_resume
 from . import test_bill_delivery
-from . import test_late_fee_remote_channels
+from . import test_late_fee_channels

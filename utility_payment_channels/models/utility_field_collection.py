@@ -79,7 +79,10 @@ class UtilityFieldCollection(models.Model):
         string="Bills",
     )
     assigned_total = fields.Monetary(
-        string="Assigned", compute="_compute_totals", store=True, help="Amount due of the bills."
+        string="Assigned",
+        compute="_compute_totals",
+        store=True,
+        help="Amount due of the bills, with their late fees on the round's date.",
     )
     expected_total = fields.Monetary(
         string="Collected",
@@ -116,10 +119,15 @@ class UtilityFieldCollection(models.Model):
         for round_ in self:
             round_.hall_id = round_.collection_point_id.hand_in_point_id
 
-    @api.depends("line_ids.amount_due", "line_ids.payment_id.amount", "line_ids.payment_id.state")
+    @api.depends(
+        "line_ids.amount_due",
+        "line_ids.late_fee",
+        "line_ids.payment_id.amount",
+        "line_ids.payment_id.state",
+    )
     def _compute_totals(self):
         for round_ in self:
-            round_.assigned_total = sum(round_.line_ids.mapped("amount_due"))
+            round_.assigned_total = sum(line.amount_due + line.late_fee for line in round_.line_ids)
             payments = round_.line_ids.payment_id.filtered(lambda p: p.state != "canceled")
             round_.expected_total = sum(payments.mapped("amount"))
 
@@ -180,15 +188,21 @@ class UtilityFieldCollection(models.Model):
                     ("collection_id.state", "in", ("draft", "in_progress")),
                 ]
             ).bill_id
+            bills -= held
+            # the collector takes each bill with its late fee on the round's day
+            fees = self.env["account.move"]._utility_late_fee_as_of(bills, round_.date)
             Line.create(
                 [
                     {
                         "collection_id": round_.id,
                         "bill_id": bill.id,
                         "amount_due": bill.amount_residual,
-                        "amount_collected": bill.amount_residual,
+                        "late_fee": fees.get(bill.id, 0.0),
+                        "amount_collected": round_.currency_id.round(
+                            bill.amount_residual + fees.get(bill.id, 0.0)
+                        ),
                     }
-                    for bill in bills - held
+                    for bill in bills
                 ]
             )
         return True

@@ -38,7 +38,13 @@ class UtilityFieldCollectionLine(models.Model):
     phone = fields.Char(related="partner_id.phone")
     date_due = fields.Date(related="bill_id.invoice_date_due")
     amount_due = fields.Monetary(help="Open amount of the bill when it was assigned.")
-    amount_collected = fields.Monetary(help="Cash taken from the customer for this bill.")
+    late_fee = fields.Monetary(
+        help="Late fee of the bill if paid on the round's date, when it was assigned: "
+        "collected with the bill, it is invoiced and settled right before it.",
+    )
+    amount_collected = fields.Monetary(
+        help="Cash taken from the customer for this bill (by default the bill and its late fee)."
+    )
     payment_id = fields.Many2one(
         comodel_name="account.payment", string="Payment", readonly=True, copy=False
     )

@@ -73,20 +73,29 @@ class UtilityConsolidatedPayment(models.TransientModel):
             customers = wizard._utility_customers()._origin.commercial_partner_id
             due = {}
             if customers:
-                groups = self.env["account.move"]._read_group(
+                bills = self.env["account.move"].search_fetch(
                     [
                         ("move_type", "=", "out_invoice"),
                         ("state", "=", "posted"),
                         ("payment_state", "in", ("not_paid", "partial")),
                         ("commercial_partner_id", "in", customers.ids),
                     ],
-                    ["commercial_partner_id"],
-                    ["amount_residual:sum", "__count"],
+                    ["commercial_partner_id", "amount_residual"],
                 )
-                due = {partner: (amount, count) for partner, amount, count in groups}
+                # the bills and their late fees today, which the payments charge
+                fees = self.env["account.move"]._utility_late_fee_as_of(
+                    bills, fields.Date.context_today(wizard)
+                )
+                for bill in bills:
+                    amount, count = due.get(bill.commercial_partner_id, (0.0, 0))
+                    due[bill.commercial_partner_id] = (
+                        amount + bill.amount_residual + fees.get(bill.id, 0.0),
+                        count + 1,
+                    )
             commands = [fields.Command.clear()]
             for customer in customers:
                 amount, count = due.get(customer, (0.0, 0))
+                amount = wizard.currency_id.round(amount)
                 commands.append(
                     fields.Command.create(
                         {

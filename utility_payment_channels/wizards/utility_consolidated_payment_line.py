@@ -15,5 +15,7 @@ class UtilityConsolidatedPaymentLine(models.TransientModel):
     customer_number = fields.Char(related="partner_id.utility_customer_number")
     village = fields.Char(related="partner_id.utility_village")
     bill_count = fields.Integer(string="Open Bills")
-    amount_due = fields.Monetary(string="Due")
+    amount_due = fields.Monetary(
+        string="Due", help="The customer's open bills and their late fees as of today."
+    )
     amount = fields.Monetary(string="Paid", help="More than due becomes prepaid credit.")

@@ -1,9 +1,10 @@
 import json
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from odoo.addons.utility_payment_channels.tests.agency_common import UtilityAgencyCase
+from odoo.addons.utility_payment_channels.tests.common_counter import UtilityCounterCase
 
 API = "/utility/api/v1"
 
@@ -139,3 +140,82 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
             self.assertEqual(fee.payment_state, "paid")
             self.assertEqual(bill.payment_state, "paid")
         self.assertEqual(self._clearing_balance(), 612.0)
+
+
+@tagged("post_install", "-at_install")
+class TestLateFeeCollectedByHand(UtilityCounterCase):
+    """Door-to-door collectors and consolidated payers take the bills with
+    their late fee: a residential bill of 300.00 overdue for 20 days is
+    collected as 306.00 (6.00 of late fee), and paid in full."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.customer_zhao = cls.env["res.partner"].create(
+            {
+                "name": "Zhao Min",
+                "utility_customer_number": "0100000021",
+                "utility_category": "residential",
+                "utility_village": "Zhangwan",
+            }
+        )
+        cls.overdue = cls._utility_bill(
+            cls.customer_zhao, 300.0, fields.Date.subtract(cls.today, days=20)
+        )
+
+    def _fee_invoice(self):
+        return self.env["account.move"].search([("utility_late_fee_bill_id", "=", self.overdue.id)])
+
+    def test_round_assigns_the_bill_with_its_late_fee_and_collects_both(self):
+        company = self.company_data["company"]
+        collector = new_test_user(
+            self.env,
+            login="zhangwan_collector",
+            groups="utility_billing.group_utility_field_collector",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+        transit = self.env["account.journal"].create(
+            {"name": "Collector in transit", "code": "ZST", "type": "cash"}
+        )
+        point = self.env["utility.collection.point"].create(
+            {
+                "name": "Zhangwan round",
+                "code": "ZW-F",
+                "kind": "field",
+                "journal_id": transit.id,
+                "hand_in_point_id": self.hall.id,
+            }
+        )
+        round_ = self.env["utility.field.collection"].create(
+            {"collector_id": collector.id, "collection_point_id": point.id, "village": "Zhangwan"}
+        )
+        round_.action_assign_bills()
+        line = round_.line_ids
+        self.assertEqual(line.bill_id, self.overdue)
+        self.assertEqual(
+            (line.amount_due, line.late_fee, line.amount_collected), (300.0, 6.0, 306.0)
+        )
+        self.assertEqual(round_.assigned_total, 306.0)
+        round_.action_start()
+        line.with_user(collector).action_collect()
+        self.assertEqual(line.payment_id.amount, 306.0)
+        self.assertEqual(self.overdue.payment_state, "paid")
+        self.assertEqual(self._fee_invoice().amount_total, 6.0)
+        self.assertEqual(self._fee_invoice().payment_state, "paid")
+        self.assertEqual(round_.expected_total, 306.0)
+
+    def test_consolidated_payment_proposes_and_pays_bills_with_their_late_fee(self):
+        form = Form(self.env["utility.consolidated.payment"].with_user(self.cashier))
+        form.payer_id = self.env["res.partner"].create({"name": "Zhangwan village committee"})
+        form.selection_mode = "list"
+        form.partner_ids.add(self.customer_zhao)
+        wizard = form.save()
+        self.assertEqual(
+            [(line.amount_due, line.amount) for line in wizard.line_ids], [(306.0, 306.0)]
+        )
+        wizard.action_confirm()
+        self.assertEqual(wizard.payment_ids.amount, 306.0)
+        self.assertEqual(self.overdue.payment_state, "paid")
+        self.assertEqual(self._fee_invoice().payment_state, "paid")
