@@ -85,6 +85,21 @@ class UtilityMeter(models.Model):
         digits=(16, 2),
         help="Register value when the meter was installed.",
     )
+    initial_reading_peak = fields.Float(
+        string="Initial Peak Reading",
+        digits=(16, 2),
+        help="Peak register value when the meter was installed (time-of-use meters).",
+    )
+    initial_reading_flat = fields.Float(
+        string="Initial Flat Reading",
+        digits=(16, 2),
+        help="Flat register value when the meter was installed (time-of-use meters).",
+    )
+    initial_reading_valley = fields.Float(
+        string="Initial Valley Reading",
+        digits=(16, 2),
+        help="Valley register value when the meter was installed (time-of-use meters).",
+    )
 
     _serial_company_uniq = models.Constraint(
         "UNIQUE(serial, company_id)",

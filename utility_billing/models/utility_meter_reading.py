@@ -290,12 +290,12 @@ class UtilityMeterReading(models.Model):
                     reading[f"previous_value{suffix}"] = previous[f"value{suffix}"]
             else:
                 # first reading of a meter (also of a replacement meter):
-                # counted from the meter's own initial register value
+                # counted from the meter's own initial register values
                 reading.previous_date = reading.meter_id.install_date
-                reading.previous_value = reading.meter_id.initial_reading
-                reading.previous_value_peak = 0.0
-                reading.previous_value_flat = 0.0
-                reading.previous_value_valley = 0.0
+                for suffix in REGISTERS:
+                    reading[f"previous_value{suffix}"] = reading.meter_id[
+                        f"initial_reading{suffix}"
+                    ]
             if reading.reading_date and reading.previous_date:
                 reading.period_days = (reading.reading_date - reading.previous_date).days
             else:
@@ -588,6 +588,11 @@ class UtilityMeterReading(models.Model):
         averages = readings._get_recent_daily_average()
         to_review = self.browse()
         for reading in readings:
+            reason = reading._registers_mismatch()
+            if reason:
+                reading.review_reason = reason
+                to_review |= reading
+                continue
             average = averages.get(reading.id)
             if not average or reading.reading_type == "estimated" or not reading.period_days:
                 continue
@@ -606,6 +611,24 @@ class UtilityMeterReading(models.Model):
         to_review.write({"state": "to_review"})
         (readings - to_review).write({"state": "validated", "review_reason": False})
         return True
+
+    def _registers_mismatch(self):
+        """Why the peak, flat and valley advances of a time-of-use reading
+        (which are billed) do not add up to its total advance, or False. A
+        register unit of difference is allowed for the registers' rounding."""
+        self.ensure_one()
+        if self.meter_id.register_type != "tou" or self.reading_type == "estimated":
+            return False
+        total = self._register_advance()
+        registers = [self._register_advance(suffix) for suffix in REGISTERS[1:]]
+        if total is None or None in registers or abs(sum(registers) - total) <= 1.0:
+            return False
+        return self.env._(
+            "The peak, flat and valley advances (%(registers)s) do not add up to the total "
+            "advance (%(total)s): check the readings, or the meter's initial register values.",
+            registers=" + ".join(f"{advance:g}" for advance in registers),
+            total=f"{total:g}",
+        )
 
     def action_approve_review(self):
         """A billing officer accepts readings held for review."""

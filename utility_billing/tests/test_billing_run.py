@@ -303,9 +303,16 @@ class TestBillingRun(UtilityBillingCase):
         with self.assertRaises(AccessError):
             self.env["utility.billing.run"].with_user(cashier).create(self.run_vals)
 
-    def test_time_of_use_meter_is_billed_per_register(self):
+    def _tou_customer(self, number, **meter_vals):
+        """An industrial customer on a time-of-use tariff (1.025 / 0.675 /
+        0.325 a kWh, 120.00 fixed) with a time-of-use meter."""
         tou_tariff = self.env["utility.tariff"].create(
-            {"name": "ToU", "code": "TOU", "category": "industrial", "company_id": self.company.id}
+            {
+                "name": f"ToU {number}",
+                "code": f"TOU{number}",
+                "category": "industrial",
+                "company_id": self.company.id,
+            }
         )
         self.env["utility.tariff.version"].create(
             {
@@ -317,11 +324,15 @@ class TestBillingRun(UtilityBillingCase):
                 "fixed_charge": 120.0,
             }
         ).action_approve()
-        contract, meter = self._new_customer("0100000008", activate=False)
+        contract, meter = self._new_customer(number, activate=False)
         contract.partner_id.utility_category = "industrial"
         contract.tariff_id = tou_tariff
         contract.action_activate()
-        meter.register_type = "tou"
+        meter.write({"register_type": "tou", **meter_vals})
+        return contract, meter
+
+    def test_time_of_use_meter_is_billed_per_register(self):
+        _contract, meter = self._tou_customer("0100000008")
         self.Reading.create(
             {
                 "meter_id": meter.id,
@@ -340,6 +351,66 @@ class TestBillingRun(UtilityBillingCase):
         )
         self.assertEqual(bill.amount_total, 455.00)
         self.assertEqual(bill.utility_amount_in_words, "肆佰伍拾伍元整")
+
+    def test_time_of_use_meter_installed_with_readings_on_its_registers(self):
+        """A time-of-use meter installed at 5000 (peak 1500, flat 2000,
+        valley 1500) and read at 5100 (1530, 2040, 1530) used 100 kWh:
+        30 x 1.025 + 40 x 0.675 + 30 x 0.325 = 67.50, plus 120.00 fixed."""
+        _contract, meter = self._tou_customer(
+            "0100000018",
+            initial_reading=5000,
+            initial_reading_peak=1500,
+            initial_reading_flat=2000,
+            initial_reading_valley=1500,
+        )
+        reading = self.Reading.create(
+            {
+                "meter_id": meter.id,
+                "reading_date": "2025-03-31",
+                "value": 5100,
+                "value_peak": 1530,
+                "value_flat": 2040,
+                "value_valley": 1530,
+            }
+        )
+        reading.action_validate()
+        self.assertEqual(reading.state, "validated")
+        self.assertEqual(
+            (
+                reading.consumption,
+                reading.consumption_peak,
+                reading.consumption_flat,
+                reading.consumption_valley,
+            ),
+            (100, 30, 40, 30),
+        )
+        bill = self._run(self._new_run()).move_ids
+        self.assertEqual(
+            [(line.utility_register, line.price_subtotal) for line in bill.invoice_line_ids],
+            [("peak", 30.75), ("flat", 27.00), ("valley", 9.75), (False, 120.00)],
+        )
+        self.assertEqual(bill.amount_total, 187.50)
+
+    def test_time_of_use_registers_not_adding_up_are_held_for_review(self):
+        # installed at 5000 with the registers' own values left at 0
+        _contract, meter = self._tou_customer("0100000019", initial_reading=5000)
+        reading = self.Reading.create(
+            {
+                "meter_id": meter.id,
+                "reading_date": "2025-03-31",
+                "value": 5100,
+                "value_peak": 1530,
+                "value_flat": 2040,
+                "value_valley": 1530,
+            }
+        )
+        reading.action_validate()
+        self.assertEqual(reading.state, "to_review")
+        self.assertEqual(
+            reading.review_reason,
+            "The peak, flat and valley advances (1530 + 2040 + 1530) do not add up to the "
+            "total advance (100): check the readings, or the meter's initial register values.",
+        )
 
     def test_amount_in_words_outside_yuan_uses_odoo_wording(self):
         move = self.env["account.move"]
