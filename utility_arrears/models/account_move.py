@@ -41,6 +41,14 @@ class AccountMove(models.Model):
         inverse_name="utility_late_fee_bill_id",
         string="Late Fee Invoices",
     )
+    utility_late_fee_accrued = fields.Monetary(
+        string="Late Fee Accrued",
+        currency_field="currency_id",
+        readonly=True,
+        copy=False,
+        help="Late fee computed on the part of the bill paid, before the minimum fee and the "
+        "waiver: the minimum applies to the bill's late fees in all, not to each payment.",
+    )
     utility_late_fee_waiver_used = fields.Monetary(
         string="Waiver Applied",
         currency_field="currency_id",
@@ -98,18 +106,36 @@ class AccountMove(models.Model):
         result = {}
         for bill in bills:
             policy = policies[(bill.company_id, bill.partner_id.utility_category)]
+            currency = bill.currency_id
             amount = amounts.get(bill, bill.amount_residual)
-            gross = policy._compute_late_fee(amount, bill.invoice_date_due, on_date)
+            accrued, any_fee = policy._compute_late_fee_accrued(
+                amount, bill.invoice_date_due, on_date
+            )
+            charged = bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel")
+            # the minimum applies to the bill's late fees in all: what earlier
+            # payments accrued and charged (before their waiver) counts; a
+            # late-fee invoice of an earlier version recorded no accrued fee
+            accrued_before = sum(
+                move.utility_late_fee_accrued
+                or move.amount_total + move.utility_late_fee_waiver_used
+                for move in charged
+            )
+            charged_before = sum(
+                move.amount_total + move.utility_late_fee_waiver_used for move in charged
+            )
+            gross = accrued
+            if any_fee:
+                total = max(accrued_before + accrued, policy.late_fee_minimum)
+                gross = max(currency.round(total - charged_before), 0.0)
             waiver_left = sum(bill.utility_late_fee_waiver_ids.mapped("amount")) - sum(
-                bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel").mapped(
-                    "utility_late_fee_waiver_used"
-                )
+                charged.mapped("utility_late_fee_waiver_used")
             )
             waiver = min(gross, max(waiver_left, 0.0))
             result[bill] = {
                 "gross": gross,
+                "accrued": accrued,
                 "waiver": waiver,
-                "fee": bill.currency_id.round(gross - waiver),
+                "fee": currency.round(gross - waiver),
                 "policy": policy,
             }
         return result
@@ -157,6 +183,7 @@ class AccountMove(models.Model):
                     "invoice_origin": bill.name,
                     "utility_late_fee_bill_id": bill.id,
                     "utility_late_fee_waiver_used": detail["waiver"],
+                    "utility_late_fee_accrued": detail["accrued"],
                     "invoice_line_ids": [
                         (
                             0,

@@ -126,12 +126,22 @@ class UtilityArrearsPolicy(models.Model):
 
     def _compute_late_fee(self, amount, due_date, on_date):
         """Late fee on ``amount`` overdue since ``due_date`` if paid on
-        ``on_date``. Never compounded: always computed on the bill amount."""
+        ``on_date``. Never compounded: always computed on the bill amount.
+        Any fee at all (even one that rounds to 0.00) is at least the
+        policy's minimum."""
+        fee, accrued = self._compute_late_fee_accrued(amount, due_date, on_date)
+        if accrued and fee < self.late_fee_minimum:
+            fee = self.late_fee_minimum
+        return fee
+
+    def _compute_late_fee_accrued(self, amount, due_date, on_date):
+        """The late fee before the minimum, rounded by the currency, and
+        whether any fee accrued at all: ``(fee, accrued)``."""
         self.ensure_one()
         currency = self.currency_id
         start = due_date + timedelta(days=1 + self.grace_days)
         if amount <= 0 or on_date < start:
-            return 0.0
+            return 0.0, False
         days_total = (on_date - start).days + 1
         # days still in the bill's due year are "current-year arrears"
         year_end = date(due_date.year, 12, 31)
@@ -145,7 +155,4 @@ class UtilityArrearsPolicy(models.Model):
             )
             / 1000.0
         )
-        fee = currency.round(fee)
-        if 0 < fee < self.late_fee_minimum:
-            fee = self.late_fee_minimum
-        return fee
+        return currency.round(fee), fee > 0

@@ -64,3 +64,43 @@ class TestLateFeeAtPayment(UtilityPaymentCase):
         self.assertEqual(
             counter._utility_extra_due(self.bills, fields.Date.context_today(self.env.user)), 0.0
         )
+
+    def _bill_of(self, number, amount, due):
+        customer = self.env["res.partner"].create(
+            {
+                "name": f"Customer {number}",
+                "utility_customer_number": number,
+                "utility_category": "residential",
+            }
+        )
+        return self._utility_bill(customer, amount, due)
+
+    def test_a_fee_rounding_to_nothing_is_still_the_minimum(self):
+        # 4.00 one day late: 0.004 of fee, charged as 1.00
+        today = fields.Date.context_today(self.env.user)
+        bill = self._bill_of("0100000031", 4.0, fields.Date.subtract(today, days=1))
+        self.env["account.payment"]._utility_pay(bill.partner_id, 5.0, self.hall)
+        fee = self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
+        self.assertEqual(fee.amount_total, 1.0)
+        self.assertEqual((bill.payment_state, fee.payment_state), ("paid", "paid"))
+
+    def test_the_minimum_applies_to_the_bill_s_late_fees_in_all(self):
+        """300.00 due three days ago: 100.00 paid two days late (0.20 of fee
+        on the 99.67 it settles, charged as the 1.00 minimum), then the
+        201.00 left paid three days late (0.60 more: 0.80 in all, still
+        under the minimum already charged): 1.00 of late fee in all."""
+        today = fields.Date.context_today(self.env.user)
+        bill = self._bill_of("0100000032", 300.0, fields.Date.subtract(today, days=3))
+        Payment = self.env["account.payment"]
+        Payment._utility_pay(
+            bill.partner_id, 100.0, self.hall, date=fields.Date.subtract(today, days=1)
+        )
+        fees = self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
+        self.assertEqual(fees.mapped("amount_total"), [1.0])
+        self.assertEqual(fees.utility_late_fee_accrued, 0.2)
+        self.assertEqual(bill.amount_residual, 201.0)
+        self.assertEqual(bill._utility_late_fee(today), 0.0)
+        Payment._utility_pay(bill.partner_id, 201.0, self.hall)
+        fees = self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
+        self.assertEqual(sum(fees.mapped("amount_total")), 1.0)
+        self.assertEqual(bill.payment_state, "paid")
