@@ -112,8 +112,9 @@ class AccountMove(models.Model):
                 amount, bill.invoice_date_due, on_date
             )
             charged = bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel")
-            # the minimum applies to the bill's late fees in all: what earlier
-            # payments accrued and charged (before their waiver) counts; a
+            # the minimum applies to the bill's late fees in all, known when
+            # it is settled: what earlier payments accrued and were charged
+            # (before their waiver) counts; a
             # late-fee invoice of an earlier version recorded no accrued fee
             accrued_before = sum(
                 move.utility_late_fee_accrued
@@ -124,7 +125,12 @@ class AccountMove(models.Model):
                 move.amount_total + move.utility_late_fee_waiver_used for move in charged
             )
             gross = accrued
-            if any_fee:
+            # a payment settling the bill brings its late fees in all up to
+            # the minimum; a part payment is charged what it accrued only
+            settles = bill not in amounts or (
+                currency.compare_amounts(amount, bill.amount_residual) >= 0
+            )
+            if any_fee and settles:
                 total = max(accrued_before + accrued, policy.late_fee_minimum)
                 gross = max(currency.round(total - charged_before), 0.0)
             waiver_left = sum(bill.utility_late_fee_waiver_ids.mapped("amount")) - sum(

@@ -85,10 +85,10 @@ class TestLateFeeAtPayment(UtilityPaymentCase):
         self.assertEqual((bill.payment_state, fee.payment_state), ("paid", "paid"))
 
     def test_the_minimum_applies_to_the_bill_s_late_fees_in_all(self):
-        """300.00 due three days ago: 100.00 paid two days late (0.20 of fee
-        on the 99.67 it settles, charged as the 1.00 minimum), then the
-        201.00 left paid three days late (0.60 more: 0.80 in all, still
-        under the minimum already charged): 1.00 of late fee in all."""
+        """300.00 due three days ago: 100.00 paid two days late is charged
+        the 0.20 of fee accrued on the 99.80 it settles; the 200.20 left,
+        paid three days late, accrues 0.60 (0.80 in all): the payment
+        settling the bill brings the fees up to the 1.00 minimum (0.80)."""
         today = fields.Date.context_today(self.env.user)
         bill = self._bill_of("0100000032", 300.0, fields.Date.subtract(today, days=3))
         Payment = self.env["account.payment"]
@@ -96,11 +96,14 @@ class TestLateFeeAtPayment(UtilityPaymentCase):
             bill.partner_id, 100.0, self.hall, date=fields.Date.subtract(today, days=1)
         )
         fees = self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
-        self.assertEqual(fees.mapped("amount_total"), [1.0])
-        self.assertEqual(fees.utility_late_fee_accrued, 0.2)
-        self.assertEqual(bill.amount_residual, 201.0)
-        self.assertEqual(bill._utility_late_fee(today), 0.0)
+        self.assertEqual(fees.mapped("amount_total"), [0.2])
+        self.assertEqual(bill.amount_residual, 200.2)
+        self.assertEqual(bill._utility_late_fee(today), 0.8)
         Payment._utility_pay(bill.partner_id, 201.0, self.hall)
-        fees = self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
-        self.assertEqual(sum(fees.mapped("amount_total")), 1.0)
+        fees = self.env["account.move"].search(
+            [("utility_late_fee_bill_id", "=", bill.id)], order="id"
+        )
+        self.assertEqual(fees.mapped("amount_total"), [0.2, 0.8])
+        self.assertEqual(fees.mapped("utility_late_fee_accrued"), [0.2, 0.6])
         self.assertEqual(bill.payment_state, "paid")
+        self.assertFalse(bill.partner_id.credit, "nothing left over")
