@@ -106,11 +106,11 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
         paid_at = f"{fields.Date.to_string(self.today)} 10:00:00"
         agency_import = self._new_import(
             [
+                f"F-5,{paid_at},0100000021,{self.bill_zhao.name},303.00,POST-CG",
                 f"F-1,{paid_at},0100000021,{self.bill_zhao.name},306.00,POST-CG",
                 f"F-2,{paid_at},0100000022,,306.00,POST-LZ",
                 f"F-3,{paid_at},0100000002,,300.01,POST-CG",
                 f"F-4,{paid_at},0100000003,{self.bill_2.name},61.00,POST-CG",
-                f"F-5,{paid_at},0100000021,{self.bill_zhao.name},303.00,POST-CG",
             ]
         )
         agency_import.action_import()
@@ -118,20 +118,20 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
         self.assertEqual(
             [(line.txn_id, line.state, line.reason or "") for line in lines],
             [
+                # neither the bill nor the bill and its fee
+                ("F-5", "kept", "amount_mismatch"),
                 ("F-1", "booked", ""),
                 ("F-2", "booked", ""),
                 # the other customers' bills are not overdue: no fee to add
                 ("F-3", "kept", "amount_mismatch"),
                 ("F-4", "kept", "amount_mismatch"),
-                # neither the bill nor the bill and its fee
-                ("F-5", "kept", "amount_mismatch"),
             ],
         )
         # amounts as the company's currency shows them (USD in tests)
-        self.assertEqual(lines[2].note, "The customer owes $\xa0300.00 in all.")
-        self.assertEqual(lines[3].note, "The bill still owes $\xa060.00.")
+        self.assertEqual(lines[3].note, "The customer owes $\xa0300.00 in all.")
+        self.assertEqual(lines[4].note, "The bill still owes $\xa060.00.")
         self.assertEqual(
-            lines[4].note,
+            lines[0].note,
             f"The bill still owes $\xa0300.00, or $\xa0306.00 with its late fee on {self.today}.",
         )
         for bill in self.bill_zhao | self.bill_sun:
@@ -219,3 +219,49 @@ class TestLateFeeCollectedByHand(UtilityCounterCase):
         self.assertEqual(wizard.payment_ids.amount, 306.0)
         self.assertEqual(self.overdue.payment_state, "paid")
         self.assertEqual(self._fee_invoice().payment_state, "paid")
+
+
+@tagged("post_install", "-at_install")
+class TestAgencyLinesClaimingOneBill(UtilityAgencyCase):
+    """An agency file naming the same overdue bill twice (a payer paid at
+    two outlets): the first line pays the bill and its late fee, the second
+    is kept for an accountant, nothing is left unapplied."""
+
+    def test_second_line_naming_a_bill_already_paid_by_the_file_is_kept(self):
+        today = fields.Date.context_today(self.env.user)
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Qian Yu",
+                "utility_customer_number": "0100000041",
+                "utility_category": "residential",
+            }
+        )
+        older = self._utility_bill(customer, 100.0, fields.Date.subtract(today, days=40))
+        bill = self._utility_bill(customer, 300.0, fields.Date.subtract(today, days=20))
+        paid_at = f"{fields.Date.to_string(today)} 10:00:00"
+        agency_import = self._new_import(
+            [
+                f"D-1,{paid_at},0100000041,{bill.name},306.00,POST-CG",
+                f"D-2,{paid_at},0100000041,{bill.name},306.00,POST-LZ",
+                f"D-3,{paid_at},0100000002,,50.00,POST-CG",
+                f"D-3,{paid_at},0100000002,,60.00,POST-CG",
+            ]
+        )
+        agency_import.action_import()
+        lines = agency_import.line_ids.sorted("line_no")
+        self.assertEqual(
+            [(line.txn_id, line.state, line.reason or "") for line in lines],
+            [
+                ("D-1", "booked", ""),
+                ("D-2", "kept", "bill_not_open"),
+                ("D-3", "booked", ""),
+                ("D-3", "kept", "duplicate_conflict"),
+            ],
+        )
+        self.assertEqual(lines[1].note, "Line 2 of this file already pays this bill.")
+        self.assertEqual(
+            lines[3].note, "Line 4 of this file has this transaction id with another amount."
+        )
+        self.assertEqual(bill.payment_state, "paid")
+        self.assertEqual(older.payment_state, "not_paid")
+        self.assertFalse(lines[0].payment_id._utility_receivable_line(), "nothing unapplied")

@@ -11,6 +11,7 @@ KEPT_REASONS = [
     ("amount_mismatch", "Amount mismatch"),
     ("unknown_outlet", "Unknown outlet"),
     ("booking_error", "Booking refused"),
+    ("duplicate_conflict", "Transaction id reused with another amount"),
 ]
 
 
@@ -115,7 +116,8 @@ class UtilityAgencyImportLine(models.Model):
             [("company_id", "=", company.id), ("utility_txn_key", "in", list(keys.values()))]
         )
         booked_by_key = {payment.utility_txn_key: payment for payment in booked}
-        seen = set()
+        # transaction id -> (line number, amount); bill -> line number paying it
+        seen, claimed = {}, {}
 
         def money(amount):
             return formatLang(self.env, amount, currency_obj=currency)
@@ -128,7 +130,17 @@ class UtilityAgencyImportLine(models.Model):
                 "collection_point_id": outlet_by_code.get(line.outlet_code, False)
                 and outlet_by_code[line.outlet_code].id,
             }
-            if keys[line] in booked_by_key or line.txn_id in seen:
+            earlier = seen.get(line.txn_id)
+            if earlier and currency.compare_amounts(earlier[1], line.amount):
+                vals.update(
+                    state="kept",
+                    reason="duplicate_conflict",
+                    note=self.env._(
+                        "Line %s of this file has this transaction id with another amount.",
+                        earlier[0],
+                    ),
+                )
+            elif keys[line] in booked_by_key or earlier:
                 vals.update(state="duplicate", payment_id=booked_by_key.get(keys[line], False))
                 vals["payment_id"] = vals["payment_id"] and vals["payment_id"].id
             elif line.outlet_code not in outlet_by_code:
@@ -141,6 +153,13 @@ class UtilityAgencyImportLine(models.Model):
                 vals.update(state="kept", reason="unknown_bill")
             elif bill and bill.payment_state not in ("not_paid", "partial"):
                 vals.update(state="kept", reason="bill_not_open", bill_id=bill.id)
+            elif bill and bill in claimed:
+                vals.update(
+                    state="kept",
+                    reason="bill_not_open",
+                    bill_id=bill.id,
+                    note=self.env._("Line %s of this file already pays this bill.", claimed[bill]),
+                )
             elif bill and not self._pays_bill(line, bill, fees_on):
                 fee = fees_on(line.paid_date)[0].get(bill.id, 0.0)
                 vals.update(
@@ -170,7 +189,14 @@ class UtilityAgencyImportLine(models.Model):
                 )
             else:
                 vals.update(state="matched", bill_id=bill.id)
-            seen.add(line.txn_id)
+                if bill:
+                    claimed[bill] = line.line_no
+                    # what is left for the customer's lines naming no bill
+                    commercial = partner.commercial_partner_id
+                    due_by_partner[commercial] = (
+                        due_by_partner.get(commercial, 0.0) - bill.amount_residual
+                    )
+            seen.setdefault(line.txn_id, (line.line_no, line.amount))
             line.write(vals)
 
     @api.model
