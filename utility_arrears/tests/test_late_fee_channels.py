@@ -102,6 +102,19 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
         self.assertEqual(self.bill_sun.payment_state, "paid")
         self.assertEqual(self._fee_invoice(self.bill_sun).payment_state, "paid")
 
+    def test_receipt_balance_is_what_the_bills_query_then_shows(self):
+        """100.00 on the overdue 300.00: 98.04 of bill and 1.96 of fee; the
+        201.96 left owes 4.04 more of fee: 206.00 still due."""
+        response = self._call(
+            "/payments",
+            {"customer_number": "0100000022", "amount": 100.0, "terminal_txn_id": "T-9"},
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["balance_due"], 206.0)
+        answer = self._call("/customers/0100000022/bills").json()
+        self.assertEqual(answer["total_due"], 206.0)
+        self.assertEqual(self._fee_invoice(self.bill_sun).amount_total, 1.96)
+
     def test_agency_lines_paying_bill_and_late_fee_are_booked(self):
         paid_at = f"{fields.Date.to_string(self.today)} 10:00:00"
         agency_import = self._new_import(

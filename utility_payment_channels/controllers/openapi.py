@@ -211,7 +211,8 @@ OPENAPI_DOCUMENT = {
                         "type": "number",
                         "exclusiveMinimum": True,
                         "minimum": 0,
-                        "description": "At most two decimals; at most the total_due of the "
+                        "description": "At most two decimals (a JSON number, or a string such "
+                        'as "50.00"); at most the total_due of the '
                         "bills query (late fees included, charged before each bill is settled) "
                         "unless allow_prepaid.",
                     },
@@ -287,7 +288,8 @@ OPENAPI_DOCUMENT = {
                     },
                     "balance_due": {
                         "type": "number",
-                        "description": "Still due after this payment.",
+                        "description": "Still due after this payment, late fees as of today "
+                        "included (the total_due the bills query now shows).",
                     },
                     "credit": {"type": "number", "description": "Prepaid balance left."},
                     "paid_at": {"type": "string", "format": "date-time"},

@@ -100,7 +100,8 @@ class UtilityTerminalApi(http.Controller):
     def _read_body(self):
         try:
             data = json.loads(request.httprequest.get_data(as_text=True), parse_float=Decimal)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
+            # RecursionError: arrays or objects nested thousands deep
             raise ApiError(422, "invalid_json", "The request body is not valid JSON.") from err
         if not isinstance(data, dict):
             raise ApiError(422, "invalid_json", "The request body must be a JSON object.")
@@ -117,7 +118,8 @@ class UtilityTerminalApi(http.Controller):
             raise ApiError(422, "invalid_amount", "The amount must be positive.")
         if amount >= MAX_AMOUNT:
             raise ApiError(422, "invalid_amount", "The amount is too large.")
-        if -amount.as_tuple().exponent > currency.decimal_places:
+        # 10.100 is 10.10: only significant decimals count
+        if amount != amount.quantize(Decimal(1).scaleb(-currency.decimal_places)):
             raise ApiError(
                 422,
                 "invalid_amount",
@@ -169,6 +171,9 @@ class UtilityTerminalApi(http.Controller):
                 }
             )
         open_bills = self._open_bills(env, payment.company_id, partner)
+        # what the bills query would now show as due: late fees included
+        today = fields.Date.context_today(env["account.move"])
+        fees = env["account.move"]._utility_late_fee_as_of(open_bills, today)
         return {
             "status": "posted" if payment.state in ("in_process", "paid") else payment.state,
             "duplicate": duplicate,
@@ -181,7 +186,9 @@ class UtilityTerminalApi(http.Controller):
             "currency": currency.name,
             "amount_in_words": currency._utility_amount_to_words(payment.amount),
             "bills": settled,
-            "balance_due": currency.round(sum(open_bills.mapped("amount_residual"))),
+            "balance_due": currency.round(
+                sum(open_bills.mapped("amount_residual")) + sum(fees.values())
+            ),
             "credit": currency.round(max(-partner.credit, 0.0)),
             "paid_at": fields.Datetime.to_string(payment.create_date).replace(" ", "T") + "Z",
             "terminal": terminal.name,

@@ -249,6 +249,9 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
     def test_invalid_input_is_answered_with_stable_codes_and_books_nothing(self):
         self._assert_error(self._call("/payments", raw="{not json"), 422, "invalid_json")
         self._assert_error(self._call("/payments", raw="[1, 2]"), 422, "invalid_json")
+        # nested too deep for any parser: still a JSON answer, not a server error
+        deep = "[" * 100000 + "]" * 100000
+        self._assert_error(self._call("/payments", raw=deep), 422, "invalid_json")
         self._assert_error(
             self._call("/payments", {"customer_number": "0100000002", "amount": 10}),
             422,
@@ -265,6 +268,13 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
         self._assert_error(self._call("/customers/0199999999/bills"), 404, "customer_not_found")
         self._assert_error(self._pay("ATM1-0041", 300.01), 422, "amount_exceeds_due")
         self.assertEqual(sum(self.bills.mapped("amount_residual")), 300.0)
+        # trailing zeros are no decimals: "10.100" is 10.10
+        response = self._call(
+            "/payments",
+            raw='{"customer_number": "0100000002", "amount": 10.100, "terminal_txn_id": "Z-1"}',
+        )
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["amount"], 10.1)
 
     def test_customer_without_bills_prepays_only_when_the_terminal_says_so(self):
         prepaid = self.env["res.partner"].create(
