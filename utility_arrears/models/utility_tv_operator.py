@@ -91,7 +91,8 @@ class UtilityTvOperator(models.Model):
 
     def _feed(self, since):
         """Customers of the operator's company with a TV account, not opted
-        out, whose arrears changed after ``since`` (a naive UTC datetime)."""
+        out, whose arrears changed at or after ``since`` (a naive UTC
+        datetime)."""
         self.ensure_one()
         partners = (
             self.env["res.partner"]
@@ -100,7 +101,9 @@ class UtilityTvOperator(models.Model):
                 [
                     ("utility_tv_account", "!=", False),
                     ("utility_tv_opt_out", "=", False),
-                    ("utility_arrears_changed_at", ">", since),
+                    # inclusive: a change stamped in the second of ``since``
+                    # is sent again rather than missed
+                    ("utility_arrears_changed_at", ">=", since),
                     ("company_id", "in", (self.company_id.id, False)),
                     ("utility_customer_number", "!=", False),
                 ],

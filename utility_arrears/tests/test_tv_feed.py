@@ -109,12 +109,17 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
             sorted(row["customer_number"] for row in response.json()),
             ["0100000001", "0100000004"],
         )
-        # 2020-01-01 00:00 UTC is 08:00 in UTC+8: the old change is not after it
-        rows = self.url_open(
-            f"{FEED}?since=2020-01-01T08:00:00+08:00",
-            headers={"Authorization": f"Bearer {self.key}"},
-        ).json()
-        self.assertEqual([row["customer_number"] for row in rows], ["0100000001"])
+        # 2020-01-01 00:00 UTC is 08:00 in UTC+8: a change of that very
+        # second is sent (since is inclusive), one a second earlier is not
+        for since, expected in (
+            ("2020-01-01T08:00:00+08:00", ["0100000001", "0100000004"]),
+            ("2020-01-01T08:00:01+08:00", ["0100000001"]),
+        ):
+            rows = self.url_open(
+                f"{FEED}?since={quote(since)}",
+                headers={"Authorization": f"Bearer {self.key}"},
+            ).json()
+            self.assertEqual(sorted(row["customer_number"] for row in rows), expected)
 
     def test_bad_since_is_refused(self):
         response = self._get("yesterday")
