@@ -6,7 +6,7 @@ from psycopg2 import errors as pgerrors
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import split_every
+from odoo.tools import float_round, split_every
 
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -232,23 +232,46 @@ class UtilityBillingRun(models.Model):
 
     def _get_year_to_date_consumption(self, contracts):
         """kWh billed to ``contracts`` earlier in the calendar year of the
-        period start (for annual blocks): {contract id: kWh}."""
+        period start (for annual blocks): {contract id: kWh}. A bill whose
+        period began the year before counts its share of the new year, split
+        by days as the bill itself split it (``_compute_charge_lines``)."""
         year_start = self.date_from.replace(month=1, day=1)
         if year_start == self.date_from:
             return {}
-        groups = self.env["account.move"]._read_group(
-            [
-                ("utility_contract_id", "in", contracts.ids),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("utility_credited", "=", False),
-                ("utility_period_start", ">=", year_start),
-                ("utility_period_start", "<", self.date_from),
-            ],
+        domain = [
+            ("utility_contract_id", "in", contracts.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("utility_credited", "=", False),
+            ("utility_period_start", "<", self.date_from),
+        ]
+        Move = self.env["account.move"]
+        groups = Move._read_group(
+            [*domain, ("utility_period_start", ">=", year_start)],
             ["utility_contract_id"],
             ["utility_consumption:sum"],
         )
-        return {contract.id: consumption for contract, consumption in groups}
+        year_to_date = defaultdict(float)
+        for contract, consumption in groups:
+            year_to_date[contract.id] += consumption
+        straddling = Move.search_fetch(
+            [
+                *domain,
+                ("utility_period_start", "<", year_start),
+                ("utility_period_end", ">=", year_start),
+            ],
+            ["utility_contract_id", "utility_period_start", "utility_period_end"]
+            + ["utility_consumption"],
+        )
+        qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
+        for bill in straddling:
+            start, end = bill.utility_period_start, bill.utility_period_end
+            old_share = (year_start - start).days / ((end - start).days + 1)
+            old_year = float_round(
+                bill.utility_consumption * old_share, precision_digits=qty_digits
+            )
+            year_to_date[bill.utility_contract_id.id] += bill.utility_consumption - old_year
+        return dict(year_to_date)
 
     def _get_pending_service_points(self, contracts):
         """Service points of ``contracts`` with a reading of the period still

@@ -277,6 +277,45 @@ class TestBillingRun(UtilityBillingCase):
         self.assertEqual(bill.invoice_line_ids.mapped("quantity"), [60, 140])
         self.assertEqual(bill.amount_total, 119.00)  # 60 x 0.56 + 140 x 0.61
 
+    def test_annual_blocks_count_the_new_year_share_of_a_bill_across_new_year(self):
+        """Readings on the 14th: the bill of 15 Dec - 14 Jan (3100 kWh, 31
+        days) puts 1400 kWh into the new year, so the next bill (1000 kWh)
+        starts at 1400 of the 2160 kWh first tier: 760 x 0.56 + 240 x 0.61."""
+        tariff = self.env["utility.tariff"].create(
+            {
+                "name": "Annual",
+                "code": "ANN2",
+                "category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tariff.id,
+                "date_from": "2024-01-01",
+                "block_basis": "annual",
+                "block_ids": [
+                    Command.create(
+                        {"sequence": 1, "name": "Tier 1", "limit_to": 2160, "price": 0.56}
+                    ),
+                    Command.create({"sequence": 2, "name": "Tier 2", "limit_to": 0, "price": 0.61}),
+                ],
+            }
+        ).action_approve()
+        contract, meter = self._new_customer("0100000017", tariff=tariff)
+        meter.install_date = "2024-12-14"
+        self._read(meter, 3100, date="2025-01-14")
+        self._read(meter, 4100, date="2025-02-14")
+        first = self._run(
+            self._new_run(date_from="2024-12-15", date_to="2025-01-14", invoice_date="2025-01-16")
+        ).move_ids.filtered(lambda m: m.utility_contract_id == contract)
+        self.assertEqual(first.amount_total, 1736.00)  # 3100 x 0.56
+        second = self._run(
+            self._new_run(date_from="2025-01-15", date_to="2025-02-14", invoice_date="2025-02-16")
+        ).move_ids.filtered(lambda m: m.utility_contract_id == contract)
+        self.assertEqual(second.invoice_line_ids.mapped("quantity"), [760, 240])
+        self.assertEqual(second.amount_total, 572.00)
+
     def test_bill_document_and_xlsx_export(self):
         self._read(self.meter, 1300)
         run = self._run(self._new_run())
