@@ -1,6 +1,8 @@
 import calendar
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero, float_round
@@ -97,16 +99,17 @@ class UtilityTariff(models.Model):
     # ------------------------------------------------------------------
     @staticmethod
     def _month_fraction(date_from, date_to):
-        """Months covered by [date_from, date_to]: each calendar month counts
-        the share of its days inside the interval (a full month is 1.0)."""
-        months = 0.0
-        current = date_from
-        while current <= date_to:
-            days_in_month = calendar.monthrange(current.year, current.month)[1]
-            month_end = date(current.year, current.month, days_in_month)
-            last = min(month_end, date_to)
-            months += ((last - current).days + 1) / days_in_month
-            current = last + timedelta(days=1)
+        """Months covered by [date_from, date_to]: whole months counted from
+        ``date_from`` (a reading cycle from the 15th to the 14th is one month,
+        as a calendar month is), the rest as its share of the days of the
+        month it falls in (a half month is 0.5)."""
+        end = date_to + timedelta(days=1)
+        delta = relativedelta(end, date_from)
+        months = delta.years * 12 + delta.months
+        rest_start = date_from + relativedelta(months=months)
+        rest_days = (end - rest_start).days
+        if rest_days > 0:
+            months += rest_days / calendar.monthrange(rest_start.year, rest_start.month)[1]
         return months
 
     def _get_billing_segments(self, date_from, date_to):

@@ -316,6 +316,18 @@ class TestBillingRun(UtilityBillingCase):
         self.assertEqual(second.invoice_line_ids.mapped("quantity"), [760, 240])
         self.assertEqual(second.amount_total, 572.00)
 
+    def test_a_reading_cycle_from_the_15th_to_the_14th_has_a_whole_month_of_tiers(self):
+        """Run of 15 April - 14 May: one month, so the first tier is the
+        whole 180 kWh (not 180 x (16/30 + 14/31))."""
+        contract, meter = self._new_customer("0100000027", initial_reading=1000)
+        meter.install_date = "2025-04-14"
+        self._read(meter, 1181, date="2025-05-14")
+        bill = self._run(
+            self._new_run(date_from="2025-04-15", date_to="2025-05-14", invoice_date="2025-05-16")
+        ).move_ids.filtered(lambda m: m.utility_contract_id == contract)
+        self.assertEqual(bill.invoice_line_ids.mapped("quantity"), [180, 1])
+        self.assertEqual(bill.amount_total, 101.41)  # 180 x 0.56 + 1 x 0.61
+
     def test_bill_document_and_xlsx_export(self):
         self._read(self.meter, 1300)
         run = self._run(self._new_run())
