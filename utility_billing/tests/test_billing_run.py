@@ -244,11 +244,12 @@ class TestBillingRun(UtilityBillingCase):
                 }
             )
 
-    def test_annual_blocks_count_what_was_billed_earlier_in_the_year(self):
+    def _annual_tariff(self, code):
+        """Annual tiers: 2160 kWh a year at 0.56, then 0.61."""
         tariff = self.env["utility.tariff"].create(
             {
                 "name": "Annual",
-                "code": "ANN",
+                "code": code,
                 "category": "residential",
                 "company_id": self.company.id,
             }
@@ -266,6 +267,10 @@ class TestBillingRun(UtilityBillingCase):
                 ],
             }
         ).action_approve()
+        return tariff
+
+    def test_annual_blocks_count_what_was_billed_earlier_in_the_year(self):
+        tariff = self._annual_tariff("ANN")
         contract, meter = self._new_customer("0100000007", tariff=tariff)
         self._read(meter, 2100, date="2025-02-28")
         self._new_run(date_from="2025-02-01", date_to="2025-02-28").with_env(
@@ -281,27 +286,7 @@ class TestBillingRun(UtilityBillingCase):
         """Readings on the 14th: the bill of 15 Dec - 14 Jan (3100 kWh, 31
         days) puts 1400 kWh into the new year, so the next bill (1000 kWh)
         starts at 1400 of the 2160 kWh first tier: 760 x 0.56 + 240 x 0.61."""
-        tariff = self.env["utility.tariff"].create(
-            {
-                "name": "Annual",
-                "code": "ANN2",
-                "category": "residential",
-                "company_id": self.company.id,
-            }
-        )
-        self.env["utility.tariff.version"].create(
-            {
-                "tariff_id": tariff.id,
-                "date_from": "2024-01-01",
-                "block_basis": "annual",
-                "block_ids": [
-                    Command.create(
-                        {"sequence": 1, "name": "Tier 1", "limit_to": 2160, "price": 0.56}
-                    ),
-                    Command.create({"sequence": 2, "name": "Tier 2", "limit_to": 0, "price": 0.61}),
-                ],
-            }
-        ).action_approve()
+        tariff = self._annual_tariff("ANN2")
         contract, meter = self._new_customer("0100000017", tariff=tariff)
         meter.install_date = "2024-12-14"
         self._read(meter, 3100, date="2025-01-14")
