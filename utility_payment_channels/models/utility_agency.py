@@ -131,6 +131,12 @@ class UtilityAgency(models.Model):
         '{"txn_id": "流水号", "amount": "金额"}. Columns not named keep the standard header '
         "txn_id,paid_at,customer_number,bill_number,amount,outlet_code.",
     )
+    file_encoding = fields.Selection(
+        selection=[("utf-8", "UTF-8"), ("gb18030", "GBK / GB18030 (Excel on Chinese Windows)")],
+        default="utf-8",
+        required=True,
+        help="Character encoding of the agency's files.",
+    )
     amount_due = fields.Monetary(
         string="Owed by Agency",
         currency_field="currency_id",

@@ -2,6 +2,7 @@ import base64
 import csv
 import hashlib
 import io
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -16,7 +17,19 @@ from odoo.addons.utility_billing.models.row_lock import lock_nowait
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
 BOOKING_BATCH_SIZE = 1000
-PAID_AT_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+PAID_AT_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    # compact bank formats
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+# 1,375.33: thousands separated by commas (a quoted CSV field)
+THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 class UtilityAgencyImport(models.Model):
@@ -126,13 +139,20 @@ class UtilityAgencyImport(models.Model):
         missing columns, bad dates or bad amounts, naming the line."""
         self.ensure_one()
         content = base64.b64decode(self.file or b"")
+        encoding = self.agency_id.file_encoding or "utf-8"
         try:
-            text = content.decode("utf-8-sig")
+            text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
         except UnicodeDecodeError as err:
             raise UserError(
                 self.env._(
-                    "The file %s is not UTF-8 encoded: save it as UTF-8 CSV and import it again.",
-                    self.filename or "",
+                    "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s "
+                    "CSV, or set the encoding of the agency's files, and import it again.",
+                    file=self.filename or "",
+                    encoding=dict(
+                        self.env["utility.agency"]
+                        ._fields["file_encoding"]
+                        ._description_selection(self.env)
+                    )[encoding],
                 )
             ) from err
         if "\x00" in text:
@@ -142,8 +162,11 @@ class UtilityAgencyImport(models.Model):
                     self.filename or "",
                 )
             )
+        first_line = text.lstrip().split("\n", 1)[0]
+        # a semicolon- or tab-separated file (no comma in its header)
+        delimiter = next((d for d in ",;\t" if d in first_line), ",")
         try:
-            reader = iter(list(csv.reader(io.StringIO(text, newline=""))))
+            reader = iter(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
         except csv.Error as err:
             raise UserError(
                 self.env._(
@@ -156,11 +179,13 @@ class UtilityAgencyImport(models.Model):
         if not header:
             raise UserError(self.env._("The file is empty."))
         header = [column.strip() for column in header]
+        # headers are matched whatever their case (TXN_ID, Amount...)
+        folded = [column.casefold() for column in header]
         columns = self.agency_id._get_file_columns()
         missing = [
             columns[column]
             for column in AGENCY_FILE_REQUIRED_COLUMNS
-            if columns[column] not in header
+            if columns[column].casefold() not in folded
         ]
         if missing:
             raise UserError(
@@ -170,7 +195,11 @@ class UtilityAgencyImport(models.Model):
                     header=", ".join(header),
                 )
             )
-        index = {ours: header.index(theirs) for ours, theirs in columns.items() if theirs in header}
+        index = {
+            ours: folded.index(theirs.casefold())
+            for ours, theirs in columns.items()
+            if theirs.casefold() in folded
+        }
         rows = []
         decimals = self.currency_id.decimal_places
         for line_no, values in enumerate(reader, start=2):
@@ -189,8 +218,11 @@ class UtilityAgencyImport(models.Model):
                             column=columns[column],
                         )
                     )
+            text_amount = row["amount"]
+            if THOUSANDS.match(text_amount):
+                text_amount = text_amount.replace(",", "")
             try:
-                amount = Decimal(row["amount"])
+                amount = Decimal(text_amount)
             except InvalidOperation as err:
                 raise UserError(
                     self.env._(
@@ -199,7 +231,12 @@ class UtilityAgencyImport(models.Model):
                         amount=row["amount"],
                     )
                 ) from err
-            if not amount.is_finite() or amount <= 0 or -amount.as_tuple().exponent > decimals:
+            if (
+                not amount.is_finite()
+                or amount <= 0
+                # 10.100 is 10.10: only significant decimals count
+                or amount != amount.quantize(Decimal(1).scaleb(-decimals))
+            ):
                 raise UserError(
                     self.env._(
                         "Line %(line)s: the amount %(amount)s must be positive with at most "
@@ -218,11 +255,23 @@ class UtilityAgencyImport(models.Model):
         return rows
 
     def _parse_paid_at(self, value, line_no):
+        """The agency's local time of a payment (naive). An ISO 8601 time with
+        an offset (2025-01-10T09:00:00+08:00) is brought to the company's
+        time zone."""
         for date_format in PAID_AT_FORMATS:
             try:
                 return datetime.strptime(value, date_format)
             except ValueError:
                 continue
+        try:
+            paid_at = datetime.fromisoformat(value)
+        except ValueError:
+            paid_at = None
+        if paid_at and paid_at.tzinfo:
+            tz = pytz.timezone(self.company_id.partner_id.tz or self.env.user.tz or "UTC")
+            return paid_at.astimezone(tz).replace(tzinfo=None)
+        if paid_at:
+            return paid_at
         raise UserError(
             self.env._(
                 "Line %(line)s: the payment time %(value)s is not a date (expected "

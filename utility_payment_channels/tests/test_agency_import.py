@@ -1,5 +1,6 @@
 import base64
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import file_open
@@ -214,6 +215,51 @@ class TestAgencyImport(UtilityAgencyCase):
                 self.assertEqual(agency_import.state, "draft")
                 self.assertFalse(agency_import.line_ids)
         self.assertEqual(self.env["account.payment"].search_count([]), payments)
+
+    def test_files_as_agencies_really_send_them_are_read(self):
+        """Excel on Chinese Windows saves GBK, semicolons, upper-case headers;
+        banks write thousands separators, dates with slashes, compact times
+        and ISO times with an offset."""
+        self.agency.file_encoding = "gb18030"
+        self.agency.company_id.partner_id.tz = "Asia/Shanghai"
+        rows = [
+            ("G-1", "2025/01/10 09:00:00", "10.00"),
+            ("G-2", "20250110093000", "20.100"),
+            ("G-3", "2025-01-10T10:00:00+08:00", "5"),
+            ("G-4", "2025-01-10T02:30:00Z", '"1,000.00"'),
+        ]
+        text = "TXN_ID;Paid_At;CUSTOMER_NUMBER;BILL_NUMBER;AMOUNT;OUTLET_CODE\n" + "".join(
+            f"{txn};{paid_at};0100000002;;{amount};POST-CG\n" for txn, paid_at, amount in rows
+        )
+        agency_import = self.env["utility.agency.import"].create(
+            {
+                "agency_id": self.agency.id,
+                "file": base64.b64encode(text.encode("gbk")),
+                "filename": "邮政_20250110.csv",
+            }
+        )
+        agency_import.action_import()
+        lines = agency_import.line_ids.sorted("line_no")
+        self.assertEqual(
+            [(line.txn_id, line.state, line.amount) for line in lines],
+            [
+                ("G-1", "booked", 10.0),
+                ("G-2", "booked", 20.1),
+                ("G-3", "booked", 5.0),
+                # read as 1000.00, more than the customer owes
+                ("G-4", "kept", 1000.0),
+            ],
+        )
+        # local times of the company (UTC+8), stored in UTC as Odoo does
+        self.assertEqual(
+            [fields.Datetime.to_string(line.paid_at) for line in lines],
+            [
+                "2025-01-10 01:00:00",
+                "2025-01-10 01:30:00",
+                "2025-01-10 02:00:00",
+                "2025-01-10 02:30:00",
+            ],
+        )
 
     def test_agency_layout_is_read_through_its_column_mapping(self):
         self.agency.file_column_mapping = (
