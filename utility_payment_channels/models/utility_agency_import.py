@@ -441,21 +441,40 @@ class UtilityAgencyImport(models.Model):
     def _api_payments(self):
         """Agency payments of the file's days not booked from an agency file."""
         self.ensure_one()
+        # (a line found already booked points to the API's payment: not one
+        # booked from a file)
         from_files = self.env["utility.agency.import.line"].search(
-            [("import_id.agency_id", "=", self.agency_id.id), ("payment_id", "!=", False)]
+            [
+                ("import_id.agency_id", "=", self.agency_id.id),
+                ("payment_id", "!=", False),
+                ("state", "in", ("booked", "resolved")),
+            ]
         )
         return self.env["account.payment"].search(
             self._agency_payment_domain() + [("id", "not in", from_files.payment_id.ids)]
         )
 
     def _compute_differences(self, api_payments):
-        """Every transaction on one side only, or with another amount."""
+        """Every transaction on one side only, or with another amount. Not
+        for an agency that takes no payment through the API (no terminal at
+        its outlets, none booked on the file's days): there every line would
+        be one."""
         self.ensure_one()
+        # sudo: only whether the agency has terminals, which accountants
+        # cannot read
+        terminals = self.env["utility.payment.terminal"].sudo()
+        if not api_payments and not terminals.search_count(
+            [("collection_point_id", "in", self.agency_id.outlet_ids.ids)], limit=1
+        ):
+            return
         currency = self.currency_id
         by_txn = {payment.utility_external_txn_id: payment for payment in api_payments}
         file_txns = set()
         vals_list = []
-        for line in self.line_ids:
+        booked_before = self.line_ids.filtered(
+            lambda line: line.state == "duplicate" and line.payment_id not in api_payments
+        )
+        for line in self.line_ids - booked_before:
             file_txns.add(line.txn_id)
             payment = by_txn.get(line.txn_id)
             if not payment:

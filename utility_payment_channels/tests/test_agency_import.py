@@ -155,6 +155,29 @@ class TestAgencyImport(UtilityAgencyCase):
         )
         self.assertEqual(agency_import.difference_count, 3)
 
+    def test_differences_are_only_what_really_differs(self):
+        # an agency taking no payment through the API: nothing to compare
+        agency_import = self._new_import(["E-1,2025-01-10 09:00:00,0100000002,,50.00,POST-CG"])
+        agency_import.action_import()
+        self.assertEqual(agency_import.line_ids.state, "booked")
+        self.assertFalse(agency_import.difference_ids)
+        # its counters now book through the API; a corrected copy of a file
+        # repeats lines booked by the API and by the earlier file
+        self._api_booking("E-2", 40.0)
+        text = [
+            "E-1,2025-01-10 09:00:00,0100000002,,50.00,POST-CG",
+            "E-2,2025-01-10 09:05:00,0100000002,,40.00,POST-CG",
+        ]
+        first = self._new_import(text)
+        first.action_import()
+        self.assertEqual(first.line_ids.mapped("state"), ["duplicate", "duplicate"])
+        self.assertFalse(first.difference_ids)
+        second = self._new_import([*text, "E-3,2025-01-10 09:10:00,0100000002,,5.00,POST-CG"])
+        second.action_import()
+        self.assertEqual(
+            [(diff.kind, diff.txn_id) for diff in second.difference_ids], [("file_only", "E-3")]
+        )
+
     def test_accountant_books_a_kept_line_on_the_customer_picked_or_marks_it_for_refund(self):
         accountant = new_test_user(
             self.env,
