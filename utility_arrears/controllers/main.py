@@ -31,9 +31,12 @@ class UtilityArrearsFeedController(http.Controller):
         address = request.httprequest.remote_addr
         failures = request.env["utility.api.auth.failure"]
         if failures._utility_is_blocked(address, "tv_feed"):
-            return self._error(
+            response = self._error(
                 429, "too_many_attempts", "Too many refused keys from this address; retry later."
             )
+            # the block lasts at most the failure window
+            response.headers["Retry-After"] = str(failures._utility_settings()[1])
+            return response
         operator = request.env["utility.tv.operator"]._authenticate(key)
         if not operator:
             # logged and slowed down there; the key itself is never logged

@@ -36,15 +36,22 @@ class UtilityTerminalApi(http.Controller):
     # ------------------------------------------------------------------
     # plumbing
     # ------------------------------------------------------------------
-    def _json(self, body, status=200):
-        return request.make_json_response(body, status=status)
+    def _json(self, body, status=200, headers=None):
+        return request.make_json_response(body, status=status, headers=headers)
 
     def _serve(self, handler, *args):
         try:
             terminal, env = self._authenticate()
             body, status = handler(terminal, env, *args)
         except ApiError as error:
-            return self._json({"code": error.code, "message": error.message}, error.status)
+            headers = None
+            if error.status == 429:
+                # the block lasts at most the failure window
+                _max, window, _delay = request.env["utility.api.auth.failure"]._utility_settings()
+                headers = [("Retry-After", str(window))]
+            return self._json(
+                {"code": error.code, "message": error.message}, error.status, headers=headers
+            )
         return self._json(body, status)
 
     def _authenticate(self):
@@ -229,6 +236,43 @@ class UtilityTerminalApi(http.Controller):
     )
     def openapi(self):
         return self._json(OPENAPI_DOCUMENT)
+
+    # other methods on the API's paths: a JSON answer with a code, not
+    # Odoo's HTML page
+    @http.route(
+        f"{API_PREFIX}/payments",
+        type="http",
+        auth="none",
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+        csrf=False,
+        save_session=False,
+    )
+    def payments_other_methods(self):
+        return self._method_not_allowed("POST")
+
+    @http.route(
+        [
+            f"{API_PREFIX}/customers/<string:customer_number>/bills",
+            f"{API_PREFIX}/payments/<string:terminal_txn_id>",
+        ],
+        type="http",
+        auth="none",
+        methods=["POST", "PUT", "PATCH", "DELETE"],
+        csrf=False,
+        save_session=False,
+    )
+    def queries_other_methods(self, **_kwargs):
+        return self._method_not_allowed("GET")
+
+    def _method_not_allowed(self, allowed):
+        return self._json(
+            {
+                "code": "method_not_allowed",
+                "message": f"Use {allowed} on {request.httprequest.path}.",
+            },
+            405,
+            headers=[("Allow", allowed)],
+        )
 
     @http.route(
         f"{API_PREFIX}/customers/<string:customer_number>/bills",

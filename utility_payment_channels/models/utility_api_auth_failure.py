@@ -13,7 +13,10 @@ PARAM_DELAY = "utility_api.auth_delay_seconds"
 DEFAULT_MAX_FAILURES = 10
 DEFAULT_WINDOW = 300
 DEFAULT_DELAY = 0.5
-MAX_DELAY = 5.0  # a refused caller never holds a worker longer than this
+# a refused caller never holds a worker longer than this: a few callers with
+# bad keys must not keep the workers from the terminals (the block after
+# too many failures does the rest)
+MAX_DELAY = 1.0
 
 
 class UtilityApiAuthFailure(models.Model):

@@ -249,6 +249,22 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
     def test_invalid_input_is_answered_with_stable_codes_and_books_nothing(self):
         self._assert_error(self._call("/payments", raw="{not json"), 422, "invalid_json")
         self._assert_error(self._call("/payments", raw="[1, 2]"), 422, "invalid_json")
+        # another method: a JSON answer with a code and the method to use
+        for method, path, allowed in (
+            ("GET", "/payments", "POST"),
+            ("DELETE", "/payments", "POST"),
+            ("POST", "/customers/0100000002/bills", "GET"),
+            ("PUT", "/payments/ATM1-0001", "GET"),
+        ):
+            with self.subTest(method=method, path=path):
+                response = self.url_open(
+                    API + path,
+                    method=method,
+                    data="{}" if method != "GET" else None,
+                    headers={"Authorization": f"Bearer {self.key}"},
+                )
+                self._assert_error(response, 405, "method_not_allowed")
+                self.assertEqual(response.headers["Allow"], allowed)
         # nested too deep for any parser: still a JSON answer, not a server error
         deep = "[" * 100000 + "]" * 100000
         self._assert_error(self._call("/payments", raw=deep), 422, "invalid_json")

@@ -182,8 +182,13 @@ class TestApiKeySecrets(HttpCase):
                 delays.append(time.monotonic() - started)
             # the fourth attempt is refused before the key is looked at,
             # a valid key included, on both APIs
-            self._assert_error(self._bills(self.atm_key), 429, "too_many_attempts")
-            self._assert_error(self._feed(self.tv_key), 429, "too_many_attempts")
+            blocked = self._bills(self.atm_key)
+            self._assert_error(blocked, 429, "too_many_attempts")
+            feed_blocked = self._feed(self.tv_key)
+            self._assert_error(feed_blocked, 429, "too_many_attempts")
+        # clients are told when to retry: at most the failure window
+        self.assertEqual(blocked.headers["Retry-After"], "300")
+        self.assertEqual(feed_blocked.headers["Retry-After"], "300")
         self.assertEqual(
             [record.getMessage().split("(")[-1] for record in logged.records[:3]],
             [f"{n} failed in the last 300 s)" for n in (1, 2, 3)],
