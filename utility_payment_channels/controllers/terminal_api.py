@@ -155,6 +155,17 @@ class UtilityTerminalApi(http.Controller):
             .filtered(lambda bill: bill.company_id == company)
         )
 
+    def _late_fees(self, env, bills):
+        """Late fee of each of ``bills`` paid today, ``{bill id: fee}``;
+        nothing to look up when none is past due (most payments)."""
+        today = fields.Date.context_today(env["account.move"])
+        overdue = bills.filtered(
+            lambda bill: bill.invoice_date_due and bill.invoice_date_due < today
+        )
+        if not overdue:
+            return {}
+        return env["account.move"]._utility_late_fee_as_of(overdue, today)
+
     # ------------------------------------------------------------------
     # answers
     # ------------------------------------------------------------------
@@ -179,8 +190,7 @@ class UtilityTerminalApi(http.Controller):
             )
         open_bills = self._open_bills(env, payment.company_id, partner)
         # what the bills query would now show as due: late fees included
-        today = fields.Date.context_today(env["account.move"])
-        fees = env["account.move"]._utility_late_fee_as_of(open_bills, today)
+        fees = self._late_fees(env, open_bills)
         return {
             "status": "posted" if payment.state in ("in_process", "paid") else payment.state,
             "duplicate": duplicate,
@@ -291,7 +301,7 @@ class UtilityTerminalApi(http.Controller):
         partner = self._find_customer(env, company, customer_number)
         bills = self._open_bills(env, company, partner)
         today = fields.Date.context_today(env["account.move"])
-        fees = env["account.move"]._utility_late_fee_as_of(bills, today)
+        fees = self._late_fees(env, bills)
         currency = company.currency_id
         return {
             "customer_number": partner.utility_customer_number,
@@ -390,11 +400,11 @@ class UtilityTerminalApi(http.Controller):
                     422, "bill_not_open", f"Already paid: {', '.join(paid.mapped('name'))}."
                 )
         open_bills = self._open_bills(env, company, partner, bills)
-        # what the bills query shows as due today: the bills and their late
-        # fee, which the payment charges before settling each bill
-        today = fields.Date.context_today(env["account.move"])
-        fees = env["account.move"]._utility_late_fee_as_of(open_bills, today)
-        due = currency.round(sum(open_bills.mapped("amount_residual")) + sum(fees.values()))
+        due = sum(open_bills.mapped("amount_residual"))
+        if currency.compare_amounts(amount, due) > 0:
+            # what the bills query shows as due today: the bills and their
+            # late fee, which the payment charges before settling each bill
+            due = currency.round(due + sum(self._late_fees(env, open_bills).values()))
         if not allow_prepaid:
             if not open_bills:
                 raise ApiError(
