@@ -114,8 +114,8 @@ class AccountMove(models.Model):
             charged = bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel")
             # the minimum applies to the bill's late fees in all, known when
             # it is settled: what earlier payments accrued and were charged
-            # (before their waiver) counts; a
-            # late-fee invoice of an earlier version recorded no accrued fee
+            # (before their waiver) counts. A late-fee invoice of an earlier
+            # version recorded no accrued fee: its charge stands for it.
             accrued_before = sum(
                 move.utility_late_fee_accrued
                 or move.amount_total + move.utility_late_fee_waiver_used

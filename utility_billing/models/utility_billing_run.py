@@ -260,8 +260,12 @@ class UtilityBillingRun(models.Model):
                 ("utility_period_start", "<", year_start),
                 ("utility_period_end", ">=", year_start),
             ],
-            ["utility_contract_id", "utility_period_start", "utility_period_end"]
-            + ["utility_consumption"],
+            [
+                "utility_contract_id",
+                "utility_period_start",
+                "utility_period_end",
+                "utility_consumption",
+            ],
         )
         qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
         for bill in straddling:

@@ -367,6 +367,19 @@ class TestBillingRun(UtilityBillingCase):
         meter.write({"register_type": "tou", **meter_vals})
         return contract, meter
 
+    def _tou_reading_5100(self, meter):
+        """A draft reading of 5100 (peak 1530, flat 2040, valley 1530)."""
+        return self.Reading.create(
+            {
+                "meter_id": meter.id,
+                "reading_date": "2025-03-31",
+                "value": 5100,
+                "value_peak": 1530,
+                "value_flat": 2040,
+                "value_valley": 1530,
+            }
+        )
+
     def test_time_of_use_meter_is_billed_per_register(self):
         _contract, meter = self._tou_customer("0100000008")
         self.Reading.create(
@@ -399,16 +412,7 @@ class TestBillingRun(UtilityBillingCase):
             initial_reading_flat=2000,
             initial_reading_valley=1500,
         )
-        reading = self.Reading.create(
-            {
-                "meter_id": meter.id,
-                "reading_date": "2025-03-31",
-                "value": 5100,
-                "value_peak": 1530,
-                "value_flat": 2040,
-                "value_valley": 1530,
-            }
-        )
+        reading = self._tou_reading_5100(meter)
         reading.action_validate()
         self.assertEqual(reading.state, "validated")
         self.assertEqual(
@@ -430,16 +434,7 @@ class TestBillingRun(UtilityBillingCase):
     def test_time_of_use_registers_not_adding_up_are_held_for_review(self):
         # installed at 5000 with the registers' own values left at 0
         _contract, meter = self._tou_customer("0100000019", initial_reading=5000)
-        reading = self.Reading.create(
-            {
-                "meter_id": meter.id,
-                "reading_date": "2025-03-31",
-                "value": 5100,
-                "value_peak": 1530,
-                "value_flat": 2040,
-                "value_valley": 1530,
-            }
-        )
+        reading = self._tou_reading_5100(meter)
         reading.action_validate()
         self.assertEqual(reading.state, "to_review")
         self.assertEqual(

@@ -13,6 +13,7 @@ from odoo import SUPERUSER_ID, fields, http
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.http import request
 
+from ..models.account_payment import exceeds_decimals
 from .openapi import OPENAPI_DOCUMENT
 
 _logger = logging.getLogger(__name__)
@@ -125,8 +126,7 @@ class UtilityTerminalApi(http.Controller):
             raise ApiError(422, "invalid_amount", "The amount must be positive.")
         if amount >= MAX_AMOUNT:
             raise ApiError(422, "invalid_amount", "The amount is too large.")
-        # 10.100 is 10.10: only significant decimals count
-        if amount != amount.quantize(Decimal(1).scaleb(-currency.decimal_places)):
+        if exceeds_decimals(amount, currency.decimal_places):
             raise ApiError(
                 422,
                 "invalid_amount",

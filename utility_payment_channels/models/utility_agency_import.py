@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.models.row_lock import lock_nowait
 
+from .account_payment import exceeds_decimals
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
 BOOKING_BATCH_SIZE = 1000
@@ -231,12 +232,7 @@ class UtilityAgencyImport(models.Model):
                         amount=row["amount"],
                     )
                 ) from err
-            if (
-                not amount.is_finite()
-                or amount <= 0
-                # 10.100 is 10.10: only significant decimals count
-                or amount != amount.quantize(Decimal(1).scaleb(-decimals))
-            ):
+            if not amount.is_finite() or amount <= 0 or exceeds_decimals(amount, decimals):
                 raise UserError(
                     self.env._(
                         "Line %(line)s: the amount %(amount)s must be positive with at most "
