@@ -72,6 +72,19 @@ MEMORY_SIZE = int(os.environ.get("BENCH_MEMORY_SIZE", "500"))
 WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
 
 
+def postgres_settings(registry):
+    """The PostgreSQL settings the figures depend on most: the server's
+    version, its shared buffers and how much WAL it writes between
+    checkpoints (the dunning run's 100,000 bills take a quarter longer on
+    PostgreSQL's defaults of 128MB and 1GB, see the README)."""
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT name, current_setting(name) FROM pg_settings "
+            "WHERE name IN ('server_version', 'shared_buffers', 'max_wal_size')"
+        )
+        return dict(cr.fetchall())
+
+
 def build_database(conf):
     odoo_db.drop_database(DB)
     subprocess.run(
@@ -526,9 +539,12 @@ def main():
     for name in PARTS:
         run_part(report, name, parts[name])
 
+    postgres = postgres_settings(registry)
     header = (
         f"Benchmark {time.strftime('%Y-%m-%d %H:%M')} — Odoo {odoo.release.version}, "
         f"{os.cpu_count()} CPU, {platform.processor() or platform.machine()}, "
+        f"PostgreSQL {postgres['server_version']} (shared_buffers "
+        f"{postgres['shared_buffers']}, max_wal_size {postgres['max_wal_size']}), "
         f"sizes {SIZES}, median of {REPEAT} repetition(s), parts {','.join(PARTS)}\n\n"
     )
     table = header + "\n".join(report.lines) + "\n\n" + "\n".join(report.targets) + "\n"
@@ -542,6 +558,7 @@ def main():
                 "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "odoo": odoo.release.version,
                 "cpu_count": os.cpu_count(),
+                "postgresql": postgres,
                 "sizes": SIZES,
                 "repetitions": REPEAT,
                 "parts": PARTS,
