@@ -82,6 +82,15 @@ class TestDunning(UtilityArrearsCase):
                 }
             )
 
+    def test_actions_leave_room_to_record_their_outcome_in_place(self):
+        """The jobs update every action of a run once: its table pages are
+        half empty, so that PostgreSQL updates them without their indexes."""
+        self.env.cr.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s",
+            [self.env["utility.dunning.action"]._table],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], ["fillfactor=50"])
+
     def test_preview_lists_the_actions_without_doing_them(self):
         run = self.env["utility.dunning.run"].create(
             {"company_id": self.company.id, "date": date(2025, 3, 25)}
