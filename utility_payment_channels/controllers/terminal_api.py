@@ -156,15 +156,10 @@ class UtilityTerminalApi(http.Controller):
         )
 
     def _late_fees(self, env, bills):
-        """Late fee of each of ``bills`` paid today, ``{bill id: fee}``;
-        nothing to look up when none is past due (most payments)."""
+        """Late fee of each of ``bills`` paid today, ``{bill id: fee}`` (the
+        late-fee rules look up nothing for bills not yet past due)."""
         today = fields.Date.context_today(env["account.move"])
-        overdue = bills.filtered(
-            lambda bill: bill.invoice_date_due and bill.invoice_date_due < today
-        )
-        if not overdue:
-            return {}
-        return env["account.move"]._utility_late_fee_as_of(overdue, today)
+        return env["account.move"]._utility_late_fee_as_of(bills, today)
 
     # ------------------------------------------------------------------
     # answers
