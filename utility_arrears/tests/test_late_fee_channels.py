@@ -1,8 +1,9 @@
 import json
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
+from odoo.addons.utility_payment_channels.controllers.terminal_api import UtilityTerminalApi
 from odoo.addons.utility_payment_channels.tests.agency_common import UtilityAgencyCase
 from odoo.addons.utility_payment_channels.tests.common_counter import UtilityCounterCase
 
@@ -18,7 +19,12 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env.user)
+        # the terminal's local day (its booking user's, else its company's),
+        # which is not the test user's between their midnights
+        tz = UtilityTerminalApi._time_zone(
+            cls.env["res.users"].browse(SUPERUSER_ID), cls.env.company
+        )
+        cls.today = fields.Date.context_today(cls.env.user.with_context(tz=tz))
         overdue = fields.Date.subtract(cls.today, days=20)
         cls.customer_zhao, cls.customer_sun = cls.env["res.partner"].create(
             [
