@@ -34,7 +34,13 @@
         "wizards/utility_collection_dashboard_views.xml",
         "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
+        "views/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "utility_arrears/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/utility_arrears_demo.xml",
     ],

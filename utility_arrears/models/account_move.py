@@ -153,6 +153,37 @@ class AccountMove(models.Model):
         amounts = {self: amount} if amount is not None else None
         return self._utility_late_fee_details(on_date, amounts).get(self, {}).get("fee", 0.0)
 
+    def _get_invoice_next_payment_values(self, custom_amount=None):
+        """What the portal and the payment links propose to pay: for an
+        overdue utility bill paid in one go, the bill and its late fee of the
+        day, which the online payment charges (see ``payment.transaction``);
+        ``utility_late_fee`` gives the fee."""
+        values = super()._get_invoice_next_payment_values(custom_amount=custom_amount)
+        today = fields.Date.context_today(self)
+        # (the portal's bill list asks for every bill: the paid ones and those
+        # not yet due are answered without looking up a policy)
+        if (
+            not values
+            or custom_amount is not None
+            or values["installment_state"] is not None
+            or self.currency_id.is_zero(self.amount_residual)
+            or not self.invoice_date_due
+            or self.invoice_date_due >= today
+            or not self._utility_is_bill()
+        ):
+            return values
+        # sudo: the portal's customer reads their bill, not the arrears
+        # policies that price its late fee
+        fee = self.sudo()._utility_late_fee(today)
+        if self.currency_id.is_zero(fee):
+            return values
+        return {
+            **values,
+            "amount_due": self.currency_id.round(values["amount_due"] + fee),
+            "next_amount_to_pay": self.currency_id.round(values["next_amount_to_pay"] + fee),
+            "utility_late_fee": fee,
+        }
+
     @api.model
     def _utility_late_fee_as_of(self, bills, date):
         """Hook of utility_payment_channels (terminal API, counters): the late

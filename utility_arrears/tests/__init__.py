@@ -8,3 +8,4 @@ from . import test_kpi_dashboard
 from . import test_dunning_resume
 from . import test_bill_delivery
 from . import test_late_fee_channels
+from . import test_late_fee_online

@@ -195,27 +195,10 @@ class TestPortalPayment(UtilityPrepaidCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.demo_installed = bool(
-            cls.env["ir.module.module"].search_count(
-                [("name", "=", "payment_demo"), ("state", "=", "installed")]
-            )
-        )
+        cls.provider = cls._demo_provider()
+        cls.demo_installed = bool(cls.provider)
         if not cls.demo_installed:
             return
-        Provider = cls.env["payment.provider"].sudo()
-        provider = Provider.search(
-            [("code", "=", "demo"), ("company_id", "=", cls.company.id)], limit=1
-        )
-        if not provider:
-            provider = (
-                cls.env.ref("payment.payment_provider_demo")
-                .sudo()
-                .copy({"company_id": cls.company.id})
-            )
-        provider.write({"state": "test", "is_published": True})
-        if not provider.journal_id:
-            provider.journal_id = cls.bank_journal
-        cls.provider = provider
         cls.user_a = cls._portal_user("portal_pay", cls.customer)
 
     def setUp(self):

@@ -56,6 +56,31 @@ class UtilityPrepaidCase(UtilityBillingCase):
         return move
 
     @classmethod
+    def _demo_provider(cls):
+        """Odoo's demo payment provider of the test company, published in
+        test mode and paying into the bank journal; None without
+        payment_demo (installed e.g. through the utility_scenarios test
+        add-on)."""
+        if not cls.env["ir.module.module"].search_count(
+            [("name", "=", "payment_demo"), ("state", "=", "installed")]
+        ):
+            return None
+        Provider = cls.env["payment.provider"].sudo()
+        provider = Provider.search(
+            [("code", "=", "demo"), ("company_id", "=", cls.company.id)], limit=1
+        )
+        if not provider:
+            provider = (
+                cls.env.ref("payment.payment_provider_demo")
+                .sudo()
+                .copy({"company_id": cls.company.id})
+            )
+        provider.write({"state": "test", "is_published": True})
+        if not provider.journal_id:
+            provider.journal_id = cls.bank_journal
+        return provider
+
+    @classmethod
     def _portal_user(cls, login, partner):
         return cls.env["res.users"].create(
             {

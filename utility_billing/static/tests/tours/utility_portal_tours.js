@@ -1,5 +1,35 @@
 import { registry } from "@web/core/registry";
 
+/**
+ * Steps paying the open Pay Now dialog of a bill with the demo provider,
+ * then checking in the list of bills that the bill is paid.
+ */
+export function payBillWithDemoProviderSteps() {
+    return [
+        {
+            content: "Enter the demo card number",
+            trigger: "#pay_with input[name='customer_input']",
+            run: "edit 4242424242424242",
+        },
+        {
+            content: "Pay with the demo provider",
+            trigger: "#pay_with button[name='o_payment_submit_button']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back on the bill, go to the list of bills",
+            trigger: ".o_portal_submenu a[href^='/my/invoices']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The bill is paid",
+            trigger: ".o_portal_my_doc_table .badge:contains('Paid')",
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("utility_portal_pay_bill", {
     url: "/my/invoices",
     steps: () => [
@@ -27,27 +57,7 @@ registry.category("web_tour.tours").add("utility_portal_pay_bill", {
             trigger: "a[data-bs-target='#pay_with']",
             run: "click",
         },
-        {
-            content: "Enter the demo card number",
-            trigger: "#pay_with input[name='customer_input']",
-            run: "edit 4242424242424242",
-        },
-        {
-            content: "Pay with the demo provider",
-            trigger: "#pay_with button[name='o_payment_submit_button']",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "Back on the bill, go to the list of bills",
-            trigger: ".o_portal_submenu a[href^='/my/invoices']",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The bill is paid",
-            trigger: ".o_portal_my_doc_table .badge:contains('Paid')",
-        },
+        ...payBillWithDemoProviderSteps(),
     ],
 });
 
