@@ -172,9 +172,10 @@ class AccountMove(models.Model):
             or not self._utility_is_bill()
         ):
             return values
-        # sudo: the portal's customer reads their bill, not the arrears
-        # policies that price its late fee
-        fee = self.sudo()._utility_late_fee(today)
+        # computed for the whole page of bills at once (the portal's bill
+        # list asks bill by bill); sudo: the portal's customer reads their
+        # bill, not the arrears policies that price its late fee
+        fee = self.sudo().utility_late_fee_today
         if self.currency_id.is_zero(fee):
             return values
         return {
