@@ -24,6 +24,7 @@ class AccountMoveLine(models.Model):
         selection=[
             ("block", "Block"),
             ("register", "Time-of-use register"),
+            ("surcharge", "Tier surcharge"),
             ("fixed", "Fixed charge"),
         ],
         string="Charge Kind",

@@ -422,7 +422,9 @@ class UtilityBillingRun(models.Model):
         readings = bill["readings"]
         line_commands = []
         for line in bill["lines"]:
-            energy = line["kind"] != "fixed"
+            # kWh lines carry the electricity product; a fixed charge and a
+            # tier surcharge (kWh already on the register lines) do not
+            energy = line["kind"] in ("block", "register")
             line_commands.append(
                 Command.create(
                     {

@@ -69,6 +69,10 @@ class UtilityTariffVersion(models.Model):
         inverse_name="version_id",
         copy=True,
         string="Blocks",
+        help="Prices by block of consumption. With time-of-use prices too, a "
+        "time-of-use meter is billed at its register prices, and the kWh falling "
+        "in each block above the first pay that block's price above the first "
+        "block's (tier surcharge).",
     )
     price_peak = fields.Float(
         string="Peak Price", digits="Product Price", help="Price per kWh on the peak register."
@@ -258,6 +262,12 @@ class UtilityTariffVersion(models.Model):
     def _get_energy_lines(self, quantity, registers=None, limit_factor=1.0, offset=0.0):
         """Energy charge lines of this version for ``quantity`` kWh.
 
+        A time-of-use meter is billed at the register prices when the version
+        has them; if the version also has blocks, the kWh falling in each
+        block above the first pay that block's price above the first block's
+        (tier surcharge), as the tiered residential tariffs combined with
+        time-of-use prices are priced.
+
         :param quantity: kWh to bill on this version
         :param registers: for a time-of-use meter, ``{"peak": kWh, "flat": kWh,
             "valley": kWh}``; billed at the register prices when the version has them
@@ -273,6 +283,7 @@ class UtilityTariffVersion(models.Model):
         def qround(value):
             return float_round(value, precision_digits=qty_digits)
 
+        blocks = self.block_ids.sorted(lambda b: (b.sequence, b.id))
         if registers and any(registers.values()) and self._has_tou_prices():
             lines = [
                 self._prepare_charge_line(
@@ -285,8 +296,23 @@ class UtilityTariffVersion(models.Model):
                 for register in REGISTERS
                 if registers.get(register)
             ]
+            base_price = blocks[:1].price
+            price_digits = self.env["decimal.precision"].precision_get("Product Price")
+            for block, in_block in self._split_into_blocks(
+                blocks, quantity, limit_factor, offset, qround
+            ):
+                surcharge = float_round(block.price - base_price, precision_digits=price_digits)
+                if block != blocks[0] and surcharge > 0 and in_block > 0:
+                    lines.append(
+                        self._prepare_charge_line(
+                            self.env._("%s surcharge", block.name),
+                            "surcharge",
+                            in_block,
+                            surcharge,
+                            block=block,
+                        )
+                    )
             return lines
-        blocks = self.block_ids.sorted(lambda b: (b.sequence, b.id))
         if not blocks:
             # a time-of-use price list billing a single-register meter: flat price
             return [
@@ -298,26 +324,13 @@ class UtilityTariffVersion(models.Model):
                     register="flat",
                 )
             ]
-        if self.block_basis == "annual":
-            start, factor = offset, 1.0
-        else:
-            start, factor = 0.0, limit_factor
-        end = start + quantity
-        lines = []
-        lower = 0.0
-        for block in blocks:
-            upper = qround(block.limit_to * factor) if block.limit_to else None
-            in_block = (min(end, upper) if upper is not None else end) - max(start, lower)
-            in_block = qround(in_block)
-            if in_block > 0:
-                lines.append(
-                    self._prepare_charge_line(
-                        block.name, "block", in_block, block.price, block=block
-                    )
-                )
-            if upper is None or upper >= end:
-                break
-            lower = upper
+        lines = [
+            self._prepare_charge_line(block.name, "block", in_block, block.price, block=block)
+            for block, in_block in self._split_into_blocks(
+                blocks, quantity, limit_factor, offset, qround
+            )
+            if in_block > 0
+        ]
         if not lines:
             # nothing consumed: keep a zero line so the bill shows the reading
             lines.append(
@@ -326,6 +339,26 @@ class UtilityTariffVersion(models.Model):
                 )
             )
         return lines
+
+    def _split_into_blocks(self, blocks, quantity, limit_factor, offset, qround):
+        """``[(block, kWh)]``: how ``quantity`` kWh fall into ``blocks`` (in
+        order), monthly limits scaled by ``limit_factor``, annual ones
+        counted from the ``offset`` kWh billed earlier in the year."""
+        if self.block_basis == "annual":
+            start, factor = offset, 1.0
+        else:
+            start, factor = 0.0, limit_factor
+        end = start + quantity
+        split = []
+        lower = 0.0
+        for block in blocks:
+            upper = qround(block.limit_to * factor) if block.limit_to else None
+            in_block = (min(end, upper) if upper is not None else end) - max(start, lower)
+            split.append((block, qround(in_block)))
+            if upper is None or upper >= end:
+                break
+            lower = upper
+        return split
 
     def _get_fixed_charge_line(self, months):
         """Fixed monthly charge for ``months`` (a fraction for a partial month)."""

@@ -339,9 +339,10 @@ class TestBillingRun(UtilityBillingCase):
         with self.assertRaises(AccessError):
             self.env["utility.billing.run"].with_user(cashier).create(self.run_vals)
 
-    def _tou_customer(self, number, **meter_vals):
+    def _tou_customer(self, number, version_vals=None, **meter_vals):
         """An industrial customer on a time-of-use tariff (1.025 / 0.675 /
-        0.325 a kWh, 120.00 fixed) with a time-of-use meter."""
+        0.325 a kWh, 120.00 fixed, and ``version_vals``) with a time-of-use
+        meter."""
         tou_tariff = self.env["utility.tariff"].create(
             {
                 "name": f"ToU {number}",
@@ -358,6 +359,7 @@ class TestBillingRun(UtilityBillingCase):
                 "price_flat": 0.675,
                 "price_valley": 0.325,
                 "fixed_charge": 120.0,
+                **(version_vals or {}),
             }
         ).action_approve()
         contract, meter = self._new_customer(number, activate=False)
@@ -400,6 +402,54 @@ class TestBillingRun(UtilityBillingCase):
         )
         self.assertEqual(bill.amount_total, 455.00)
         self.assertEqual(bill.utility_amount_in_words, "肆佰伍拾伍元整")
+
+    def test_time_of_use_meter_on_a_block_tariff_pays_the_tier_surcharges(self):
+        """Time-of-use prices and blocks of 180 / 260 kWh at 0.56 / 0.61 /
+        0.86: 350 kWh (peak 100, flat 150, valley 100) are billed at the
+        register prices (102.50 + 101.25 + 32.50), plus 80 kWh of block 2 at
+        0.05 and 90 of block 3 at 0.30 (4.00 + 27.00), plus 120.00 fixed:
+        387.25. The surcharge lines carry no product: the bill's kWh are on
+        its register lines."""
+        blocks = [
+            Command.create({"sequence": 1, "name": "Tier 1", "limit_to": 180, "price": 0.56}),
+            Command.create({"sequence": 2, "name": "Tier 2", "limit_to": 260, "price": 0.61}),
+            Command.create({"sequence": 3, "name": "Tier 3", "limit_to": 0, "price": 0.86}),
+        ]
+        _contract, meter = self._tou_customer("0100000028", version_vals={"block_ids": blocks})
+        self.Reading.create(
+            {
+                "meter_id": meter.id,
+                "reading_date": "2025-03-31",
+                "value": 350,
+                "value_peak": 100,
+                "value_flat": 150,
+                "value_valley": 100,
+            }
+        ).action_validate()
+        bill = self._run(self._new_run()).move_ids
+        self.assertEqual(
+            [
+                (
+                    line.utility_charge_kind,
+                    line.name,
+                    line.quantity,
+                    line.price_unit,
+                    line.price_subtotal,
+                    bool(line.product_id),
+                )
+                for line in bill.invoice_line_ids
+            ],
+            [
+                ("register", "Peak energy", 100, 1.025, 102.50, True),
+                ("register", "Flat energy", 150, 0.675, 101.25, True),
+                ("register", "Valley energy", 100, 0.325, 32.50, True),
+                ("surcharge", "Tier 2 surcharge", 80, 0.05, 4.00, False),
+                ("surcharge", "Tier 3 surcharge", 90, 0.30, 27.00, False),
+                ("fixed", "Fixed monthly charge", 1, 120.0, 120.00, False),
+            ],
+        )
+        self.assertEqual(bill.amount_total, 387.25)
+        self.assertEqual(bill.utility_consumption, 350)
 
     def test_time_of_use_meter_installed_with_readings_on_its_registers(self):
         """A time-of-use meter installed at 5000 (peak 1500, flat 2000,

@@ -96,6 +96,49 @@ class TestTariffArithmetic(UtilityBillingCase):
         self.assertEqual(fixed[0]["amount"], 60.00)
         self.assertEqual(total, 395.00)
 
+    def test_time_of_use_meter_on_a_block_tariff_pays_the_tier_surcharges(self):
+        """Blocks 180 / 260 kWh at 0.56 / 0.61 / 0.86 and time-of-use prices
+        0.60 / 0.55 / 0.30. A time-of-use meter reading 350 kWh (peak 100,
+        flat 150, valley 100) pays its registers at their prices, 172.50,
+        and the kWh above the first block their block's surcharge: 80 kWh of
+        block 2 at 0.05 and 90 of block 3 at 0.30, 31.00; 203.50 in all. A
+        single-register meter on the same version pays the blocks: 184.00 +
+        50 x 0.86 = 227.00."""
+        tariff = self._make_tariff(
+            "RES-TOU",
+            block_ids=[
+                (0, 0, {"sequence": 1, "name": "Block 1", "limit_to": 180, "price": 0.56}),
+                (0, 0, {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}),
+                (0, 0, {"sequence": 3, "name": "Block 3", "limit_to": 0, "price": 0.86}),
+            ],
+            price_peak=0.60,
+            price_flat=0.55,
+            price_valley=0.30,
+        )
+        registers = {"peak": 100, "flat": 150, "valley": 100}
+        lines, total = self._bill(tariff, 350, registers=registers)
+        self.assertEqual(
+            [
+                (line["kind"], line["name"], line["quantity"], line["price_unit"], line["amount"])
+                for line in lines
+            ],
+            [
+                ("register", "Peak energy", 100, 0.60, 60.00),
+                ("register", "Flat energy", 150, 0.55, 82.50),
+                ("register", "Valley energy", 100, 0.30, 30.00),
+                ("surcharge", "Block 2 surcharge", 80, 0.05, 4.00),
+                ("surcharge", "Block 3 surcharge", 90, 0.30, 27.00),
+            ],
+        )
+        self.assertEqual(total, 203.50)
+        # within the first block: the register prices alone
+        lines, total = self._bill(tariff, 150, registers={"peak": 50, "flat": 50, "valley": 50})
+        self.assertEqual([line["kind"] for line in lines], ["register"] * 3)
+        self.assertEqual(total, 72.50)
+        # a single-register meter on the same version: the blocks
+        __, total = self._bill(tariff, 350)
+        self.assertEqual(total, 227.00)
+
     def test_period_spanning_two_versions_is_billed_pro_rata_by_days(self):
         new_version = self.env["utility.tariff.version"].create(
             {
