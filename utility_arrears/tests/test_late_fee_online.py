@@ -124,6 +124,27 @@ class TestLateFeeOnline(UtilityPrepaidCase, HttpCase):
             self.env["account.move"].search([("utility_late_fee_bill_id", "=", bill.id)])
         )
 
+    def test_pay_overdue_bills_page_proposes_them_with_their_fees(self):
+        """Two overdue bills, 300.00 and 100.00, 20 days late: 8.00 of fees;
+        the page proposes 408.00, which pays the bills and both fees."""
+        second = self._bill(
+            100.0,
+            due=fields.Date.subtract(self.today, days=20),
+            date=fields.Date.subtract(self.today, days=50),
+        )
+        self.authenticate("portal_late", "portal_late")
+        response = self.url_open("/my/invoices/overdue")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_utility_late_fee", response.text)
+        self.assertIn('data-amount="408.0"', response.text)
+        tx = self._pay_online(408.0, self.bill | second)
+        fees = self.env["account.move"].search(
+            [("utility_late_fee_bill_id", "in", (self.bill | second).ids)]
+        )
+        self.assertEqual(sorted(fees.mapped("amount_total")), [2.0, 6.0])
+        self.assertEqual(tx.invoice_ids, self.bill | second | fees)
+        self.assertEqual(set((self.bill | second | fees).mapped("payment_state")), {"paid"})
+
     def test_tour_portal_customer_pays_an_overdue_bill_and_its_fee(self):
         self.start_tour("/my/invoices", "utility_portal_pay_overdue_bill", login="portal_late")
         fee = self._fee_invoice()
