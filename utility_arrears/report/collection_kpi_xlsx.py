@@ -180,20 +180,23 @@ class CollectionKpiXlsx(models.AbstractModel):
                 ],
             )
 
-            ageing_fields = [
-                ("amount_not_due", env._("Not Due")),
-                ("amount_0_30", env._("0-30 Days")),
-                ("amount_31_60", env._("31-60 Days")),
-                ("amount_61_90", env._("61-90 Days")),
-                ("amount_over_90", env._("Over 90 Days")),
-                ("amount_earlier_years", env._("Earlier Years")),
-                ("amount_overdue", env._("Overdue")),
-                ("amount_total", env._("Total Open")),
-            ]
+            # a dict, not (name, label) pairs: the translation extractor reads
+            # a parenthesis after env._(...) as another call and would export
+            # the field names as terms
+            ageing_fields = {
+                "amount_not_due": env._("Not Due"),
+                "amount_0_30": env._("0-30 Days"),
+                "amount_31_60": env._("31-60 Days"),
+                "amount_61_90": env._("61-90 Days"),
+                "amount_over_90": env._("Over 90 Days"),
+                "amount_earlier_years": env._("Earlier Years"),
+                "amount_overdue": env._("Overdue"),
+                "amount_total": env._("Total Open"),
+            }
             ageing = env["utility.arrears.ageing"]._read_group(
                 [("company_id", "=", dashboard.company_id.id)],
                 ["station_id"],
-                [f"{fname}:sum" for fname, _label in ageing_fields],
+                [f"{fname}:sum" for fname in ageing_fields],
             )
             sheet = workbook.add_worksheet(env._("Ageing Buckets")[:31])
             self._write_table(
@@ -202,7 +205,7 @@ class CollectionKpiXlsx(models.AbstractModel):
                 env._("Arrears Ageing"),
                 [
                     (env._("Supply Station"), 24, "text"),
-                    *[(label, 14, "money") for _fname, label in ageing_fields],
+                    *[(label, 14, "money") for label in ageing_fields.values()],
                 ],
                 [
                     [station.display_name if station else none, *values]

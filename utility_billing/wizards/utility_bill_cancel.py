@@ -94,8 +94,10 @@ class UtilityBillCancel(models.TransientModel):
             )
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Credit Notes"),
             "res_model": "account.move",
             "view_mode": "list,form",
             "domain": [("id", "in", credit_notes.ids)],
+            # last: Odoo's term extractor takes a parenthesis after _() for
+            # another call, and would export "id" as a term
+            "name": self.env._("Credit Notes"),
         }

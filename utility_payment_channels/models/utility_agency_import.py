@@ -512,10 +512,12 @@ class UtilityAgencyImport(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Differences with the API"),
             "res_model": "utility.agency.import.difference",
             "view_mode": "list",
             "domain": [("import_id", "=", self.id)],
+            # last: Odoo's term extractor takes a parenthesis after _() for
+            # another call, and would export "import_id" as a term
+            "name": self.env._("Differences with the API"),
         }
 
     @api.ondelete(at_uninstall=False)
