@@ -21,6 +21,9 @@ _logger = logging.getLogger(__name__)
 API_PREFIX = "/utility/api/v1"
 MAX_AMOUNT = Decimal("1000000000")
 TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# first key of the advisory locks taken on a terminal's transaction id while
+# it is booked (the second key is a hash of the id): "UTXN"
+TXN_LOCK_NAMESPACE = 0x5554584E
 
 
 class ApiError(Exception):
@@ -122,7 +125,10 @@ class UtilityTerminalApi(http.Controller):
             amount = Decimal(str(value))
         except ArithmeticError as err:
             raise ApiError(422, "invalid_amount", "The amount must be a number.") from err
-        if not amount.is_finite() or amount <= 0:
+        if not amount.is_finite():
+            # "NaN", "Infinity" (strings, or JSON numbers some parsers accept)
+            raise ApiError(422, "invalid_amount", "The amount must be a number.")
+        if amount <= 0:
             raise ApiError(422, "invalid_amount", "The amount must be positive.")
         if amount >= MAX_AMOUNT:
             raise ApiError(422, "invalid_amount", "The amount is too large.")
@@ -202,10 +208,24 @@ class UtilityTerminalApi(http.Controller):
                 sum(open_bills.mapped("amount_residual")) + sum(fees.values())
             ),
             "credit": currency.round(max(-partner.credit, 0.0)),
-            "paid_at": fields.Datetime.to_string(payment.create_date).replace(" ", "T") + "Z",
+            "paid_at": fields.Datetime.to_string(payment.utility_paid_at).replace(" ", "T") + "Z",
             "terminal": terminal.name,
             "collection_point": payment.utility_collection_point_id.code,
         }
+
+    def _committed_duplicate(self, env, terminal, txn_id, customer_number, amount):
+        """The answer to a payment whose transaction id a simultaneous
+        request (a terminal retrying) booked and committed after this
+        transaction's snapshot: read from a transaction that sees it, rather
+        than retrying the whole request after a random back-off of up to
+        seconds. None when nothing was booked."""
+        with env.registry.cursor() as cr:
+            fresh_env = env(cr=cr)
+            fresh_terminal = terminal.with_env(fresh_env)
+            existing = self._txn_payment(fresh_env, fresh_terminal, txn_id)
+            if existing:
+                return self._duplicate(fresh_env, fresh_terminal, existing, customer_number, amount)
+        return None
 
     def _txn_payment(self, env, terminal, txn_id):
         return env["account.payment"].search(
@@ -366,6 +386,16 @@ class UtilityTerminalApi(http.Controller):
         existing = self._txn_payment(env, terminal, txn_id)
         if existing:
             return self._duplicate(env, terminal, existing, customer_number, amount)
+        # a terminal retrying while its first request is still being booked:
+        # wait for that request, then answer its result (rather than booking
+        # again and failing on the transaction id's unique index)
+        txn_lock = [TXN_LOCK_NAMESPACE, f"{terminal._utility_txn_scope()}:{txn_id}"]
+        env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", txn_lock)
+        if not env.cr.fetchone()[0]:
+            env.cr.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", txn_lock)
+            answer = self._committed_duplicate(env, terminal, txn_id, customer_number, amount)
+            if answer:
+                return answer
         partner = self._find_customer(env, company, customer_number)
         bills = None
         if bill_numbers:
@@ -438,22 +468,15 @@ class UtilityTerminalApi(http.Controller):
                     )
                 )
         except psycopg2.errors.UniqueViolation as err:
+            # booked by a simultaneous request that did not meet the lock
+            # above (an agency file's line of the same transaction)
             env.invalidate_all()
             existing = self._txn_payment(env, terminal, txn_id)
             if existing:
                 return self._duplicate(env, terminal, existing, customer_number, amount)
-            # booked by a simultaneous request (a terminal retrying) committed
-            # after this transaction's snapshot: answered from a transaction
-            # that sees it, rather than retrying the whole request after a
-            # random back-off of up to seconds
-            with env.registry.cursor() as cr:
-                fresh_env = env(cr=cr)
-                fresh_terminal = terminal.with_env(fresh_env)
-                existing = self._txn_payment(fresh_env, fresh_terminal, txn_id)
-                if existing:
-                    return self._duplicate(
-                        fresh_env, fresh_terminal, existing, customer_number, amount
-                    )
+            answer = self._committed_duplicate(env, terminal, txn_id, customer_number, amount)
+            if answer:
+                return answer
             raise ConcurrencyError("Concurrent booking of the same transaction") from err
         except UserError as err:
             raise ApiError(422, "payment_refused", str(err)) from err

@@ -71,6 +71,12 @@ class AccountPayment(models.Model):
         index=True,
         help="Transaction id given by the terminal, agency or payment provider.",
     )
+    utility_paid_at = fields.Datetime(
+        string="Paid At",
+        compute="_compute_utility_paid_at",
+        help="When the customer paid: for a payment of an agency file, the time "
+        "the file gives; otherwise when the payment was recorded.",
+    )
     utility_txn_key = fields.Char(
         readonly=True,
         copy=False,
@@ -402,6 +408,28 @@ class AccountPayment(models.Model):
         copy=False,
         help="Entry that reversed this payment after its cashier session was closed.",
     )
+
+    def _compute_utility_paid_at(self):
+        # an agency's payment is booked when its file is imported, hours or
+        # days after the customer paid at the outlet; sudo: whoever reads the
+        # payment (a cashier reprinting a receipt) need not read agency files
+        lines = (
+            self.env["utility.agency.import.line"]
+            .sudo()
+            .search(
+                [
+                    ("payment_id", "in", [pid for pid in self.ids if isinstance(pid, int)]),
+                    ("state", "in", ("booked", "resolved")),
+                    ("paid_at", "!=", False),
+                ],
+                order="id",
+            )
+        )
+        paid_at = {}
+        for line in lines:
+            paid_at.setdefault(line.payment_id.id, line.paid_at)
+        for payment in self:
+            payment.utility_paid_at = paid_at.get(payment.id) or payment.create_date
 
     @api.model
     def _utility_lock_open_bills(self, partner, bills=None):

@@ -75,6 +75,26 @@ class TestAgencyImport(UtilityAgencyCase):
         self.assertEqual(agency_import.kept_total, 105.0)
         self.assertEqual(agency_import.duplicate_count, 2)
 
+    def test_receipt_of_an_agency_payment_shows_when_the_customer_paid(self):
+        """Booked when the file is imported, the payment keeps the time the
+        customer paid at the outlet: on its form, its receipt and the
+        terminal API's status of the transaction."""
+        api_payment = self._api_booking("P-8", 30.0)
+        agency_import = self._new_import(["P-1,2025-01-10 09:00:00,0100000002,,150.00,POST-CG"])
+        agency_import.action_import()
+        line = agency_import.line_ids
+        payment = line.payment_id
+        self.assertTrue(line.paid_at)
+        self.assertEqual(payment.utility_paid_at, line.paid_at)
+        self.assertNotEqual(payment.utility_paid_at, payment.create_date)
+        self.assertEqual(api_payment.utility_paid_at, api_payment.create_date)
+        html, _format = self.env["ir.actions.report"]._render_qweb_html(
+            "utility_payment_channels.action_report_utility_receipt", payment.ids
+        )
+        paid_at = fields.Datetime.context_timestamp(payment, line.paid_at)
+        self.assertIn(paid_at.strftime("%Y-%m-%d %H:%M:%S"), html.decode())
+        self.assertEqual(paid_at.date(), fields.Date.to_date("2025-01-10"))
+
     def test_sample_agency_file_is_booked_in_full(self):
         with file_open(
             "utility_payment_channels/tests/data/agency_collection_sample.csv", "rb"

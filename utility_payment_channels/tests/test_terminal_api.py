@@ -276,6 +276,11 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
         for amount in (0, -5, 10.005, "abc", True):
             with self.subTest(amount=amount):
                 self._assert_error(self._pay("ATM1-0040", amount), 422, "invalid_amount")
+        for amount in ("NaN", "Infinity", "-Infinity"):
+            with self.subTest(amount=amount):
+                response = self._pay("ATM1-0040", amount)
+                self._assert_error(response, 422, "invalid_amount")
+                self.assertEqual(response.json()["message"], "The amount must be a number.")
         self._assert_error(self._pay("bad id with spaces", 10.0), 422, "invalid_field")
         unknown = self._call(
             "/payments", {"customer_number": "0199999999", "amount": 10.0, "terminal_txn_id": "X-1"}

@@ -29,7 +29,7 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
     at the same moment, served by a real Odoo server (its own process, one
     database connection per request). The second waits for the first, is
     answered with the first one's receipt (``duplicate: true``), and one
-    payment is booked.
+    payment is booked, and the server logs no error.
 
     To make the two requests overlap every time, a third connection holds
     the bill's row: the first request books its payment, then waits on the
@@ -134,6 +134,9 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
         )
         self.assertTrue(receivable.reconciled, "the amount paid was used once, in full")
         self._assert_balanced(check.cr)
+        # the retry waited for the first request instead of failing on the
+        # transaction id's unique index: nothing for the server's log
+        self.assertNotIn(" ERROR ", self._log(self.server_log))
 
     def _start_server(self):
         """An Odoo server on the test database, in a process of its own,
@@ -162,6 +165,7 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
         )
         self.addCleanup(os.unlink, log.name)
         self.addCleanup(log.close)
+        self.server_log = log
         process = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
