@@ -84,6 +84,14 @@ class TestLateFeeOnline(UtilityPrepaidCase, HttpCase):
         self.assertFalse(self._pay_online(300.0, invoice).invoice_ids - invoice)
         self.assertEqual(invoice.payment_state, "paid")
 
+    def test_payment_link_sent_from_the_bill_asks_for_the_bill_and_its_fee(self):
+        wizard = (
+            self.env["payment.link.wizard"]
+            .with_context(active_model="account.move", active_id=self.bill.id)
+            .create({})
+        )
+        self.assertEqual((wizard.amount, wizard.amount_max), (306.0, 306.0))
+
     def test_payment_of_the_amount_proposed_settles_the_bill_and_its_fee(self):
         tx = self._pay_online(306.0, self.bill)
         fee = self._fee_invoice()
