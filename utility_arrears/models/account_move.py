@@ -159,22 +159,17 @@ class AccountMove(models.Model):
         day, which the online payment charges (see ``payment.transaction``);
         ``utility_late_fee`` gives the fee."""
         values = super()._get_invoice_next_payment_values(custom_amount=custom_amount)
-        today = fields.Date.context_today(self)
-        # (the portal's bill list asks for every bill: the paid ones and those
-        # not yet due are answered without looking up a policy)
         if (
             not values
             or custom_amount is not None
             or values["installment_state"] is not None
-            or self.currency_id.is_zero(self.amount_residual)
-            or not self.invoice_date_due
-            or self.invoice_date_due >= today
             or not self._utility_is_bill()
         ):
             return values
         # computed for the whole page of bills at once (the portal's bill
-        # list asks bill by bill); sudo: the portal's customer reads their
-        # bill, not the arrears policies that price its late fee
+        # list asks bill by bill), 0 for a bill paid or not yet past due;
+        # sudo: the portal's customer reads their bill, not the arrears
+        # policies that price its late fee
         fee = self.sudo().utility_late_fee_today
         if self.currency_id.is_zero(fee):
             return values

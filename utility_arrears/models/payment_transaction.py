@@ -30,14 +30,10 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         Move = self.env["account.move"]
         on_date = fields.Date.context_today(self)
+        # (the late-fee rules charge nothing on the bills not yet past due)
         bills = (
             self.invoice_ids._utility_is_bill()
-            ._utility_late_fee_eligible()
-            .filtered(
-                lambda bill: (
-                    bill.invoice_date_due < on_date and bill.currency_id == self.currency_id
-                )
-            )
+            .filtered(lambda bill: bill.currency_id == self.currency_id)
             .sorted(lambda bill: (bill.invoice_date_due, bill.id))
         )
         currency = self.currency_id

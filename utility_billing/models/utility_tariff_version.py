@@ -302,7 +302,8 @@ class UtilityTariffVersion(models.Model):
                 blocks, quantity, limit_factor, offset, qround
             ):
                 surcharge = float_round(block.price - base_price, precision_digits=price_digits)
-                if block != blocks[0] and surcharge > 0 and in_block > 0:
+                # (the first block's surcharge is 0)
+                if surcharge > 0 and in_block > 0:
                     lines.append(
                         self._prepare_charge_line(
                             self.env._("%s surcharge", block.name),
