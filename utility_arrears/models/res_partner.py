@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# ids of the customers whose arrears changed in the current transaction, stamped
+# again right before it commits (``_utility_stamp_arrears_change``)
+ARREARS_CHANGED_KEY = "utility_arrears.changed_partner_ids"
+
 
 class ResPartner(models.Model):
     """Arrears facts on the customer: the overdue amount and oldest due date as
@@ -116,7 +120,48 @@ class ResPartner(models.Model):
         changed.invalidate_recordset(
             ["utility_amount_overdue", "utility_oldest_due_date", "utility_arrears_changed_at"]
         )
+        changed._utility_stamp_arrears_change()
         return changed
+
+    def _utility_stamp_arrears_change(self):
+        """Stamp the arrears change of these customers again, with the
+        database's clock, right before the transaction commits (a precommit
+        hook: Odoo also runs them when a savepoint is passed).
+
+        The TV-operator feed lists the customers whose arrears changed since
+        a time, and a poll made while the change is not yet committed cannot
+        see it. Stamped only when made, a change of a long transaction (a
+        dunning run, a batch of an agency file) would carry a time the
+        operator may already have polled past, and never be sent. Stamped at
+        the commit, it is later than every poll that could not see it, but
+        for the last moments of the transaction. The stamp made with the
+        change stays until then: the rest of the transaction sees it."""
+        if not self:
+            return
+        cr = self.env.cr
+        pending = cr.precommit.data.get(ARREARS_CHANGED_KEY)
+        if pending is None:
+            pending = cr.precommit.data[ARREARS_CHANGED_KEY] = set()
+            partners = self.env["res.partner"]
+
+            def stamp():
+                ids = sorted(cr.precommit.data.pop(ARREARS_CHANGED_KEY, ()))
+                if not ids:
+                    return
+                # seconds, as the ORM stores datetimes (the feed compares to
+                # the second as well)
+                cr.execute(
+                    SQL(
+                        "UPDATE res_partner SET utility_arrears_changed_at = "
+                        "date_trunc('second', clock_timestamp() AT TIME ZONE 'UTC') "
+                        "WHERE id = ANY(%s)",
+                        ids,
+                    )
+                )
+                partners.browse(ids).invalidate_recordset(["utility_arrears_changed_at"])
+
+            cr.precommit.add(stamp)
+        pending.update(self.ids)
 
     @api.model
     def _cron_utility_refresh_arrears(self):

@@ -424,9 +424,9 @@ class UtilityDunningAction(models.Model):
             )
         # the operator's feed picks the customers up from this timestamp
         if partner_ids:
-            self.env["res.partner"].browse(partner_ids).sudo().write(
-                {"utility_arrears_changed_at": fields.Datetime.now()}
-            )
+            customers = self.env["res.partner"].browse(partner_ids).sudo()
+            customers.write({"utility_arrears_changed_at": fields.Datetime.now()})
+            customers._utility_stamp_arrears_change()
         self._write_outcomes(outcomes)
 
     def _action_disconnection_notice(self):

@@ -94,6 +94,9 @@ class UtilityTvOperator(models.Model):
         out, whose arrears changed at or after ``since`` (a naive UTC
         datetime)."""
         self.ensure_one()
+        # changes are stamped to the second: a change stamped in the second of
+        # ``since`` is sent again rather than missed
+        since = since.replace(microsecond=0)
         partners = (
             self.env["res.partner"]
             .with_context(active_test=False)
@@ -101,8 +104,6 @@ class UtilityTvOperator(models.Model):
                 [
                     ("utility_tv_account", "!=", False),
                     ("utility_tv_opt_out", "=", False),
-                    # inclusive: a change stamped in the second of ``since``
-                    # is sent again rather than missed
                     ("utility_arrears_changed_at", ">=", since),
                     ("company_id", "in", (self.company_id.id, False)),
                     ("utility_customer_number", "!=", False),

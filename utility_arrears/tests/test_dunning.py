@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -168,6 +169,41 @@ class TestDunning(UtilityArrearsCase):
         run = self._run(date(2025, 3, 5))
         self.assertEqual(run.action_ids.state, "error")
         self.assertIn("phone", run.action_ids.message)
+
+    def test_tv_notice_puts_the_customer_in_the_operator_feed_when_the_run_commits(self):
+        self.sms_level.action = "tv"
+        self.customer.utility_tv_account = "TV-1"
+        operator = self.env["utility.tv.operator"].create(
+            {"name": "Cable TV", "company_id": self.company.id}
+        )
+        run = self._run(date(2025, 3, 5))
+        self.assertEqual(run.action_ids.state, "done")
+        self.assertEqual(run.action_ids.message, "TV notice queued for account TV-1.")
+        self.assertEqual([row["tv_account"] for row in operator._feed(run.create_date)], ["TV-1"])
+
+    def test_tv_notice_is_stamped_for_the_feed_when_its_transaction_commits(self):
+        """A TV notice made early in a long transaction (a batch of a
+        dunning run) would carry a time older than a poll made meanwhile,
+        which could not see it."""
+        self.sms_level.action = "tv"
+        self.customer.utility_tv_account = "TV-1"
+        self.env.cr.flush()  # what the set-up left to do at its commit
+        run = self.env["utility.dunning.run"].create(
+            {"company_id": self.company.id, "date": date(2025, 3, 5)}
+        )
+        run.action_preview()
+        run.action_ids._action_tv()
+        self.assertEqual(run.action_ids.state, "done")
+        # the batch goes on: dated back, as if the notice was made long ago
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET utility_arrears_changed_at = '2021-01-01' WHERE id = %s",
+            [self.customer.id],
+        )
+        self.customer.invalidate_recordset()
+        polled_at = fields.Datetime.now()
+        self.env.cr.flush()  # the commit's first step: its precommit hooks
+        self.assertGreaterEqual(self.customer.utility_arrears_changed_at, polled_at)
 
     def test_reminder_letter_prints_the_amount_due_and_customer_number(self):
         html, _format = self.env["ir.actions.report"]._render_qweb_html(

@@ -1,5 +1,6 @@
 from urllib.parse import quote
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import UtilityArrearsCase
@@ -45,6 +46,9 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
             }
         ).action_post()
         cls.env["res.partner"]._utility_refresh_arrears()
+        # what the commit does first: the changes are stamped again (with the
+        # time of the commit), before the old change is dated back below
+        cls.env.cr.flush()
         cls.env.cr.execute(
             "UPDATE res_partner SET utility_arrears_changed_at = '2020-01-01' WHERE id = %s",
             [cls.old_change.id],
@@ -89,6 +93,31 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
         self.assertEqual(len(rows), 1)
         self.assertEqual(rows[0]["amount_overdue"], 0.0)
         self.assertEqual(rows[0]["notice_text"], "")
+
+    def test_a_change_committed_after_a_poll_is_sent_by_the_next_poll(self):
+        """A poll made while the transaction of a change still runs cannot
+        see it: the change must carry a time after that poll, not the time
+        it was made, or a poll since the previous one never sends it."""
+        self._pay(self.bill)
+        # the payment's transaction goes on (an agency file's batch, a
+        # dunning run): the change was stamped when made, long before the
+        # operator's poll
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET utility_arrears_changed_at = '2021-01-01' WHERE id = %s",
+            [self.customer.id],
+        )
+        self.customer.invalidate_recordset()
+        # the operator polls now, from a transaction of its own, which cannot
+        # see the change (the test's requests can: each one commits first)
+        polled_at = fields.Datetime.now()
+        since = polled_at.isoformat() + ".500000Z"
+        # the commit's first step: its precommit hooks
+        self.env.cr.flush()
+        self.assertGreaterEqual(self.customer.utility_arrears_changed_at, polled_at)
+        rows = self._get(since).json()
+        self.assertEqual([row["customer_number"] for row in rows], ["0100000001"])
+        self.assertEqual(rows[0]["amount_overdue"], 0.0)
 
     def test_unknown_or_revoked_key_is_refused(self):
         response = self._get("2024-01-01T00:00:00Z", key="not-a-key")
