@@ -54,6 +54,22 @@ class UtilityArrearsCase(UtilityBillingCase):
             bill.action_post()
         return bill
 
+    def _commit_after_a_poll(self, partner):
+        """End the test's transaction as a long one ends: the arrears change
+        of ``partner``, stamped when made, is dated long before a poll made
+        meanwhile (from a transaction of its own, which cannot see it), then
+        the commit's first step runs (its precommit hooks). Returns the time
+        of the poll."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET utility_arrears_changed_at = '2021-01-01' WHERE id = %s",
+            [partner.id],
+        )
+        partner.invalidate_recordset()
+        polled_at = fields.Datetime.now()
+        self.env.cr.flush()
+        return polled_at
+
     def _pay(self, bills, amount=None, date=None, journal=None):
         """Pay ``bills`` through the payment register, as a cashier would."""
         values = {

@@ -2,7 +2,6 @@ from datetime import date, timedelta
 
 from psycopg2 import IntegrityError
 
-from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -194,15 +193,8 @@ class TestDunning(UtilityArrearsCase):
         run.action_preview()
         run.action_ids._action_tv()
         self.assertEqual(run.action_ids.state, "done")
-        # the batch goes on: dated back, as if the notice was made long ago
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET utility_arrears_changed_at = '2021-01-01' WHERE id = %s",
-            [self.customer.id],
-        )
-        self.customer.invalidate_recordset()
-        polled_at = fields.Datetime.now()
-        self.env.cr.flush()  # the commit's first step: its precommit hooks
+        # the batch goes on, long after the notice, and commits
+        polled_at = self._commit_after_a_poll(self.customer)
         self.assertGreaterEqual(self.customer.utility_arrears_changed_at, polled_at)
 
     def test_reminder_letter_prints_the_amount_due_and_customer_number(self):

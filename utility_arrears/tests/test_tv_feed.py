@@ -1,6 +1,5 @@
 from urllib.parse import quote
 
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import UtilityArrearsCase
@@ -100,20 +99,10 @@ class TestTvFeed(UtilityArrearsCase, HttpCase):
         it was made, or a poll since the previous one never sends it."""
         self._pay(self.bill)
         # the payment's transaction goes on (an agency file's batch, a
-        # dunning run): the change was stamped when made, long before the
-        # operator's poll
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE res_partner SET utility_arrears_changed_at = '2021-01-01' WHERE id = %s",
-            [self.customer.id],
-        )
-        self.customer.invalidate_recordset()
-        # the operator polls now, from a transaction of its own, which cannot
-        # see the change (the test's requests can: each one commits first)
-        polled_at = fields.Datetime.now()
+        # dunning run) and commits (the test's requests see the change at
+        # once: each one commits first)
+        polled_at = self._commit_after_a_poll(self.customer)
         since = polled_at.isoformat() + ".500000Z"
-        # the commit's first step: its precommit hooks
-        self.env.cr.flush()
         self.assertGreaterEqual(self.customer.utility_arrears_changed_at, polled_at)
         rows = self._get(since).json()
         self.assertEqual([row["customer_number"] for row in rows], ["0100000001"])
