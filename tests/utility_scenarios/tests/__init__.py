@@ -10,3 +10,4 @@ from . import test_crash_safety
 from . import test_multi_company
 from . import test_concurrency
 from . import test_terminal_race
+from . import test_tv_feed_commit
