@@ -169,7 +169,7 @@ class TestDunning(UtilityArrearsCase):
         self.assertEqual(run.action_ids.state, "error")
         self.assertIn("phone", run.action_ids.message)
 
-    def test_tv_notice_puts_the_customer_in_the_operator_feed_when_the_run_commits(self):
+    def test_tv_notice_puts_the_customer_in_the_operator_feed(self):
         self.sms_level.action = "tv"
         self.customer.utility_tv_account = "TV-1"
         operator = self.env["utility.tv.operator"].create(
