@@ -1,6 +1,7 @@
 from . import utility_collection_point
 from . import account_payment
 from . import account_payment_batch
+from . import account_payment_entry_copy
 from . import account_move
 from . import utility_agency
 from . import utility_payment_terminal

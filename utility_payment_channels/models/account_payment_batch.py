@@ -271,10 +271,37 @@ class AccountPayment(models.Model):
         created the same way (``_generate_move_vals``) and linked by one
         query, then ``action_post`` marks the payments posted."""
         payments = self.with_context(**self._utility_entry_post_context())
-        batch_check = {BATCH_COMPANY_CHECK: True}  # companies checked once per value
         move_vals_list = [pay._generate_move_vals() for pay in payments]
         completed = payments._utility_precompute_entries(move_vals_list)
-        moves = payments.env["account.move"].with_context(**batch_check).create(move_vals_list)
+        # entries of the same shape as one Odoo makes are copies of it
+        plan = payments._utility_entry_copy_plan(move_vals_list, completed)
+        by_odoo = [index for index in range(len(payments)) if index not in plan]
+        moves = payments._utility_create_entries(
+            [move_vals_list[index] for index in by_odoo], completed
+        )
+        if plan:
+            templates = {move.origin_payment_id.id: move for move in moves}
+            left = payments._utility_copy_entries(templates, move_vals_list, plan)
+            if left:
+                payments._utility_create_entries(
+                    [move_vals_list[index] for index in sorted(left)], completed
+                )
+        self.env["account.move"].flush_model(["origin_payment_id"])
+        self.env.cr.execute(
+            "UPDATE account_payment p SET move_id = m.id FROM account_move m "
+            "WHERE m.origin_payment_id = p.id AND p.id IN %s",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["move_id"])
+        self.modified(["move_id"])
+        payments.action_post()
+
+    def _utility_create_entries(self, move_vals_list, completed):
+        """Odoo's create and post of the entries of ``move_vals_list`` (the
+        values of ``_generate_move_vals``, completed for the payments whose
+        ids are in ``completed``)."""
+        batch_check = {BATCH_COMPANY_CHECK: True}  # companies checked once per value
+        moves = self.env["account.move"].with_context(**batch_check).create(move_vals_list)
         # the values given to these entries are Odoo's: not computed again
         entries = moves.filtered(lambda move: move.origin_payment_id.id in completed)
         for records, fnames in (
@@ -285,15 +312,7 @@ class AccountPayment(models.Model):
                 self.env.remove_to_compute(records._fields[fname], records)
         # numbered without a lookup of the last number per entry
         moves._utility_post_batch(**batch_check)
-        moves.flush_recordset(["origin_payment_id"])
-        self.env.cr.execute(
-            "UPDATE account_payment p SET move_id = m.id FROM account_move m "
-            "WHERE m.origin_payment_id = p.id AND p.id IN %s",
-            [tuple(self.ids)],
-        )
-        self.invalidate_recordset(["move_id"])
-        self.modified(["move_id"])
-        payments.action_post()
+        return moves
 
     @api.model
     def _utility_entry_post_context(self):

@@ -11,4 +11,5 @@ from . import test_payment_correction
 from . import test_field_collection
 from . import test_counter_tour
 from . import test_payment_batch
+from . import test_payment_entry_copy
 from . import test_agency_import_resume
