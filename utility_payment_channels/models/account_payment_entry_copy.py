@@ -228,6 +228,8 @@ class AccountPayment(models.Model):
             if (
                 payment.id not in completed
                 or "fiscal_position_id" not in move_vals
+                # (Odoo names the creator instead of a customer without a name)
+                or not payment.partner_id.display_name
                 or payment.journal_id.restrict_mode_hash_table
             ):
                 continue
@@ -329,8 +331,7 @@ class AccountPayment(models.Model):
             "ref": move_vals["ref"] or None,
             "partner_id": partner.id or None,
             "commercial_partner_id": partner.commercial_partner_id.id or None,
-            "invoice_partner_display_name": partner.display_name
-            or self.env._("#Created by: %s", self.env.user.name),
+            "invoice_partner_display_name": partner.display_name,
             "preferred_payment_method_line_id": partner.with_company(
                 self.company_id
             ).property_outbound_payment_method_line_id.id
