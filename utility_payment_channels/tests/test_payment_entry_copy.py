@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import UtilityPaymentCase
@@ -55,7 +56,7 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
         cls.customers = zhao | sun | wu | farm
         cls.abroad = abroad
 
-    def _requests(self, tag):
+    def _requests(self, tag, dates=None):
         amounts = (10.0, 20.5, 30.25, 40.0, 50.0, 60.75, 70.0, 80.1)
         return [
             {
@@ -63,6 +64,7 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
                 "amount": amount,
                 "collection_point": self.hall,
                 "external_txn_id": f"{tag}-{index:02d}",
+                "date": dates and dates[index % len(dates)],
             }
             for index, amount in enumerate(amounts)
         ]
@@ -194,3 +196,22 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
         hashes = payments.move_id.mapped("inalterable_hash")
         self.assertTrue(all(hashes))
         self.assertEqual(len(set(hashes)), 8, "each entry hashed on its own")
+
+    def test_entries_of_a_file_of_several_days_are_copied_day_by_day(self):
+        """An agency file covers several days: one template a day, every copy
+        dated as its payment, and the journal numbered without a gap."""
+        Payment = self.env["account.payment"]
+        today = fields.Date.context_today(self.env.user)
+        dates = [fields.Date.subtract(today, days=2), fields.Date.subtract(today, days=1)]
+        copied = Payment.concat(*Payment._utility_pay_batch(self._requests("D2", dates)))
+        by_odoo = Payment.concat(
+            *Payment.with_context(utility_entry_copy=False)._utility_pay_batch(
+                self._requests("O2", dates)
+            )
+        )
+        self.assertEqual(self._entries(copied), self._entries(by_odoo))
+        for index, payment in enumerate(copied):
+            self.assertEqual(payment.move_id.date, dates[index % 2])
+            self.assertEqual(set(payment.move_id.line_ids.mapped("date")), {dates[index % 2]})
+        numbers = sorted(copied.move_id.mapped("sequence_number"))
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 8)))
