@@ -1,4 +1,9 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+
+# cursor cache key of the ranks a batch posting writes at its end
+PENDING_RANKS = "utility_billing.pending_ranks"
 
 CATEGORY_SELECTION = [
     ("residential", "Residential"),
@@ -61,7 +66,37 @@ class ResPartner(models.Model):
         partners = self
         if self.env.context.get("utility_skip_known_rank"):
             partners = self.filtered(lambda partner: not partner.sudo()[field])
+            pending = self.env.cr.cache.get(PENDING_RANKS)
+            if pending is not None:
+                # a batch posting: Odoo calls this once per customer, and each
+                # call writes its partner; the batch writes them all at once
+                for partner in partners:
+                    pending[field, partner.id] += n
+                return None
         return super(ResPartner, partners)._increase_rank(field, n)
+
+    @api.model
+    def _utility_increase_ranks(self, counts, field):
+        """Raise ranks as ``account.move._post`` does for ``counts``
+        (``{partner: number of entries}``), with ``utility_skip_known_rank``:
+        partners still at 0 only, one write per value."""
+        pending = defaultdict(int)
+        for partner, count in counts.items():
+            for record in partner | partner.commercial_partner_id:
+                if not record.sudo()[field]:
+                    pending[field, record.id] += count
+        self._utility_write_pending_ranks(pending)
+
+    @api.model
+    def _utility_write_pending_ranks(self, pending):
+        """Write the ranks ``_increase_rank`` collected during a batch
+        posting (``{(field, partner id): increase}``, partners at 0): one
+        write per field and value."""
+        groups = defaultdict(list)
+        for (field, partner_id), increase in pending.items():
+            groups[field, increase].append(partner_id)
+        for (field, increase), partner_ids in groups.items():
+            self.browse(partner_ids).sudo().write({field: increase})
 
     def _compute_utility_contract_count(self):
         counts = dict(

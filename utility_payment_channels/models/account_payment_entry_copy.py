@@ -393,6 +393,32 @@ class AccountPayment(models.Model):
         inserted = _insert_copies(self.env.cr, Item, ITEM_SET, item_values, "id")
         items = Item.browse([item_id for item_id, _id in inserted])
 
+        # what Odoo's posting does for an entry: its customers (receivable
+        # items) and suppliers (payable items) ranked, once for the batch
+        types = {account.id: account.account_type for account in accounts}
+        counts = {"asset_receivable": defaultdict(int), "liability_payable": defaultdict(int)}
+        for _payment_id, _template_items, items_vals, _name, _ref in item_rows:
+            for account_type, partner_counts in counts.items():
+                partners = {
+                    vals["partner_id"]
+                    for vals in items_vals
+                    if vals["partner_id"] and types[vals["account_id"]] == account_type
+                }
+                for partner_id in partners:
+                    partner_counts[partner_id] += 1
+        Partner = self.env["res.partner"]
+        for account_type, field in (
+            ("asset_receivable", "customer_rank"),
+            ("liability_payable", "supplier_rank"),
+        ):
+            Partner._utility_increase_ranks(
+                {
+                    Partner.browse(partner_id): count
+                    for partner_id, count in counts[account_type].items()
+                },
+                field,
+            )
+
         # what Odoo's create does after its INSERT: the fields of other records
         # that depend on entries and items are marked for recomputation (the
         # copies' own values are all written: protected)

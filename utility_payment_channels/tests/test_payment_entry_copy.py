@@ -117,7 +117,11 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
             Payment.with_context(utility_no_analytic=True)._utility_entry_copy_allowed(),
             "every column of entries and items is known: entries are copied",
         )
+        self.assertEqual(set(self.customers.mapped("customer_rank")), {0})
         copied = Payment.concat(*Payment._utility_pay_batch(self._requests("CP")))
+        # posting an entry ranks its customer, a copy too (Sun and Wu pay
+        # through copies only)
+        self.assertTrue(all(self.customers.mapped("customer_rank")))
         by_odoo = Payment.concat(
             *Payment.with_context(utility_entry_copy=False)._utility_pay_batch(self._requests("OD"))
         )
