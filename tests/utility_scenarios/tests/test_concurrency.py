@@ -1,3 +1,9 @@
+import os
+import subprocess
+import tempfile
+import time
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -191,4 +197,93 @@ class TestConcurrency(CommittedScenarioCase):
         )
         self.assertEqual(sum(cash_lines.mapped("balance")), 0.0)
         self.assertEqual(len(closed.payment_ids), 1)
+        self._assert_balanced(check.cr)
+
+    def test_agency_booking_and_a_terminal_payment_in_one_journal_share_its_numbers(self):
+        """A payment at one of an agency's outlets, not committed yet, holds
+        the first number of the agency's journal. Meanwhile a worker process
+        books the agency's file: its first entry, which the others of the
+        batch copy, waits for that number, takes the next one once the
+        payment commits, and the copies follow it. Every number once, no gap."""
+        setup = self._connection()
+        env = self._env(setup)
+        agency = self._agency(env, f"N{self.scenario['token'][:4]}")
+        bills = self._january_bills(env, range(45, 51))
+        file_bills, terminal_bill = bills[:5], bills[5]
+        agency_import = env["utility.agency.import"].create(
+            {
+                "agency_id": agency.id,
+                "file": self._agency_file(agency, file_bills, prefix="N"),
+                "filename": "numbers.csv",
+            }
+        )
+        # jobs of 4 lines: a first entry and 3 copies, then one entry
+        agency_import.with_context(utility_agency_booking_batch=4).action_import()
+        self.assertEqual(agency_import.state, "booking")
+        Payment = env["account.payment"]
+        self.assertTrue(
+            Payment.with_context(
+                **Payment._utility_entry_post_context()
+            )._utility_entry_copy_allowed(),
+            "the booking copies its entries",
+        )
+        setup.commit()
+
+        terminal = self._connection()
+        terminal_env = self._env(terminal)
+        payment = terminal_env["account.payment"]._utility_pay(
+            terminal_bill.partner_id.with_env(terminal_env),
+            terminal_bill.amount_residual,
+            agency.outlet_ids[1].with_env(terminal_env),
+            external_txn_id="N-OUTLET-1",
+            date=fields.Date.to_date("2025-02-10"),  # the file's day: the same sequence
+        )
+        self.assertEqual(payment.journal_id, agency.journal_id)
+        first_number = payment.move_id.name
+        terminal.execute("SELECT pg_backend_pid()")
+        terminal_pid = terminal.fetchone()[0]
+
+        log = tempfile.NamedTemporaryFile(
+            mode="w+", prefix="utility_job_worker_", suffix=".log", delete=False
+        )
+        self.addCleanup(os.unlink, log.name)
+        self.addCleanup(log.close)
+        worker = subprocess.Popen(
+            self._worker_args(agency_import),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        self.addCleanup(self._stop, worker)
+        deadline = time.monotonic() + 120
+        while True:  # until the worker's booking waits on the payment's number
+            setup.rollback()
+            setup.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                [terminal_pid],
+            )
+            if setup.fetchone()[0]:
+                break
+            self.assertIsNone(worker.poll(), f"the worker did not wait:\n{self._log(log)}")
+            self.assertLess(time.monotonic(), deadline, self._log(log))
+            time.sleep(0.05)
+        terminal.commit()
+        self.assertEqual(worker.wait(120), 0, self._log(log))
+
+        check = self._env(self._connection())
+        done = agency_import.with_env(check)
+        self.assertEqual(done.state, "done", self._log(log))
+        self.assertEqual(done.booked_count, 5)
+        entries = check["account.move"].search(
+            [("journal_id", "=", agency.journal_id.id), ("state", "=", "posted")]
+        )
+        self.assertEqual(len(entries), 6)
+        self._assert_no_gap(entries)
+        self.assertEqual(first_number, min(entries.mapped("name")), "the payment came first")
+        self.assertEqual(
+            entries.mapped("name"), entries.mapped(lambda move: move.line_ids[0].move_name)
+        )
+        self.assertTrue(
+            all(bill.payment_state in ("paid", "in_payment") for bill in bills.with_env(check))
+        )
         self._assert_balanced(check.cr)
