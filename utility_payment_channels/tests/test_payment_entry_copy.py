@@ -219,3 +219,34 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
             self.assertEqual(set(payment.move_id.line_ids.mapped("date")), {dates[index % 2]})
         numbers = sorted(copied.move_id.mapped("sequence_number"))
         self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 8)))
+
+    def test_a_first_entry_whose_number_is_not_cached_is_not_copied(self):
+        """Copies take their numbers from the sequence cache the first
+        entry's number filled; without it (another transaction's lock, a
+        number given by hand) the entries are left to Odoo, which numbers
+        them the way it always does."""
+        Payment = self.env["account.payment"].with_context(utility_no_analytic=True)
+        requests = self._requests("NC")[:3]
+        payments = Payment.create(
+            [
+                Payment._utility_batch_vals(request, Payment._utility_batch_key(request))
+                for request in requests
+            ]
+        )
+        move_vals_list = [payment._generate_move_vals() for payment in payments]
+        completed = payments._utility_precompute_entries(move_vals_list)
+        plan = payments._utility_entry_copy_plan(move_vals_list, completed)
+        self.assertEqual(plan, {1: 0, 2: 0})
+        template = payments[:1]._utility_create_entries(move_vals_list[:1], completed)
+        template._get_sequence_cache().clear()
+        left = payments._utility_copy_entries({payments[0].id: template}, move_vals_list, plan)
+        self.assertEqual(sorted(left), [1, 2])
+        self.assertFalse(
+            self.env["account.move"].search([("origin_payment_id", "in", payments[1:].ids)]),
+            "nothing copied",
+        )
+        moves = payments._utility_create_entries(
+            [move_vals_list[index] for index in left], completed
+        )
+        numbers = sorted((template | moves).mapped("sequence_number"))
+        self.assertEqual(numbers, list(range(numbers[0], numbers[0] + 3)))
