@@ -1,10 +1,8 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .batch_company_check import batch_checked
-from .res_partner import PENDING_RANKS
+from .res_partner import ranks_written_at_end
 
 BILL_JOURNAL_CODE = "UTB"
 # cursor-cache key of the numbering formats reused while a batch is posted
@@ -214,16 +212,11 @@ class AccountMove(models.Model):
         ``res.partner._increase_rank``)."""
         cache = self.env.cr.cache
         cache[SEQUENCE_FORMAT_CACHE] = {}
-        cache[PENDING_RANKS] = pending = defaultdict(int)
         try:
-            result = self.with_context(utility_skip_known_rank=True, **context).action_post()
-            # the new customers' ranks, one write for all
-            cache.pop(PENDING_RANKS)
-            self.env["res.partner"]._utility_write_pending_ranks(pending)
-            return result
+            with ranks_written_at_end(self.env):
+                return self.with_context(utility_skip_known_rank=True, **context).action_post()
         finally:
             cache.pop(SEQUENCE_FORMAT_CACHE, None)
-            cache.pop(PENDING_RANKS, None)
 
     @api.model
     def _utility_get_product(self):

@@ -1,9 +1,32 @@
 from collections import defaultdict
+from contextlib import contextmanager
 
 from odoo import api, fields, models
 
 # cursor cache key of the ranks a batch posting writes at its end
 PENDING_RANKS = "utility_billing.pending_ranks"
+
+
+@contextmanager
+def ranks_written_at_end(env):
+    """Within the block, ``res.partner._increase_rank`` with
+    ``utility_skip_known_rank`` only notes the increases of partners still at
+    0 (Odoo's posting calls it once per customer, and each call would write
+    its partner); at the end of the block they are written, one write per
+    field and value."""
+    cache = env.cr.cache
+    cache[PENDING_RANKS] = pending = defaultdict(int)
+    try:
+        yield
+        cache.pop(PENDING_RANKS)
+        groups = defaultdict(list)
+        for (field, partner_id), increase in pending.items():
+            groups[field, increase].append(partner_id)
+        for (field, increase), partner_ids in groups.items():
+            env["res.partner"].browse(partner_ids).sudo().write({field: increase})
+    finally:
+        cache.pop(PENDING_RANKS, None)
+
 
 CATEGORY_SELECTION = [
     ("residential", "Residential"),
@@ -67,36 +90,11 @@ class ResPartner(models.Model):
         if self.env.context.get("utility_skip_known_rank"):
             partners = self.filtered(lambda partner: not partner.sudo()[field])
             pending = self.env.cr.cache.get(PENDING_RANKS)
-            if pending is not None:
-                # a batch posting: Odoo calls this once per customer, and each
-                # call writes its partner; the batch writes them all at once
+            if pending is not None:  # written at the end (``ranks_written_at_end``)
                 for partner in partners:
                     pending[field, partner.id] += n
                 return None
         return super(ResPartner, partners)._increase_rank(field, n)
-
-    @api.model
-    def _utility_increase_ranks(self, counts, field):
-        """Raise ranks as ``account.move._post`` does for ``counts``
-        (``{partner: number of entries}``), with ``utility_skip_known_rank``:
-        partners still at 0 only, one write per value."""
-        pending = defaultdict(int)
-        for partner, count in counts.items():
-            for record in partner | partner.commercial_partner_id:
-                if not record.sudo()[field]:
-                    pending[field, record.id] += count
-        self._utility_write_pending_ranks(pending)
-
-    @api.model
-    def _utility_write_pending_ranks(self, pending):
-        """Write the ranks ``_increase_rank`` collected during a batch
-        posting (``{(field, partner id): increase}``, partners at 0): one
-        write per field and value."""
-        groups = defaultdict(list)
-        for (field, partner_id), increase in pending.items():
-            groups[field, increase].append(partner_id)
-        for (field, increase), partner_ids in groups.items():
-            self.browse(partner_ids).sudo().write({field: increase})
 
     def _compute_utility_contract_count(self):
         counts = dict(

@@ -26,6 +26,8 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.tools import SQL
 
+from odoo.addons.utility_billing.models.res_partner import ranks_written_at_end
+
 # columns of a payment's journal entry that every entry of the same shape
 # (company, journal, currency, date, accounts of its two items) holds with the
 # same value: copied from the template
@@ -245,7 +247,7 @@ class AccountPayment(models.Model):
             shapes[shape].append(index)
         plan = {}
         for indexes in shapes.values():
-            indexes.sort(key=lambda index: (move_vals_list[index]["ref"] or "", index))
+            indexes.sort(key=numbering_order(move_vals_list))
             plan.update((index, indexes[0]) for index in indexes[1:])
         return plan
 
@@ -267,7 +269,7 @@ class AccountPayment(models.Model):
                 continue
             template_items = template.line_ids.sorted("id")
             direction = template.direction_sign
-            for index, name in zip(sorted(indexes, key=plan_order(move_vals_list)), names):
+            for index, name in zip(sorted(indexes, key=numbering_order(move_vals_list)), names):
                 payment = self[index]
                 move_vals = move_vals_list[index]
                 items = [command[2] for command in move_vals["line_ids"]]
@@ -287,17 +289,15 @@ class AccountPayment(models.Model):
         """The ``count`` numbers following the template's, from Odoo's
         sequence cache of this transaction (the template's number locked the
         sequence); ``None`` when the cache does not hold it."""
-        if not template.name or template.name == "/" or template.state != "posted":
+        if (
+            not template.name
+            or template.name == "/"
+            or template.state != "posted"
+            or len(template.line_ids) != 2
+            or _has_many2many_values(template)
+            or _has_many2many_values(template.line_ids)
+        ):
             return None
-        for name, field in template._fields.items():
-            if field.type == "many2many" and field.store and template[name]:
-                return None
-        items = template.line_ids
-        if len(items) != 2:
-            return None
-        for name, field in items._fields.items():
-            if field.type == "many2many" and field.store and items[name]:
-                return None
         format_string, format_values = template._get_next_sequence_format()
         values = dict(format_values)
         values.pop("seq")
@@ -362,6 +362,7 @@ class AccountPayment(models.Model):
             for account in accounts
             if account.reconcile or account.account_type in ("asset_cash", "liability_credit_card")
         }
+        types = {account.id: account.account_type for account in accounts}
         item_values = []
         for payment_id, template_items, items, name, ref in item_rows:
             for template_item, vals in zip(template_items, items, strict=True):
@@ -393,31 +394,24 @@ class AccountPayment(models.Model):
         inserted = _insert_copies(self.env.cr, Item, ITEM_SET, item_values, "id")
         items = Item.browse([item_id for item_id, _id in inserted])
 
-        # what Odoo's posting does for an entry: its customers (receivable
-        # items) and suppliers (payable items) ranked, once for the batch
-        types = {account.id: account.account_type for account in accounts}
-        counts = {"asset_receivable": defaultdict(int), "liability_payable": defaultdict(int)}
+        # what Odoo's posting does for an entry: the partners of its
+        # receivable items ranked as customers, of its payable items as
+        # suppliers, once per entry (written once for the batch)
+        ranks = {"asset_receivable": "customer_rank", "liability_payable": "supplier_rank"}
+        counts = defaultdict(int)
         for _payment_id, _template_items, items_vals, _name, _ref in item_rows:
-            for account_type, partner_counts in counts.items():
-                partners = {
-                    vals["partner_id"]
-                    for vals in items_vals
-                    if vals["partner_id"] and types[vals["account_id"]] == account_type
-                }
-                for partner_id in partners:
-                    partner_counts[partner_id] += 1
-        Partner = self.env["res.partner"]
-        for account_type, field in (
-            ("asset_receivable", "customer_rank"),
-            ("liability_payable", "supplier_rank"),
-        ):
-            Partner._utility_increase_ranks(
-                {
-                    Partner.browse(partner_id): count
-                    for partner_id, count in counts[account_type].items()
-                },
-                field,
-            )
+            ranked = {
+                (ranks[types[vals["account_id"]]], vals["partner_id"])
+                for vals in items_vals
+                if vals["partner_id"] and types[vals["account_id"]] in ranks
+            }
+            for key in ranked:
+                counts[key] += 1
+        Partner = self.env["res.partner"].with_context(utility_skip_known_rank=True)
+        with ranks_written_at_end(self.env):
+            for (field, partner_id), count in counts.items():
+                partner = Partner.browse(partner_id)
+                (partner | partner.commercial_partner_id)._increase_rank(field, count)
 
         # what Odoo's create does after its INSERT: the fields of other records
         # that depend on entries and items are marked for recomputation (the
@@ -425,22 +419,29 @@ class AccountPayment(models.Model):
         with self.env.protecting([(Move._fields.values(), moves), (Item._fields.values(), items)]):
             moves.modified(Move._fields, create=True)
             items.modified(Item._fields, create=True)
-        # cached one2many values of the records the copies point to
-        for model in self.env.registry.values():
-            names = [
-                name
-                for name, field in model._fields.items()
-                if field.type == "one2many"
-                and field.comodel_name in ("account.move", "account.move.line")
-            ]
-            if names:
-                self.env[model._name].invalidate_model(names, flush=False)
+        # cached one2many values of the records the copies point to (what
+        # Odoo's create updates through the inverses of their many2one fields)
+        for model in (Move, Item):
+            for field in model._fields.values():
+                if field.type != "many2one":
+                    continue
+                for inverse in self.env.registry.field_inverses[field]:
+                    self.env[inverse.model_name].invalidate_model([inverse.name], flush=False)
         return moves
 
 
-def plan_order(move_vals_list):
-    """Order of the copies of one template: Odoo's numbering order."""
+def numbering_order(move_vals_list):
+    """Sort key of payment indexes in the order Odoo numbers their entries
+    (all of one date here): memo, then creation."""
     return lambda index: (move_vals_list[index]["ref"] or "", index)
+
+
+def _has_many2many_values(records):
+    """Whether ``records`` hold a stored many2many value (copies would not)."""
+    return any(
+        field.type == "many2many" and field.store and records[name]
+        for name, field in records._fields.items()
+    )
 
 
 def _insert_copies(cr, model, set_names, rows, returned):

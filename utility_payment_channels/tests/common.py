@@ -3,6 +3,22 @@ from odoo import fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
+def stored_values(record, skip=()):
+    """Every stored value of ``record`` (one2many values aside) but the
+    fields of ``skip``: relational values as ids, to compare bookings."""
+    values = {}
+    for name, field in record._fields.items():
+        if not field.store or name in skip or field.type == "one2many":
+            continue
+        value = record[name]
+        if field.type == "many2one":
+            value = value.id
+        elif field.type == "many2many":
+            value = tuple(sorted(value.ids))
+        values[name] = value
+    return values
+
+
 class UtilityPaymentCase(AccountTestInvoicingCommon):
     """A service hall booking into the company's cash journal and a
     residential customer with three open bills, not yet due (in 10, 20 and

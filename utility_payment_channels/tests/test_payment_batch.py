@@ -2,7 +2,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import UtilityPaymentCase
+from .common import UtilityPaymentCase, stored_values
 
 
 @tagged("post_install", "-at_install")
@@ -195,16 +195,7 @@ class TestPaymentBatch(UtilityPaymentCase):
     )
 
     def _stored_values(self, record, partner_of):
-        values = {}
-        for name, field in record._fields.items():
-            if not field.store or name in self.ENTRY_SKIP or field.type == "one2many":
-                continue
-            value = record[name]
-            if field.type == "many2one":
-                value = value.id
-            elif field.type == "many2many":
-                value = tuple(sorted(value.ids))
-            values[name] = value
+        values = stored_values(record, self.ENTRY_SKIP)
         values["partner"] = partner_of.get(record.partner_id.commercial_partner_id)
         return values
 

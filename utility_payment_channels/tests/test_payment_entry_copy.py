@@ -1,7 +1,7 @@
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import UtilityPaymentCase
+from .common import UtilityPaymentCase, stored_values
 
 
 @tagged("post_install", "-at_install")
@@ -69,6 +69,21 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
             for index, amount in enumerate(amounts)
         ]
 
+    def _plan(self, requests):
+        """Draft payments of ``requests``, the values of their entries and
+        the copy plan of a booking job."""
+        Payment = self.env["account.payment"].with_context(utility_no_analytic=True)
+        payments = Payment.create(
+            [
+                Payment._utility_batch_vals(request, Payment._utility_batch_key(request))
+                for request in requests
+            ]
+        )
+        move_vals_list = [payment._generate_move_vals() for payment in payments]
+        completed = payments._utility_precompute_entries(move_vals_list)
+        plan = payments._utility_entry_copy_plan(move_vals_list, completed)
+        return payments, move_vals_list, completed, plan
+
     SKIP = frozenset(
         (
             "id",
@@ -86,20 +101,17 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
 
     def _stored(self, record, payment):
         """Every stored value of ``record``, the payment's own name and memo
-        replaced by placeholders in texts."""
-        values = {}
-        for name, field in record._fields.items():
-            if not field.store or name in self.SKIP or field.type == "one2many":
-                continue
-            value = record[name]
-            if field.type == "many2one":
-                value = value.id
-            elif field.type == "many2many":
-                value = tuple(sorted(value.ids))
-            elif isinstance(value, str):
-                value = value.replace(payment.name, "<payment>").replace(payment.memo, "<memo>")
-                value = value.replace(payment.move_id.name, "<entry>")
-            values[name] = value
+        and its entry's number replaced by placeholders in texts."""
+        values = stored_values(record, self.SKIP)
+        for name, value in values.items():
+            if isinstance(value, str):
+                for text, placeholder in (
+                    (payment.name, "<payment>"),
+                    (payment.memo, "<memo>"),
+                    (payment.move_id.name, "<entry>"),
+                ):
+                    value = value.replace(text, placeholder)
+                values[name] = value
         return values
 
     def _entries(self, payments):
@@ -164,19 +176,8 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
         accounts, the payment Odoo would number first; customers whose
         fiscal position Odoo looks up itself (a company with contacts) are
         left to Odoo."""
-        Payment = self.env["account.payment"].with_context(utility_no_analytic=True)
         requests = self._requests("PL")
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            payments = Payment.create(
-                [
-                    Payment._utility_batch_vals(request, Payment._utility_batch_key(request))
-                    for request in requests
-                ]
-            )
-            move_vals_list = [payment._generate_move_vals() for payment in payments]
-            completed = payments._utility_precompute_entries(move_vals_list)
-            plan = payments._utility_entry_copy_plan(move_vals_list, completed)
-            savepoint.rollback()
+        payments, move_vals_list, completed, plan = self._plan(requests)
         farm = self.customers[3]
         expected = {
             index: 0
@@ -185,7 +186,7 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
         }
         self.assertEqual(plan, expected)
         self.assertEqual(
-            Payment.with_context(utility_entry_copy=False)._utility_entry_copy_plan(
+            payments.with_context(utility_entry_copy=False)._utility_entry_copy_plan(
                 move_vals_list, completed
             ),
             {},
@@ -225,17 +226,7 @@ class TestPaymentEntryCopy(UtilityPaymentCase):
         entry's number filled; without it (another transaction's lock, a
         number given by hand) the entries are left to Odoo, which numbers
         them the way it always does."""
-        Payment = self.env["account.payment"].with_context(utility_no_analytic=True)
-        requests = self._requests("NC")[:3]
-        payments = Payment.create(
-            [
-                Payment._utility_batch_vals(request, Payment._utility_batch_key(request))
-                for request in requests
-            ]
-        )
-        move_vals_list = [payment._generate_move_vals() for payment in payments]
-        completed = payments._utility_precompute_entries(move_vals_list)
-        plan = payments._utility_entry_copy_plan(move_vals_list, completed)
+        payments, move_vals_list, completed, plan = self._plan(self._requests("NC")[:3])
         self.assertEqual(plan, {1: 0, 2: 0})
         template = payments[:1]._utility_create_entries(move_vals_list[:1], completed)
         template._get_sequence_cache().clear()

@@ -388,18 +388,7 @@ class CommittedScenarioCase(TransactionCase):
         holder.execute(hold_sql)
         holder.execute("SELECT pg_backend_pid()")
         holder_pid = holder.fetchone()[0]
-        log = tempfile.NamedTemporaryFile(
-            mode="w+", prefix="utility_job_worker_", suffix=".log", delete=False
-        )
-        cls.addClassCleanup(os.unlink, log.name)
-        cls.addClassCleanup(log.close)
-        process = subprocess.Popen(
-            cls._worker_args(records),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        cls.addClassCleanup(cls._stop, process)
+        process, log = cls._start_worker(records, cls.addClassCleanup)
         start = time.monotonic()
         while True:
             cr.rollback()  # a fresh snapshot at every poll
@@ -437,6 +426,25 @@ class CommittedScenarioCase(TransactionCase):
             cr.execute(sql)
             done.append(cr.fetchone()[0])
         return done[len(progress_sqls) :]
+
+    @classmethod
+    def _start_worker(cls, records, add_cleanup):
+        """A worker process on the jobs of ``records``, writing to a log file
+        of its own: ``(process, log)``. ``add_cleanup`` (the test's or the
+        class's) stops the process and removes the log."""
+        log = tempfile.NamedTemporaryFile(
+            mode="w+", prefix="utility_job_worker_", suffix=".log", delete=False
+        )
+        add_cleanup(os.unlink, log.name)
+        add_cleanup(log.close)
+        process = subprocess.Popen(
+            cls._worker_args(records),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        add_cleanup(cls._stop, process)
+        return process, log
 
     @staticmethod
     def _stop(process):

@@ -1,6 +1,3 @@
-import os
-import subprocess
-import tempfile
 import time
 
 from odoo import fields
@@ -243,18 +240,7 @@ class TestConcurrency(CommittedScenarioCase):
         terminal.execute("SELECT pg_backend_pid()")
         terminal_pid = terminal.fetchone()[0]
 
-        log = tempfile.NamedTemporaryFile(
-            mode="w+", prefix="utility_job_worker_", suffix=".log", delete=False
-        )
-        self.addCleanup(os.unlink, log.name)
-        self.addCleanup(log.close)
-        worker = subprocess.Popen(
-            self._worker_args(agency_import),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        self.addCleanup(self._stop, worker)
+        worker, log = self._start_worker(agency_import, self.addCleanup)
         deadline = time.monotonic() + 120
         while True:  # until the worker's booking waits on the payment's number
             setup.rollback()
