@@ -47,6 +47,9 @@
         "views/portal_templates.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "utility_billing/static/src/js/*",
+        ],
         "web.assets_tests": [
             "utility_billing/static/tests/tours/*.js",
         ],

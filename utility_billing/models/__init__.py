@@ -10,6 +10,7 @@ from . import res_partner
 from . import utility_customer_category
 from . import utility_billing_run
 from . import utility_billing_run_skip
+from . import utility_billing_run_preview
 from . import account_move
 from . import account_move_line
 from . import utility_contract_prepaid

@@ -13,6 +13,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from .batch_company_check import BATCH_COMPANY_CHECK
 from .row_lock import lock_nowait
+from .utility_billing_run_preview import ANOMALY_FACTOR
 
 JOB_CHANNEL = "root.utility_billing"
 
@@ -117,6 +118,19 @@ class UtilityBillingRun(models.Model):
     )
     skip_ids = fields.One2many(
         comodel_name="utility.billing.run.skip", inverse_name="run_id", string="Skipped"
+    )
+    preview_line_ids = fields.One2many(
+        comodel_name="utility.billing.run.preview",
+        inverse_name="run_id",
+        string="Expected Bills",
+        readonly=True,
+    )
+    preview_anomaly_count = fields.Integer(
+        string="Unusual Bills",
+        readonly=True,
+        copy=False,
+        help="Bills of the preview with no consumption or a consumption far from the "
+        "contract's usual one: look at them before the run.",
     )
     bill_count = fields.Integer(compute="_compute_totals", help="Bills of the run in force.")
     credited_count = fields.Integer(
@@ -612,15 +626,18 @@ class UtilityBillingRun(models.Model):
         self._check_editable_period()
         for run in self:
             contracts = run._get_scope_contracts()
-            bill_count, amount, consumption, skips = 0, 0.0, 0.0, []
+            bill_count, amount, consumption, skips, lines = 0, 0.0, 0.0, [], []
             for batch_ids in split_every(run.batch_size, contracts.ids):
                 bills, batch_skips = run._prepare_bills(contracts.browse(batch_ids))
                 bill_count += len(bills)
                 amount += sum(bill["amount"] for bill in bills)
                 consumption += sum(bill["consumption"] for bill in bills)
                 skips += batch_skips
+                lines += run._prepare_preview_lines(bills)
             run.skip_ids.unlink()
+            run.preview_line_ids.unlink()
             self.env["utility.billing.run.skip"].create(skips)
+            self.env["utility.billing.run.preview"].create(lines)
             run.write(
                 {
                     "state": "previewed",
@@ -629,9 +646,57 @@ class UtilityBillingRun(models.Model):
                     "preview_bill_count": bill_count,
                     "preview_amount": run.currency_id.round(amount),
                     "preview_consumption": consumption,
+                    "preview_anomaly_count": sum(1 for line in lines if line["anomaly"]),
                 }
             )
         return True
+
+    def _get_usual_consumption(self, contracts):
+        """Average monthly kWh of the bills in force of ``contracts`` in the
+        twelve months before the period: {contract id: kWh}. One query."""
+        groups = self.env["account.move"]._read_group(
+            [
+                ("utility_contract_id", "in", contracts.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("utility_credited", "=", False),
+                ("utility_period_end", "<", self.date_from),
+                ("utility_period_start", ">=", self.date_from - relativedelta(months=12)),
+            ],
+            ["utility_contract_id"],
+            ["utility_consumption:sum", "__count"],
+        )
+        return {contract.id: total / count for contract, total, count in groups if count}
+
+    def _prepare_preview_lines(self, bills):
+        """Values of the preview lines of prepared ``bills``, each compared
+        with its contract's usual consumption and flagged when unusual."""
+        self.ensure_one()
+        contracts = self.env["utility.contract"].browse([bill["contract"].id for bill in bills])
+        usual = self._get_usual_consumption(contracts)
+        factor = ANOMALY_FACTOR
+        lines = []
+        for bill in bills:
+            contract, consumption = bill["contract"], bill["consumption"]
+            average = usual.get(contract.id, 0.0)
+            anomaly = False
+            if not consumption:
+                anomaly = "zero"
+            elif average and consumption > factor * average:
+                anomaly = "high"
+            elif average and consumption * factor < average:
+                anomaly = "low"
+            lines.append(
+                {
+                    "run_id": self.id,
+                    "contract_id": contract.id,
+                    "consumption": consumption,
+                    "usual_consumption": average,
+                    "amount": bill["amount"],
+                    "anomaly": anomaly,
+                }
+            )
+        return lines
 
     def _lock_for_processing(self):
         """Row-lock the run without waiting: a second user starting the same
@@ -778,7 +843,8 @@ class UtilityBillingRun(models.Model):
         if self.filtered(lambda run: run.state != "previewed"):
             raise UserError(self.env._("Only a previewed run can go back to draft."))
         self.skip_ids.unlink()
-        self.write({"state": "draft"})
+        self.preview_line_ids.unlink()
+        self.write({"state": "draft", "preview_anomaly_count": 0})
         return True
 
     def action_view_bills(self):

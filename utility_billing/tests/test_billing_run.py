@@ -155,6 +155,40 @@ class TestBillingRun(UtilityBillingCase):
         self.assertEqual({skip.contract_id: skip.reason for skip in run.skip_ids}, expected)
         self.assertEqual(run.progress, 100.0)
 
+    def test_preview_lists_each_expected_bill_and_flags_unusual_consumption(self):
+        """The officer sees, before posting, every contract the run will bill
+        with its consumption beside its usual one; a jump or a zero is flagged."""
+        # February: 100 kWh billed, the contract's usual consumption
+        self._read(self.meter, 1100, date="2025-02-28")
+        self._run(self._new_run(date_from="2025-02-01", date_to="2025-02-28"))
+        steady, steady_meter = self._new_customer("0100000002")
+        self._read(steady_meter, 100, date="2025-02-28")
+        zero, zero_meter = self._new_customer("0100000003")
+        self._read(zero_meter, 100, date="2025-02-28")
+        self._run(self._new_run(date_from="2025-02-01", date_to="2025-02-28"))
+        # March: 500 kWh (5 times February), the same 100, and nothing
+        self._read(self.meter, 1600)
+        self._read(steady_meter, 200)
+        self._read(zero_meter, 100)
+
+        run = self._new_run()
+        run.action_preview()
+        lines = {line.contract_id: line for line in run.preview_line_ids}
+        self.assertEqual(set(lines), {self.contract, steady, zero})
+        self.assertEqual(
+            [(lines[c].consumption, lines[c].usual_consumption, lines[c].anomaly) for c in
+             (self.contract, steady, zero)],
+            [(500.0, 100.0, "high"), (100.0, 100.0, False), (0.0, 100.0, "zero")],
+        )
+        self.assertEqual(sum(run.preview_line_ids.mapped("amount")), run.preview_amount)
+        self.assertEqual(run.preview_anomaly_count, 2)
+        # previewing again replaces the lines; back to draft drops them
+        run.action_preview()
+        self.assertEqual(len(run.preview_line_ids), 3)
+        run.action_reset_draft()
+        self.assertFalse(run.preview_line_ids)
+        self.assertEqual(run.preview_anomaly_count, 0)
+
     def test_scope_by_station_and_category(self):
         other_station = self.env["utility.supply.station"].create(
             {"name": "Lizhuang", "code": "LZ", "company_id": self.company.id}
