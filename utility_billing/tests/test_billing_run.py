@@ -176,8 +176,10 @@ class TestBillingRun(UtilityBillingCase):
         lines = {line.contract_id: line for line in run.preview_line_ids}
         self.assertEqual(set(lines), {self.contract, steady, zero})
         self.assertEqual(
-            [(lines[c].consumption, lines[c].usual_consumption, lines[c].anomaly) for c in
-             (self.contract, steady, zero)],
+            [
+                (lines[c].consumption, lines[c].usual_consumption, lines[c].anomaly)
+                for c in (self.contract, steady, zero)
+            ],
             [(500.0, 100.0, "high"), (100.0, 100.0, False), (0.0, 100.0, "zero")],
         )
         self.assertEqual(sum(run.preview_line_ids.mapped("amount")), run.preview_amount)
