@@ -177,6 +177,32 @@ class AccountMove(models.Model):
             )
         return journal.sudo(False)
 
+    def _utility_frozen_when_posted(self):
+        """The posted moves that never go back to draft: utility bills and
+        their credit notes. A bill is corrected by the audit-safe cancel
+        wizard (a credit note with its reason) and billed again, so that
+        what a customer was sent stays in the books."""
+        return self.filtered(lambda move: move.state == "posted" and move.utility_contract_id)
+
+    @api.depends("utility_contract_id")
+    def _compute_show_reset_to_draft_button(self):
+        super()._compute_show_reset_to_draft_button()
+        for move in self._utility_frozen_when_posted():
+            move.show_reset_to_draft_button = False
+
+    def button_draft(self):
+        frozen = self._utility_frozen_when_posted()
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "A posted utility bill cannot go back to draft (%(bills)s): cancel "
+                    "it with Actions > Cancel Utility Bills, which issues a credit note "
+                    "with its reason, and bill the period again.",
+                    bills=", ".join(frozen.mapped("name")),
+                )
+            )
+        return super().button_draft()
+
     def _check_company(self, fnames=None):
         # the billing run's batches: each distinct value is checked once
         if batch_checked(self, fnames):

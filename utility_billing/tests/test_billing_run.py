@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -263,6 +263,39 @@ class TestBillingRun(UtilityBillingCase):
         self.assertEqual(len(rerun.move_ids), 1)
         self.assertEqual(rerun.move_ids.amount_total, 184.00)
         self.assertEqual(reading.move_id, rerun.move_ids)
+
+    def test_a_posted_bill_never_goes_back_to_draft(self):
+        """Only the audit-safe cancel wizard corrects a bill: Odoo's Reset to
+        Draft is neither offered nor accepted, whoever asks, for the bill and
+        for its credit note."""
+        self._read(self.meter, 1300)
+        bill = self._run(self._new_run()).move_ids
+        self.assertFalse(bill.show_reset_to_draft_button)
+        with self.assertRaisesRegex(UserError, "Cancel Utility Bills"):
+            bill.button_draft()
+        self.assertEqual(bill.state, "posted")
+        wizard = self.env["utility.bill.cancel"].create(
+            {"move_ids": [Command.set(bill.ids)], "reason": "Wrong meter read"}
+        )
+        credit_note = self.env["account.move"].search(wizard.action_confirm()["domain"])
+        self.assertFalse(credit_note.show_reset_to_draft_button)
+        with self.assertRaises(UserError):
+            credit_note.button_draft()
+        # an ordinary journal entry of the company still can
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": bill.journal_id.id,
+                "line_ids": [
+                    Command.create({"account_id": line.account_id.id, "balance": line.balance})
+                    for line in bill.line_ids
+                ],
+            }
+        )
+        entry.action_post()
+        self.assertTrue(entry.show_reset_to_draft_button)
+        entry.button_draft()
+        self.assertEqual(entry.state, "draft")
 
     def test_one_bill_per_contract_and_period_is_enforced_by_the_database(self):
         self._read(self.meter, 1300)
