@@ -186,9 +186,10 @@ class AccountMove(models.Model):
 
     @api.depends("utility_contract_id")
     def _compute_show_reset_to_draft_button(self):
-        super()._compute_show_reset_to_draft_button()
+        result = super()._compute_show_reset_to_draft_button()
         for move in self._utility_frozen_when_posted():
             move.show_reset_to_draft_button = False
+        return result
 
     def button_draft(self):
         frozen = self._utility_frozen_when_posted()
