@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools import float_round
 
 
 class CollectionKpiXlsx(models.AbstractModel):
@@ -36,7 +37,11 @@ class CollectionKpiXlsx(models.AbstractModel):
                 if kind == "text":
                     sheet.write(row, col, value or "")
                 else:
-                    sheet.write_number(row, col, value or 0.0, formats[kind])
+                    # the cell holds what it shows: rates to 0.01 %, money to the cent
+                    digits = 0 if kind == "int" else 2
+                    sheet.write_number(
+                        row, col, float_round(value or 0.0, precision_digits=digits), formats[kind]
+                    )
         sheet.freeze_panes(3, 1)
 
     def _recovery_label(self, groupby, key, none):

@@ -97,6 +97,14 @@ class UtilityCollectionDashboard(models.TransientModel):
     amount_overdue = fields.Monetary(string="Overdue", compute="_compute_ageing")
     amount_total = fields.Monetary(string="Total Open", compute="_compute_ageing")
 
+    @api.depends("month", "company_id")
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = self.env._(
+                "Collection KPIs %(month)s",
+                month=dashboard.month.strftime("%Y-%m") if dashboard.month else "",
+            )
+
     @api.depends("month")
     def _compute_period(self):
         for dashboard in self:
