@@ -8,8 +8,10 @@ CENTRALIZED_KINDS = ("hall", "agency", "terminal", "online")
 
 class UtilityCollectionKpi(models.Model):
     """Collection (recovery) rate: what was billed and what of it has been
-    collected, by supply station, customer category and billing month, from
-    one SQL view over the posted bills (late-fee invoices excluded)."""
+    collected, by supply station, customer category and billing month: the
+    rows of ``utility.collection.recovery`` summed, so that the two reports
+    agree (late-fee invoices excluded, credit notes not counted as
+    collections)."""
 
     _name = "utility.collection.kpi"
     _description = "Collection Rate"
@@ -39,6 +41,11 @@ class UtilityCollectionKpi(models.Model):
     )
 
     def _query(self):
+        """The recovery report's rows summed by month, station and category,
+        so that both reports give the same billed and collected figures for
+        the same bills: collected is what payments settled (a credit note
+        reconciled with a bill is not a collection); outstanding is what the
+        bills still owe."""
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY 1) AS id, *,
@@ -46,25 +53,25 @@ class UtilityCollectionKpi(models.Model):
                         THEN 100.0 * amount_collected / amount_billed ELSE 0 END
                        AS recovery_rate
               FROM (
-                SELECT date_trunc('month', m.invoice_date)::date AS month,
-                       m.company_id,
-                       c.currency_id,
-                       p.utility_station_id AS station_id,
-                       p.utility_category AS category,
-                       COUNT(*) AS bill_count,
-                       COUNT(*) FILTER (WHERE m.amount_residual_signed = 0) AS paid_count,
-                       SUM(m.amount_total_signed) AS amount_billed,
-                       SUM(m.amount_total_signed - m.amount_residual_signed) AS amount_collected,
-                       SUM(m.amount_residual_signed) AS amount_outstanding
-                  FROM account_move m
-                  JOIN res_partner p ON p.id = m.partner_id
-                  JOIN res_company c ON c.id = m.company_id
-                 WHERE m.move_type = 'out_invoice'
-                   AND m.state = 'posted'
-                   AND m.utility_late_fee_bill_id IS NULL
-              GROUP BY 1, m.company_id, c.currency_id, p.utility_station_id, p.utility_category
+                SELECT r.bill_month AS month,
+                       r.company_id,
+                       r.currency_id,
+                       r.station_id,
+                       r.category,
+                       SUM(r.bill_count) AS bill_count,
+                       COUNT(*) FILTER (
+                           WHERE r.kind = 'billed' AND bill.amount_residual_signed = 0
+                       ) AS paid_count,
+                       SUM(r.amount_billed) AS amount_billed,
+                       SUM(r.amount_collected) AS amount_collected,
+                       SUM(bill.amount_residual_signed) FILTER (WHERE r.kind = 'billed')
+                           AS amount_outstanding
+                  FROM (%(recovery)s) AS r
+                  JOIN account_move bill ON bill.id = r.bill_id
+              GROUP BY r.bill_month, r.company_id, r.currency_id, r.station_id, r.category
               ) AS kpi
-            """
+            """,
+            recovery=self.env["utility.collection.recovery"]._query(),
         )
 
     def init(self):

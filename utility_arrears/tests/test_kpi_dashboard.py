@@ -233,6 +233,36 @@ class TestCollectionKpiDashboard(UtilityArrearsCase):
             [("agency", 150.0), ("field", 50.0), ("hall", 100.0)],
         )
 
+    def test_collection_rate_and_recovery_reports_agree(self):
+        """The two reports give the same figures for the same bills: the 20
+        credit note on station B's April bill is no collection in either."""
+        domain = [("company_id", "=", self.company.id)]
+        kpi = {
+            (station, month): (billed, collected)
+            for station, month, billed, collected in self.env["utility.collection.kpi"]._read_group(
+                domain, ["station_id", "month:month"], ["amount_billed:sum", "amount_collected:sum"]
+            )
+        }
+        recovery = {
+            (station, month): (billed, collected)
+            for station, month, billed, collected in self.env[
+                "utility.collection.recovery"
+            ]._read_group(
+                domain,
+                ["station_id", "bill_month:month"],
+                ["amount_billed:sum", "amount_collected:sum"],
+            )
+        }
+        self.assertEqual(kpi, recovery)
+        self.assertEqual(kpi[self.station_b, date(2025, 4, 1)], (450.0, 50.0))
+        april_b = self.env["utility.collection.kpi"].search(
+            [*domain, ("station_id", "=", self.station_b.id)]
+        )
+        # still owed: 350 of the 400 bill, 30 of the credited 50 bill
+        self.assertEqual(
+            (april_b.bill_count, april_b.paid_count, april_b.amount_outstanding), (2, 0, 380.0)
+        )
+
     def test_three_hundred_percent_figures_by_station_and_month(self):
         Figures = self.env["utility.collection.three.figures"]
         rows = {
