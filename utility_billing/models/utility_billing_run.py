@@ -31,7 +31,7 @@ class UtilityBillingRun(models.Model):
 
     _name = "utility.billing.run"
     _description = "Billing Run"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "date_from desc, id desc"
 
     name = fields.Char(
@@ -141,6 +141,21 @@ class UtilityBillingRun(models.Model):
         for run in self:
             if run.date_to < run.date_from:
                 raise ValidationError(self.env._("The billing period cannot end before it starts."))
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the workflow and the preview's figures: written by the preview,
+        # run and reset actions and the run's jobs only
+        return {
+            "state",
+            "preview_date",
+            "preview_bill_count",
+            "preview_amount",
+            "preview_consumption",
+            "contract_count",
+            "move_ids",
+            "skip_ids",
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -620,17 +635,20 @@ class UtilityBillingRun(models.Model):
                 consumption += sum(bill["consumption"] for bill in bills)
                 skips += batch_skips
             run.skip_ids.unlink()
-            self.env["utility.billing.run.skip"].create(skips)
-            run.write(
-                {
-                    "state": "previewed",
-                    "preview_date": fields.Datetime.now(),
-                    "contract_count": len(contracts),
-                    "preview_bill_count": bill_count,
-                    "preview_amount": run.currency_id.round(amount),
-                    "preview_consumption": consumption,
-                }
-            )
+            skip_model = self.env["utility.billing.run.skip"]
+            with skip_model.browse()._utility_protected_write():
+                skip_model.create(skips)
+            with run._utility_protected_write():
+                run.write(
+                    {
+                        "state": "previewed",
+                        "preview_date": fields.Datetime.now(),
+                        "contract_count": len(contracts),
+                        "preview_bill_count": bill_count,
+                        "preview_amount": run.currency_id.round(amount),
+                        "preview_consumption": consumption,
+                    }
+                )
         return True
 
     def _lock_for_processing(self):
@@ -654,7 +672,8 @@ class UtilityBillingRun(models.Model):
         contracts = self._get_scope_contracts()
         # created here, never by concurrent batches
         self.env["account.move"]._utility_get_bill_journal(self.company_id)
-        self.write({"state": "running", "contract_count": len(contracts)})
+        with self._utility_protected_write():
+            self.write({"state": "running", "contract_count": len(contracts)})
         self.message_post(
             body=self.env._(
                 "Billing started for %(count)s contracts in batches of %(size)s.",
@@ -704,7 +723,8 @@ class UtilityBillingRun(models.Model):
         skip_model = self.env["utility.billing.run.skip"]
         # an attempt run again replaces what the previous attempt recorded
         skip_model.search([("run_id", "=", self.id), ("contract_id", "in", contracts.ids)]).unlink()
-        skip_model.create(skips)
+        with skip_model.browse()._utility_protected_write():
+            skip_model.create(skips)
         if not bills:
             return self.env._("No bill, %s skipped.", len(skips))
         move_model = self.env["account.move"]
@@ -755,7 +775,8 @@ class UtilityBillingRun(models.Model):
     def _finish_run(self):
         """Job: close the run once all its batches are done."""
         self.ensure_one()
-        self.write({"state": "done"})
+        with self._utility_protected_write():
+            self.write({"state": "done"})
         self.message_post(
             body=self.env._(
                 "Billing done: %(bills)s bills for %(amount)s, %(skips)s contracts skipped.",
@@ -778,7 +799,8 @@ class UtilityBillingRun(models.Model):
         if self.filtered(lambda run: run.state != "previewed"):
             raise UserError(self.env._("Only a previewed run can go back to draft."))
         self.skip_ids.unlink()
-        self.write({"state": "draft"})
+        with self._utility_protected_write():
+            self.write({"state": "draft"})
         return True
 
     def action_view_bills(self):
