@@ -31,9 +31,23 @@ MAGIC_FIELDS = {"id", "create_uid", "create_date", "write_uid", "write_date", "d
 # Stored fields users edit in the forms, per model of the add-ons (reviewed:
 # nothing here is a state, an approver, a total or a link an action sets).
 EDITABLE_FIELDS = {
+    "utility.agency": {
+        "active", "bank_journal_id", "clearing_account_id", "code", "commission_account_id",
+        "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
+        "file_column_mapping", "file_encoding", "import_ids", "journal_id", "name", "outlet_ids",
+        "partner_id", "settlement_frequency", "settlement_ids", "settlement_journal_id",
+    },
+    "utility.arrears.level": {
+        "action", "days_overdue", "mail_template_id", "name", "policy_id", "sequence",
+        "sms_template_id", "user_id",
+    },
+    "utility.arrears.policy": {
+        "active", "category", "company_id", "grace_days", "late_fee_current_rate",
+        "late_fee_earlier_rate", "late_fee_minimum", "level_ids", "name", "sequence",
+    },
     "utility.billing.run": {
-        "batch_size", "category_ids", "company_id", "date_from", "date_to", "invoice_date",
-        "name", "station_ids",
+        "batch_size", "category_ids", "company_id", "date_from", "date_to", "invoice_date", "name",
+        "station_ids",
     },
     "utility.care.profile": {
         "care_type", "contact_name", "contact_phone", "notes", "user_id", "visit_ids",
@@ -45,16 +59,54 @@ EDITABLE_FIELDS = {
         "difference_reason",
     },
     "utility.cashier.session.count": {"quantity"},
+    "utility.collection.point": {
+        "active", "card_journal_id", "code", "company_id", "hand_in_point_id", "journal_id", "kind",
+        "name", "qr_journal_id", "session_ids", "station_id", "user_ids",
+    },
+    "utility.contract": {
+        "billing_mode", "boundary_point", "company_id", "date_end", "date_start", "name", "note",
+        "partner_id", "payment_method", "payment_term_id", "service_point_id", "signed_date",
+        "signed_document", "signed_document_name", "tariff_id", "utility_warning_ids",
+    },
+    "utility.customer.category": {"code", "name", "sequence"},
     "utility.disconnection.order": {"care_visit_id", "execution_note", "user_id"},
+    "utility.dunning.run": {"action_ids", "batch_size", "company_id", "date"},
     "utility.field.collection": {
-        "collector_id", "date", "difference_note", "hall_id", "hand_in_amount", "line_ids",
-        "route", "village",
+        "collector_id", "date", "difference_note", "hall_id", "hand_in_amount", "line_ids", "route",
+        "village",
     },
     "utility.field.collection.line": {"amount_collected", "note"},
     "utility.late.fee.waiver": {"reason"},
+    "utility.meter": {
+        "active", "digits", "initial_reading", "initial_reading_flat", "initial_reading_peak",
+        "initial_reading_valley", "install_date", "multiplier", "payment_mode", "register_type",
+        "remove_date", "replaced_meter_id", "serial", "service_point_id", "state",
+    },
+    "utility.meter.reading": {
+        "meter_id", "note", "reader_id", "reading_date", "reading_type", "value", "value_flat",
+        "value_peak", "value_valley",
+    },
+    "utility.payer.group": {"active", "company_id", "member_ids", "name", "payer_id"},
+    "utility.payment.terminal": {"active", "collection_point_id", "name", "user_id"},
+    "utility.service.point": {
+        "active", "code", "company_id", "contract_ids", "meter_ids", "name", "partner_id", "route",
+        "station_id", "street", "village",
+    },
+    "utility.supply.station": {
+        "active", "address", "code", "company_id", "manager_id", "name", "phone",
+        "service_point_ids",
+    },
+    "utility.tariff": {"active", "category", "code", "company_id", "name", "version_ids"},
+    "utility.tariff.block": {"limit_to", "name", "price", "sequence", "version_id"},
     "utility.tariff.version": {
-        "approval_reference", "block_basis", "block_ids", "date_from", "fixed_charge",
-        "price_flat", "price_peak", "price_valley", "tariff_id",
+        "approval_reference", "block_basis", "block_ids", "date_from", "fixed_charge", "price_flat",
+        "price_peak", "price_valley", "tariff_id",
+    },
+    "utility.tv.operator": {"active", "company_id", "name", "partner_id"},
+    "utility.warning.rule": {
+        "active", "company_id", "kind", "mail_template_id", "name", "notify_activity",
+        "notify_email", "notify_portal", "notify_sms", "responsible_user_id", "sequence",
+        "sms_template_id", "threshold_amount", "threshold_days", "warning_ids",
     },
 }  # fmt: skip
 
@@ -70,7 +122,15 @@ MATRIX_RECORD_DOMAINS = {
 
 # Models of the add-ons not (yet) under the mechanism, with the reason. Any
 # other model without the mixin fails test_every_model_is_classified.
-MODELS_WITHOUT_PROTECTED_FIELDS = {}
+MODELS_WITHOUT_PROTECTED_FIELDS = {
+    # reworked for issue 22 item 4 (every agency file line booked, a true
+    # duplicate or kept for an accountant) and the settlement at the same
+    # time: their states, payment links and totals join the mechanism then
+    "utility.agency.import": "agency file import: being reworked (issue 22, item 4)",
+    "utility.agency.import.difference": "agency file import: being reworked (issue 22, item 4)",
+    "utility.agency.import.line": "agency file import: being reworked (issue 22, item 4)",
+    "utility.agency.settlement": "agency settlement: being reworked at the same time",
+}
 
 
 def _utility_models(env):
@@ -169,6 +229,7 @@ class TestWriteMatrix(HttpCase):
             }
         )
         round_.action_assign_bills()
+        round_.copy()
         env["utility.cashier.session"].create(
             {
                 "collection_point_id": env.ref(
@@ -183,6 +244,26 @@ class TestWriteMatrix(HttpCase):
         )
         approved = env["utility.tariff.version"].search([("state", "=", "approved")], limit=1)
         approved.copy({"date_from": "2099-01-01"})
+        # records only server code makes (the run, the APIs): made here as it does
+        run, _other_run = env["utility.dunning.run"].create(
+            [{"company_id": cls.company.id}, {"company_id": cls.company.id}]
+        )
+        Action = env["utility.dunning.action"]
+        with Action.browse()._utility_protected_write():
+            Action.create(
+                {
+                    "run_id": run.id,
+                    "bill_id": bills[0].id,
+                    "partner_id": bills[0].partner_id.id,
+                    "level_id": env["utility.arrears.level"].search([], limit=1).id,
+                    "channel": Action._fields["channel"]._description_selection(env)[0][0],
+                }
+            )
+        Failure = env["utility.api.auth.failure"]
+        with Failure.browse()._utility_protected_write():
+            Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
+        if not env["utility.billing.run.skip"].search_count([]):
+            env["utility.billing.run"].search([("state", "=", "draft")], limit=1).action_preview()
 
     @classmethod
     def _matrix_record(cls, model_name):
@@ -192,16 +273,16 @@ class TestWriteMatrix(HttpCase):
         cls.assertTrue(cls, record, f"no {model_name} in the demo data to try the matrix on")
         return record
 
-    def _other_value(self, record, field):
-        """A value ``field`` does not have on ``record``, in ``write`` format."""
+    def _other_value(self, record, field, avoid):
+        """A value of ``field`` other than ``avoid`` (the record's value for
+        a write, the field's default for a create), in ``write`` format."""
         env = self.env
-        current = record[field.name]
         if field.type == "selection":
             values = [key for key, _label in field._description_selection(env)]
-            return next(value for value in values if value != current)
+            return next(value for value in values if value != avoid)
         if field.type in ("many2one", "one2many", "many2many"):
             comodel = env[field.comodel_name].sudo().with_context(active_test=False)
-            other = comodel.search([("id", "not in", current.ids)], limit=1, order="id desc")
+            other = comodel.search([("id", "not in", avoid.ids)], limit=1, order="id desc")
             self.assertTrue(other, f"no other {field.comodel_name} to link {field}")
             if field.type == "many2one":
                 return other.id
@@ -209,14 +290,22 @@ class TestWriteMatrix(HttpCase):
                 return [Command.set(other.ids)]
             return [Command.link(other.id)]
         if field.type == "boolean":
-            return not current
+            return not avoid
         if field.type == "date":
             return "2020-01-01"
         if field.type == "datetime":
             return "2020-01-01 00:00:00"
         if field.type in ("integer", "float", "monetary"):
-            return (current or 0) + 100000
+            return (avoid or 0) + 100000
         return "forged by RPC"
+
+    def _default(self, record, field):
+        """The field's declared default, as the record would hold it."""
+        model = record.browse()
+        value = field.default(model) if field.default else False
+        return model._fields[field.name].convert_to_record(
+            field.convert_to_cache(value, model, validate=False), model
+        )
 
     def _call(self, model, method, args, kwargs=None):
         return self.make_jsonrpc_request(
@@ -279,14 +368,16 @@ class TestWriteMatrix(HttpCase):
             for name, record in self.records.items():
                 model = self.env[name]
                 kinds = _classified_fields(model)
-                create_vals = self._create_vals(record, kinds)
+                create_vals = self._create_vals(
+                    record, {fname for fname, kind in kinds.items() if kind != "create-only"}
+                )
                 for fname, kind in sorted(kinds.items()):
                     field = model._fields[fname]
                     if not field.store:
                         continue
-                    value = self._other_value(record, field)
                     before = record[fname]
                     with self.subTest(group=group, model=name, field=fname, operation="write"):
+                        value = self._other_value(record, field, before)
                         with self.assertRaises(JsonRpcException) as caught:
                             self._call(name, "write", [record.ids, {fname: value}])
                         self.assertIn(caught.exception.args[0], self._refusals(group))
@@ -297,6 +388,7 @@ class TestWriteMatrix(HttpCase):
                         continue
                     count = model.sudo().with_context(active_test=False).search_count([])
                     with self.subTest(group=group, model=name, field=fname, operation="create"):
+                        value = self._other_value(record, field, self._default(record, field))
                         with self.assertRaises(JsonRpcException) as caught:
                             self._call(name, "create", [{**create_vals, fname: value}])
                         self.assertIn(caught.exception.args[0], self._refusals(group))
