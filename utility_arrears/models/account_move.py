@@ -272,7 +272,10 @@ class AccountMove(models.Model):
                 ]
             )
         )
-        orders._utility_check_arrears_paid()
+        # the payment of the bills is what stops an order or creates its
+        # reconnection: the rule writes the orders' workflow fields
+        with orders.browse()._utility_protected_write():
+            orders._utility_check_arrears_paid()
 
     def _utility_message_log_batch(
         self, bodies, message_type="notification", subjects=None, partner_ids=None

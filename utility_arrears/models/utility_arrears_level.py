@@ -15,6 +15,7 @@ class UtilityArrearsLevel(models.Model):
 
     _name = "utility.arrears.level"
     _description = "Dunning Level"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "policy_id, days_overdue, sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -15,7 +15,7 @@ class UtilityArrearsPolicy(models.Model):
 
     _name = "utility.arrears.policy"
     _description = "Arrears Policy"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)

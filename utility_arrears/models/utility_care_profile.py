@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class UtilityCareProfile(models.Model):
@@ -12,7 +13,7 @@ class UtilityCareProfile(models.Model):
 
     _name = "utility.care.profile"
     _description = "Caring Service Profile"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "next_visit_date, id"
     _rec_name = "partner_id"
 
@@ -79,6 +80,38 @@ class UtilityCareProfile(models.Model):
             profile.last_visit_date = last
             start = last or (profile.create_date or fields.Datetime.now()).date()
             profile.next_visit_date = start + timedelta(days=profile.visit_interval_days or 0)
+
+    @api.model
+    def _utility_protected_fields(self):
+        # an archived profile no longer protects the customer from
+        # disconnection: only a Collection Manager's archive action does it
+        return {"active"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # moving a profile to another customer would remove the protection
+        return {"partner_id", "company_id"}
+
+    def _utility_check_manager(self):
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only a Collection Manager can archive or restore a caring profile: "
+                    "it protects the customer from disconnection."
+                )
+            )
+
+    def action_archive(self):
+        """Collection Manager: end the caring service of these customers."""
+        self._utility_check_manager()
+        with self._utility_protected_write():
+            return super().action_archive()
+
+    def action_unarchive(self):
+        """Collection Manager: restore the caring service of these customers."""
+        self._utility_check_manager()
+        with self._utility_protected_write():
+            return super().action_unarchive()
 
     @api.model_create_multi
     def create(self, vals_list):

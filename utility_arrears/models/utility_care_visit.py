@@ -6,6 +6,7 @@ class UtilityCareVisit(models.Model):
 
     _name = "utility.care.visit"
     _description = "Caring Visit"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "date desc, id desc"
 
     profile_id = fields.Many2one(
@@ -24,6 +25,15 @@ class UtilityCareVisit(models.Model):
         default=lambda self: self.env.user,
     )
     note = fields.Text(string="Outcome", help="What was seen and agreed.")
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the visitor is the user who records the visit
+        return {"user_id"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"profile_id"}
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -22,7 +22,7 @@ class UtilityDisconnectionOrder(models.Model):
 
     _name = "utility.disconnection.order"
     _description = "Disconnection Order"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "id desc"
 
     name = fields.Char(
@@ -157,6 +157,27 @@ class UtilityDisconnectionOrder(models.Model):
         self.ensure_one()
         return self.kind == "disconnection" and self.category != "residential"
 
+    def _utility_check_care_cleared(self):
+        """A caring-service customer is disconnected only with the approval
+        of a user who is a Collection Manager now and a recorded visit of
+        this very customer."""
+        for order in self.filtered(lambda o: o.kind == "disconnection" and o.is_care):
+            approver = order.care_approved_by_id
+            visit = order.care_visit_id.exists()
+            if not (
+                approver
+                and approver.has_group("utility_billing.group_utility_manager")
+                and visit
+                and visit.partner_id == order.partner_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "%s is a caring-service customer: a manager's approval and a "
+                        "recorded visit are required before scheduling a disconnection.",
+                        order.partner_id.display_name,
+                    )
+                )
+
     @api.constrains("notice_date", "scheduled_date", "kind")
     def _check_notice_period(self):
         for order in self:
@@ -173,6 +194,31 @@ class UtilityDisconnectionOrder(models.Model):
                         days=order._notice_delay().days,
                     )
                 )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the workflow and what proves it lawful: the notices are stamped by
+        # the notify actions from the server's clock, the approval by a
+        # manager's action, the execution by the field staff's action
+        return {
+            "kind",
+            "state",
+            "level_id",
+            "notice_date",
+            "scheduled_date",
+            "second_notice_date",
+            "authority_partner_id",
+            "care_approved_by_id",
+            "executed_date",
+            "executed_by_id",
+            "origin_order_id",
+            "reconnection_order_id",
+        }
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # an order stays on the customer and the bills it was made for
+        return {"name", "partner_id", "company_id", "bill_ids"}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -221,15 +267,19 @@ class UtilityDisconnectionOrder(models.Model):
                         )
                     )
                 partners |= authority
-                order.authority_partner_id = authority
+                with order._utility_protected_write():
+                    order.authority_partner_id = authority
             recipients[order] = partners
-            order.write(
-                {
-                    "state": "notified",
-                    "notice_date": now,
-                    "scheduled_date": order.scheduled_date or now + order._notice_delay(),
-                }
-            )
+            with order._utility_protected_write():
+                order.write(
+                    {
+                        "state": "notified",
+                        "notice_date": now,
+                        "scheduled_date": max(
+                            order.scheduled_date or now, now + order._notice_delay()
+                        ),
+                    }
+                )
         self._post_notice("utility_arrears.mail_template_disconnection_notice", recipients)
         return True
 
@@ -239,7 +289,13 @@ class UtilityDisconnectionOrder(models.Model):
             raise AccessError(
                 self.env._("Only a Collection Manager can approve this disconnection.")
             )
-        self.write({"care_approved_by_id": self.env.user.id})
+        for order in self:
+            if order.kind != "disconnection" or order.state not in ("draft", "notified"):
+                raise UserError(
+                    self.env._("%s: only a pending disconnection can be approved.", order.name)
+                )
+        with self._utility_protected_write():
+            self.write({"care_approved_by_id": self.env.user.id})
         return True
 
     def action_schedule(self):
@@ -249,21 +305,16 @@ class UtilityDisconnectionOrder(models.Model):
                 raise UserError(self.env._("Only a notified order can be scheduled."))
             if not order.scheduled_date:
                 raise UserError(self.env._("Set the date of the disconnection first."))
-            if order.is_care and not (order.care_approved_by_id and order.care_visit_id):
-                raise UserError(
-                    self.env._(
-                        "%s is a caring-service customer: a manager's approval and a "
-                        "recorded visit are required before scheduling a disconnection.",
-                        order.partner_id.display_name,
-                    )
-                )
-        self.write({"state": "scheduled"})
+            order._utility_check_care_cleared()
+        with self._utility_protected_write():
+            self.write({"state": "scheduled"})
         return True
 
     def action_send_second_notice(self):
         """Notify non-residential customers again before the disconnection."""
         orders = self.filtered(lambda o: o.state == "scheduled" and o._needs_second_notice())
-        orders.write({"second_notice_date": fields.Datetime.now()})
+        with orders._utility_protected_write():
+            orders.write({"second_notice_date": fields.Datetime.now()})
         orders._post_notice(
             "utility_arrears.mail_template_disconnection_second_notice",
             {order: order.partner_id | order.authority_partner_id for order in orders},
@@ -294,7 +345,8 @@ class UtilityDisconnectionOrder(models.Model):
             if order.state != "scheduled":
                 raise UserError(self.env._("Only a scheduled order can be executed."))
             if order.kind == "disconnection":
-                if now < order.scheduled_date:
+                order._utility_check_care_cleared()
+                if not order.notice_date or now < order.scheduled_date:
                     raise UserError(
                         self.env._(
                             "%(order)s is scheduled for %(date)s: it cannot be executed "
@@ -314,15 +366,17 @@ class UtilityDisconnectionOrder(models.Model):
                             order.name,
                         )
                     )
-            order.write({"state": "executed", "executed_date": now, "executed_by_id": user.id})
-            if order.kind == "reconnection" and order.origin_order_id:
-                order.origin_order_id.state = "reconnected"
+            with (order | order.origin_order_id)._utility_protected_write():
+                order.write({"state": "executed", "executed_date": now, "executed_by_id": user.id})
+                if order.kind == "reconnection" and order.origin_order_id:
+                    order.origin_order_id.state = "reconnected"
         return True
 
     def action_cancel(self):
         if self.filtered(lambda o: o.state in ("executed", "reconnected")):
             raise UserError(self.env._("An executed order cannot be cancelled."))
-        self.write({"state": "cancelled"})
+        with self._utility_protected_write():
+            self.write({"state": "cancelled"})
         return True
 
     # creation from dunning and reaction to payments ------------------------
@@ -344,7 +398,8 @@ class UtilityDisconnectionOrder(models.Model):
         vals_list = []
         for partner, partner_bills in bills.grouped("partner_id").items():
             if partner in by_partner:
-                by_partner[partner].bill_ids = [(4, bill.id) for bill in partner_bills]
+                with by_partner[partner]._utility_protected_write():
+                    by_partner[partner].bill_ids = [(4, bill.id) for bill in partner_bills]
                 continue
             vals_list.append(
                 {
@@ -355,7 +410,8 @@ class UtilityDisconnectionOrder(models.Model):
                     "bill_ids": [(6, 0, partner_bills.ids)],
                 }
             )
-        orders = self.create(vals_list)
+        with self.browse()._utility_protected_write():
+            orders = self.create(vals_list)
         orders.action_notify()
         return orders | open_orders
 

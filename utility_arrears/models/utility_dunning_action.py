@@ -21,6 +21,7 @@ class UtilityDunningAction(models.Model):
 
     _name = "utility.dunning.action"
     _description = "Dunning Action"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "id desc"
 
     run_id = fields.Many2one(
@@ -69,6 +70,22 @@ class UtilityDunningAction(models.Model):
         "UNIQUE(bill_id, level_id)", "A dunning level is applied only once per bill."
     )
 
+    @api.model
+    def _utility_protected_fields(self):
+        # what the dunning run did to a bill: made and carried out by the run only
+        return {
+            "bill_id",
+            "channel",
+            "date",
+            "days_overdue",
+            "disconnection_order_id",
+            "level_id",
+            "message",
+            "partner_id",
+            "run_id",
+            "state",
+        }
+
     def init(self):
         result = super().init()
         # every action is written twice: inserted by the run's preview, then
@@ -100,7 +117,8 @@ class UtilityDunningAction(models.Model):
             except Exception as error:  # pylint: disable=broad-except
                 # one failing channel must not stop the other channels' batch
                 _logger.exception("Dunning channel %s failed", channel)
-                actions.write({"state": "error", "message": str(error)})
+                with actions._utility_protected_write():
+                    actions.write({"state": "error", "message": str(error)})
 
     def _responsible_user(self):
         self.ensure_one()

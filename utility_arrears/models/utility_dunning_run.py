@@ -15,7 +15,7 @@ class UtilityDunningRun(models.Model):
 
     _name = "utility.dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "date desc, id desc"
 
     name = fields.Char(
@@ -51,6 +51,15 @@ class UtilityDunningRun(models.Model):
     )
     action_count = fields.Integer(compute="_compute_action_count")
     todo_count = fields.Integer(compute="_compute_action_count")
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the run's workflow: Run, Resume and its jobs
+        return {"state"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"name"}
 
     def _compute_action_count(self):
         data = self.env["utility.dunning.action"]._read_group(
@@ -303,10 +312,12 @@ class UtilityDunningRun(models.Model):
             customers = self.env["res.partner"].browse([row[0] for row in self.env.cr.fetchall()])
             self.env["res.partner"]._utility_refresh_arrears(customers, on_date=run.date)
             todo = run._todo_actions()
-            run.state = "running"
+            with run._utility_protected_write():
+                run.state = "running"
             run._enqueue_batches(todo)
             if not todo:
-                run.state = "done"
+                with run._utility_protected_write():
+                    run.state = "done"
         return True
 
     def action_resume(self):
@@ -320,7 +331,8 @@ class UtilityDunningRun(models.Model):
             todo = run._todo_actions()
             run._enqueue_batches(todo)
             if not todo:
-                run.state = "done"
+                with run._utility_protected_write():
+                    run.state = "done"
             run.message_post(body=self.env._("Run resumed: %s actions still to do.", len(todo)))
         return True
 
@@ -339,7 +351,8 @@ class UtilityDunningRun(models.Model):
         if not self.env["utility.dunning.action"].search_count(
             [("run_id", "=", self.id), ("state", "=", "draft")], limit=1
         ):
-            self.state = "done"
+            with self._utility_protected_write():
+                self.state = "done"
 
     def action_view_actions(self):
         self.ensure_one()

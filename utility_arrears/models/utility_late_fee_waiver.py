@@ -8,6 +8,7 @@ class UtilityLateFeeWaiver(models.Model):
 
     _name = "utility.late.fee.waiver"
     _description = "Late Fee Waiver"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "date desc, id desc"
 
     bill_id = fields.Many2one(
@@ -29,6 +30,16 @@ class UtilityLateFeeWaiver(models.Model):
         required=True,
         default=lambda self: self.env.user,
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the manager who waives is the user creating the waiver
+        return {"user_id"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # a waiver given is not changed afterwards: later fees subtract it
+        return {"bill_id", "amount", "date"}
 
     @api.constrains("amount")
     def _check_amount(self):

@@ -13,7 +13,7 @@ class UtilityTvOperator(models.Model):
 
     _name = "utility.tv.operator"
     _description = "TV Operator"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
@@ -39,6 +39,11 @@ class UtilityTvOperator(models.Model):
     last_used_at = fields.Datetime(readonly=True, copy=False)
 
     @api.model
+    def _utility_protected_fields(self):
+        # the key's digest and state are issued and revoked by the actions; the last use is stamped by the feed
+        return {"key_hash", "key_hint", "last_used_at", "state"}
+
+    @api.model
     def _hash_key(self, key):
         return hashlib.sha256(key.encode()).hexdigest()
 
@@ -48,7 +53,10 @@ class UtilityTvOperator(models.Model):
         key = secrets.token_urlsafe(32)
         # sudo: key_hash is restricted to system users, the operator's
         # manager sets it only through this method
-        self.sudo().write({"key_hash": self._hash_key(key), "key_hint": key[:6], "state": "active"})
+        with self._utility_protected_write():
+            self.sudo().write(
+                {"key_hash": self._hash_key(key), "key_hint": key[:6], "state": "active"}
+            )
         self.message_post(body=self.env._("New API key generated; earlier keys revoked."))
         return key
 
@@ -70,7 +78,8 @@ class UtilityTvOperator(models.Model):
         """Revoke the key: the operator is refused until a new key is issued."""
         self.check_access("write")
         # sudo: key_hash is restricted to system users (see _set_new_key)
-        self.sudo().write({"key_hash": False, "state": "revoked"})
+        with self._utility_protected_write():
+            self.sudo().write({"key_hash": False, "state": "revoked"})
         for operator in self:
             operator.message_post(body=self.env._("The API key was revoked."))
         return True

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import UtilityArrearsCase
@@ -31,14 +31,19 @@ class TestDisconnection(UtilityArrearsCase):
     def _backdate(self, order, days):
         """Pretend the notice was given ``days`` ago, the date now reached."""
         notice = fields.Datetime.now() - timedelta(days=days, minutes=5)
-        order.write({"notice_date": notice, "scheduled_date": notice + timedelta(days=days)})
+        # test set-up: the permission of the actions, not a client's write
+        with order._utility_protected_write():
+            order.write({"notice_date": notice, "scheduled_date": notice + timedelta(days=days)})
 
     def test_residential_customer_gets_seven_days_written_notice(self):
         order = self._order(self.customer, self.home_bill)
         order.action_notify()
         self.assertEqual(order.state, "notified")
         self.assertEqual(order.scheduled_date - order.notice_date, timedelta(days=7))
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(AccessError):
+            order.scheduled_date = order.notice_date + timedelta(days=6)
+        # the notice period holds even for the actions
+        with order._utility_protected_write(), self.assertRaises(ValidationError):
             order.scheduled_date = order.notice_date + timedelta(days=6)
         self.assertIn(self.customer, order.message_ids[0].partner_ids)
 
@@ -54,7 +59,8 @@ class TestDisconnection(UtilityArrearsCase):
         self.assertTrue(order.second_notice_date)
         with self.assertRaises(UserError):
             order.action_execute()  # second notice less than an hour ago
-        order.second_notice_date = fields.Datetime.now() - timedelta(hours=1, minutes=10)
+        with order._utility_protected_write():
+            order.second_notice_date = fields.Datetime.now() - timedelta(hours=1, minutes=10)
         order.action_execute()
         self.assertEqual(order.state, "executed")
         self.assertEqual(order.executed_by_id, self.env.user)

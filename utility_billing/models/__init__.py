@@ -1,3 +1,4 @@
+from . import utility_protected_fields_mixin
 from . import utility_supply_station
 from . import utility_service_point
 from . import utility_meter

@@ -32,7 +32,7 @@ class UtilityBillingRun(models.Model):
 
     _name = "utility.billing.run"
     _description = "Billing Run"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "date_from desc, id desc"
 
     name = fields.Char(
@@ -155,6 +155,23 @@ class UtilityBillingRun(models.Model):
         for run in self:
             if run.date_to < run.date_from:
                 raise ValidationError(self.env._("The billing period cannot end before it starts."))
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the workflow and the preview's figures: written by the preview,
+        # run and reset actions and the run's jobs only
+        return {
+            "state",
+            "preview_date",
+            "preview_bill_count",
+            "preview_amount",
+            "preview_consumption",
+            "contract_count",
+            "move_ids",
+            "skip_ids",
+            "preview_line_ids",
+            "preview_anomaly_count",
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -636,19 +653,24 @@ class UtilityBillingRun(models.Model):
                 lines += run._prepare_preview_lines(bills)
             run.skip_ids.unlink()
             run.preview_line_ids.unlink()
-            self.env["utility.billing.run.skip"].create(skips)
-            self.env["utility.billing.run.preview"].create(lines)
-            run.write(
-                {
-                    "state": "previewed",
-                    "preview_date": fields.Datetime.now(),
-                    "contract_count": len(contracts),
-                    "preview_bill_count": bill_count,
-                    "preview_amount": run.currency_id.round(amount),
-                    "preview_consumption": consumption,
-                    "preview_anomaly_count": sum(1 for line in lines if line["anomaly"]),
-                }
-            )
+            skip_model = self.env["utility.billing.run.skip"]
+            with skip_model.browse()._utility_protected_write():
+                skip_model.create(skips)
+            preview_model = self.env["utility.billing.run.preview"]
+            with preview_model.browse()._utility_protected_write():
+                preview_model.create(lines)
+            with run._utility_protected_write():
+                run.write(
+                    {
+                        "state": "previewed",
+                        "preview_date": fields.Datetime.now(),
+                        "contract_count": len(contracts),
+                        "preview_bill_count": bill_count,
+                        "preview_amount": run.currency_id.round(amount),
+                        "preview_consumption": consumption,
+                        "preview_anomaly_count": sum(1 for line in lines if line["anomaly"]),
+                    }
+                )
         return True
 
     def _get_usual_consumption(self, contracts):
@@ -719,7 +741,8 @@ class UtilityBillingRun(models.Model):
         contracts = self._get_scope_contracts()
         # created here, never by concurrent batches
         self.env["account.move"]._utility_get_bill_journal(self.company_id)
-        self.write({"state": "running", "contract_count": len(contracts)})
+        with self._utility_protected_write():
+            self.write({"state": "running", "contract_count": len(contracts)})
         self.message_post(
             body=self.env._(
                 "Billing started for %(count)s contracts in batches of %(size)s.",
@@ -769,7 +792,8 @@ class UtilityBillingRun(models.Model):
         skip_model = self.env["utility.billing.run.skip"]
         # an attempt run again replaces what the previous attempt recorded
         skip_model.search([("run_id", "=", self.id), ("contract_id", "in", contracts.ids)]).unlink()
-        skip_model.create(skips)
+        with skip_model.browse()._utility_protected_write():
+            skip_model.create(skips)
         if not bills:
             return self.env._("No bill, %s skipped.", len(skips))
         move_model = self.env["account.move"]
@@ -820,7 +844,8 @@ class UtilityBillingRun(models.Model):
     def _finish_run(self):
         """Job: close the run once all its batches are done."""
         self.ensure_one()
-        self.write({"state": "done"})
+        with self._utility_protected_write():
+            self.write({"state": "done"})
         self.message_post(
             body=self.env._(
                 "Billing done: %(bills)s bills for %(amount)s, %(skips)s contracts skipped.",
@@ -844,7 +869,8 @@ class UtilityBillingRun(models.Model):
             raise UserError(self.env._("Only a previewed run can go back to draft."))
         self.skip_ids.unlink()
         self.preview_line_ids.unlink()
-        self.write({"state": "draft", "preview_anomaly_count": 0})
+        with self._utility_protected_write():
+            self.write({"state": "draft", "preview_anomaly_count": 0})
         return True
 
     def action_view_bills(self):

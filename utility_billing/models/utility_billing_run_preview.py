@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 PREVIEW_ANOMALIES = [
     ("zero", "No consumption"),
@@ -17,6 +17,7 @@ class UtilityBillingRunPreview(models.Model):
 
     _name = "utility.billing.run.preview"
     _description = "Billing Run Preview Line"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "run_id, anomaly, customer_number, id"
 
     run_id = fields.Many2one(
@@ -43,3 +44,8 @@ class UtilityBillingRunPreview(models.Model):
         help="Why this bill deserves a look before the run: no consumption, or a "
         "consumption far from the contract's usual one.",
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # what the run's preview found: written by the preview action only
+        return {"run_id", "contract_id", "consumption", "usual_consumption", "amount", "anomaly"}

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 SKIP_REASONS = [
     ("contract_inactive", "Contract not active"),
@@ -15,6 +15,7 @@ class UtilityBillingRunSkip(models.Model):
 
     _name = "utility.billing.run.skip"
     _description = "Billing Run Skipped Contract"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "run_id, reason, contract_id"
 
     run_id = fields.Many2one(
@@ -34,3 +35,8 @@ class UtilityBillingRunSkip(models.Model):
         string="Existing Bill",
         help="The bill that already covers the period.",
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # why a contract was not billed: found by the run's preview and batches only
+        return {"contract_id", "detail", "existing_move_id", "reason", "run_id"}

@@ -10,7 +10,7 @@ class UtilityContract(models.Model):
 
     _name = "utility.contract"
     _description = "Supply Contract"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "name desc"
 
     name = fields.Char(
@@ -129,6 +129,11 @@ class UtilityContract(models.Model):
         "A service point can have only one active supply contract.",
     )
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the contract's workflow: Activate and Terminate
+        return {"state"}
+
     @api.depends("signed_date")
     def _compute_is_signed(self):
         for contract in self:
@@ -175,7 +180,8 @@ class UtilityContract(models.Model):
         """Put draft contracts into force."""
         if self.filtered(lambda c: c.state != "draft"):
             raise UserError(self.env._("Only a draft contract can be activated."))
-        self.write({"state": "active"})
+        with self._utility_protected_write():
+            self.write({"state": "active"})
         return True
 
     def action_terminate(self):
@@ -184,5 +190,6 @@ class UtilityContract(models.Model):
         for contract in self:
             if contract.state != "active":
                 raise UserError(self.env._("Only an active contract can be terminated."))
-            contract.write({"state": "terminated", "date_end": contract.date_end or today})
+            with contract._utility_protected_write():
+                contract.write({"state": "terminated", "date_end": contract.date_end or today})
         return True

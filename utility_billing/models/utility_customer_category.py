@@ -8,6 +8,7 @@ class UtilityCustomerCategory(models.Model):
 
     _name = "utility.customer.category"
     _description = "Customer Category"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)

@@ -12,7 +12,7 @@ class UtilityMeter(models.Model):
 
     _name = "utility.meter"
     _description = "Meter"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "serial"
     _rec_name = "serial"
 

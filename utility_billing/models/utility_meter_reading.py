@@ -36,7 +36,7 @@ class UtilityMeterReading(models.Model):
 
     _name = "utility.meter.reading"
     _description = "Meter Reading"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "reading_date desc, id desc"
 
     meter_id = fields.Many2one(
@@ -206,6 +206,12 @@ class UtilityMeterReading(models.Model):
     # ------------------------------------------------------------------
     # computes
     # ------------------------------------------------------------------
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the review and the bill of a reading: validated, reviewed and billed by the actions and the billing run
+        return {"move_id", "review_reason", "state"}
+
     @api.depends("meter_id", "reading_date")
     def _compute_display_name(self):
         for reading in self:
@@ -584,32 +590,33 @@ class UtilityMeterReading(models.Model):
                 if reading.id in errors
             ]
             raise UserError(self.env._("These readings cannot be validated:\n%s", "\n".join(lines)))
-        factor = self._get_abnormal_factor()
-        averages = readings._get_recent_daily_average()
-        to_review = self.browse()
-        for reading in readings:
-            reason = reading._registers_mismatch()
-            if reason:
-                reading.review_reason = reason
-                to_review |= reading
-                continue
-            average = averages.get(reading.id)
-            if not average or reading.reading_type == "estimated" or not reading.period_days:
-                continue
-            expected = average * reading.period_days
-            if float_compare(reading.consumption, factor * expected, precision_digits=2) > 0:
-                reading.review_reason = self.env._(
-                    "Consumption %(consumption)s kWh over %(days)s days is more than "
-                    "%(factor)s times the recent average (%(expected)s kWh for the "
-                    "same number of days).",
-                    consumption=round(reading.consumption, 2),
-                    days=reading.period_days,
-                    factor=f"{factor:g}",
-                    expected=round(expected, 2),
-                )
-                to_review |= reading
-        to_review.write({"state": "to_review"})
-        (readings - to_review).write({"state": "validated", "review_reason": False})
+        with readings._utility_protected_write():
+            factor = self._get_abnormal_factor()
+            averages = readings._get_recent_daily_average()
+            to_review = self.browse()
+            for reading in readings:
+                reason = reading._registers_mismatch()
+                if reason:
+                    reading.review_reason = reason
+                    to_review |= reading
+                    continue
+                average = averages.get(reading.id)
+                if not average or reading.reading_type == "estimated" or not reading.period_days:
+                    continue
+                expected = average * reading.period_days
+                if float_compare(reading.consumption, factor * expected, precision_digits=2) > 0:
+                    reading.review_reason = self.env._(
+                        "Consumption %(consumption)s kWh over %(days)s days is more than "
+                        "%(factor)s times the recent average (%(expected)s kWh for the "
+                        "same number of days).",
+                        consumption=round(reading.consumption, 2),
+                        days=reading.period_days,
+                        factor=f"{factor:g}",
+                        expected=round(expected, 2),
+                    )
+                    to_review |= reading
+            to_review.write({"state": "to_review"})
+            (readings - to_review).write({"state": "validated", "review_reason": False})
         return True
 
     def _registers_mismatch(self):
@@ -636,7 +643,8 @@ class UtilityMeterReading(models.Model):
             raise AccessError(self.env._("Only a billing officer can approve a reading."))
         if self.filtered(lambda r: r.state != "to_review"):
             raise UserError(self.env._("Only readings to review can be approved."))
-        self.write({"state": "validated"})
+        with self._utility_protected_write():
+            self.write({"state": "validated"})
         for reading in self:
             reading.message_post(
                 body=self.env._("Abnormal consumption approved: %s", reading.review_reason)
@@ -648,7 +656,8 @@ class UtilityMeterReading(models.Model):
             raise UserError(
                 self.env._("Only readings to review, validated or cancelled can be reset.")
             )
-        self.write({"state": "draft"})
+        with self._utility_protected_write():
+            self.write({"state": "draft"})
         return True
 
     def action_cancel(self):
@@ -656,7 +665,8 @@ class UtilityMeterReading(models.Model):
             raise UserError(
                 self.env._("A billed reading cannot be cancelled: cancel its bill first.")
             )
-        self.write({"state": "cancelled"})
+        with self._utility_protected_write():
+            self.write({"state": "cancelled"})
         return True
 
     # ------------------------------------------------------------------
@@ -766,5 +776,6 @@ class UtilityMeterReading(models.Model):
         # the bill is the record of the billing: no chatter line per reading
         readings = self.with_context(tracking_disable=True)
         for move_id, reading_ids in by_move.items():
-            readings.browse(reading_ids).write({"state": "billed", "move_id": move_id})
+            with readings.browse(reading_ids)._utility_protected_write():
+                readings.browse(reading_ids).write({"state": "billed", "move_id": move_id})
         return True

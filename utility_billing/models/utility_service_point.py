@@ -7,7 +7,7 @@ class UtilityServicePoint(models.Model):
 
     _name = "utility.service.point"
     _description = "Service Point"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "station_id, village, code"
 
     name = fields.Char(required=True)

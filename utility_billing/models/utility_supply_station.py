@@ -8,7 +8,7 @@ class UtilitySupplyStation(models.Model):
 
     _name = "utility.supply.station"
     _description = "Supply Station"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "code, name"
 
     name = fields.Char(required=True, translate=True, tracking=True)

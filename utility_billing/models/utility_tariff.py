@@ -20,7 +20,7 @@ class UtilityTariff(models.Model):
 
     _name = "utility.tariff"
     _description = "Tariff"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "category, name"
 
     name = fields.Char(required=True, translate=True, tracking=True)

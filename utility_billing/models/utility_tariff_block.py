@@ -8,6 +8,7 @@ class UtilityTariffBlock(models.Model):
 
     _name = "utility.tariff.block"
     _description = "Tariff Block"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "version_id, sequence, id"
 
     version_id = fields.Many2one(

@@ -18,7 +18,7 @@ class UtilityTariffVersion(models.Model):
 
     _name = "utility.tariff.version"
     _description = "Tariff Version"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "tariff_id, date_from desc"
 
     # Fields that may still change once a version is approved.
@@ -132,6 +132,12 @@ class UtilityTariffVersion(models.Model):
                     )
                 previous_to = block.limit_to
 
+    @api.model
+    def _utility_protected_fields(self):
+        # approving is the Collection Manager's action, which checks the
+        # version first; an approved version is frozen (see write)
+        return {"state", "approved_by_id", "approved_date"}
+
     @api.model_create_multi
     def create(self, vals_list):
         self.env["utility.tariff"]._ensure_price_precision(
@@ -198,15 +204,16 @@ class UtilityTariffVersion(models.Model):
                         date=version.date_from,
                     )
                 )
-        self.sudo().with_context(tracking_disable=False).write(
-            # sudo: the group check above is the authorization; approval fields
-            # are readonly for everybody else.
-            {
-                "state": "approved",
-                "approved_by_id": self.env.uid,
-                "approved_date": fields.Datetime.now(),
-            }
-        )
+        with self._utility_protected_write():
+            self.sudo().with_context(tracking_disable=False).write(
+                # sudo: the group check above is the authorization; approval
+                # fields are protected for everybody else.
+                {
+                    "state": "approved",
+                    "approved_by_id": self.env.uid,
+                    "approved_date": fields.Datetime.now(),
+                }
+            )
         for version in self:
             version.message_post(
                 body=self.env._("Tariff version approved by %s.", self.env.user.name)
@@ -217,7 +224,8 @@ class UtilityTariffVersion(models.Model):
         """Withdraw a draft version."""
         if self.filtered(lambda v: v.state != "draft"):
             raise UserError(self.env._("Only a draft version can be cancelled."))
-        self.write({"state": "cancelled"})
+        with self._utility_protected_write():
+            self.write({"state": "cancelled"})
         return True
 
     def action_new_version(self):

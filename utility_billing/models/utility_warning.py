@@ -11,7 +11,7 @@ class UtilityWarning(models.Model):
 
     _name = "utility.warning"
     _description = "Utility Warning"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "crossed_at desc, id desc"
     _rec_name = "rule_id"
 
@@ -71,6 +71,15 @@ class UtilityWarning(models.Model):
         compute="_compute_message",
         help="Text shown to the customer on the portal banner.",
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # a crossing is recorded by the warning rules and cleared by them or by Clear
+        return {"cleared_at"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"contract_id", "crossed_at", "move_id", "rule_id", "value"}
 
     @api.depends("cleared_at")
     def _compute_state(self):
@@ -174,5 +183,7 @@ class UtilityWarning(models.Model):
 
     def action_clear(self):
         """Clear open warnings by hand (e.g. the customer was reached)."""
-        self.filtered(lambda w: not w.cleared_at).write({"cleared_at": fields.Datetime.now()})
+        warnings = self.filtered(lambda w: not w.cleared_at)
+        with warnings._utility_protected_write():
+            warnings.write({"cleared_at": fields.Datetime.now()})
         return True

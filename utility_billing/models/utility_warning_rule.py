@@ -19,7 +19,7 @@ class UtilityWarningRule(models.Model):
 
     _name = "utility.warning.rule"
     _description = "Warning Rule"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -222,7 +222,8 @@ class UtilityWarningRule(models.Model):
                 [warning.id for key, warning in open_keys.items() if key not in crossings]
             )
             if cleared:
-                cleared.write({"cleared_at": now})
+                with cleared._utility_protected_write():
+                    cleared.write({"cleared_at": now})
             new_vals = [
                 {
                     "rule_id": rule.id,

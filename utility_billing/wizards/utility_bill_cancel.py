@@ -83,7 +83,9 @@ class UtilityBillCancel(models.TransientModel):
         readings = moves.utility_reading_ids.filtered(
             lambda r: r.state == "billed" and r.move_id in moves
         )
-        readings.write({"state": "validated", "move_id": False})
+        # the credit note gives the readings back to billing
+        with readings._utility_protected_write():
+            readings.write({"state": "validated", "move_id": False})
         for move, credit_note in zip(moves, credit_notes, strict=True):
             move.message_post(
                 body=self.env._(

@@ -26,7 +26,7 @@ class UtilityAgency(models.Model):
 
     _name = "utility.agency"
     _description = "Collection Agency"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, translate=True, tracking=True)

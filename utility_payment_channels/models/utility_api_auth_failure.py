@@ -28,6 +28,7 @@ class UtilityApiAuthFailure(models.Model):
 
     _name = "utility.api.auth.failure"
     _description = "Refused API Key"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "id desc"
 
     remote_addr = fields.Char(string="Address", required=True, index=True, readonly=True)
@@ -40,6 +41,11 @@ class UtilityApiAuthFailure(models.Model):
     failed_at = fields.Datetime(
         required=True, readonly=True, index=True, default=fields.Datetime.now
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # a refused key, recorded by the APIs only
+        return {"channel", "failed_at", "remote_addr"}
 
     @api.model
     def _utility_settings(self):
@@ -95,7 +101,8 @@ class UtilityApiAuthFailure(models.Model):
         caller wait longer with every failure in the window."""
         _max_failures, window, delay = self._utility_settings()
         # sudo: the caller is not authenticated; it only adds its own failure
-        self.sudo().create({"remote_addr": remote_addr or "", "channel": api_key})
+        with self.browse()._utility_protected_write():
+            self.sudo().create({"remote_addr": remote_addr or "", "channel": api_key})
         failures = self._utility_recent_count(remote_addr, window)
         _logger.warning(
             "%s: refused an unknown or revoked key from %s (%d failed in the last %d s)",

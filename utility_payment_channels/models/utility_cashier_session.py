@@ -26,7 +26,7 @@ class UtilityCashierSession(models.Model):
 
     _name = "utility.cashier.session"
     _description = "Cashier Session"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "start_at desc, id desc"
     _check_company_auto = True
 
@@ -212,6 +212,28 @@ class UtilityCashierSession(models.Model):
                 )
 
     # -- constraints and protection -----------------------------------------
+    @api.model
+    def _utility_protected_fields(self):
+        # the workflow, the approval and the entries: only the closing
+        # actions write them (a cashier approving their own shortage, or
+        # closing without a count, is refused)
+        return {
+            "state",
+            "start_at",
+            "stop_at",
+            "payment_ids",
+            "difference_state",
+            "difference_approved_by_id",
+            "difference_move_id",
+            "deposit_move_id",
+        }
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # the hall, the cashier and the float the session opened with: raising
+        # the float later would hide a shortage
+        return {"name", "collection_point_id", "user_id", "cash_register_balance_start"}
+
     @api.constrains("cash_register_balance_start", "deposit_amount")
     def _check_amounts(self):
         for session in self:
@@ -315,7 +337,8 @@ class UtilityCashierSession(models.Model):
                 if value not in counted
             ]
         self.env["utility.cashier.session.count"].create(vals_list)
-        self.write({"state": "closing_control"})
+        with self._utility_protected_write():
+            self.write({"state": "closing_control"})
         return True
 
     def _utility_check_manager(self):
@@ -330,9 +353,10 @@ class UtilityCashierSession(models.Model):
         for session in self:
             if session.state != "closing_control":
                 raise UserError(self.env._("Only a session in closing control can be re-opened."))
-        self.write(
-            {"state": "opened", "difference_state": "none", "difference_approved_by_id": False}
-        )
+        with self._utility_protected_write():
+            self.write(
+                {"state": "opened", "difference_state": "none", "difference_approved_by_id": False}
+            )
         return True
 
     def _utility_lock_for_closing(self):
@@ -353,7 +377,15 @@ class UtilityCashierSession(models.Model):
         Collection Manager's approval; then the difference and the bank
         deposit are posted and the session becomes read-only."""
         self._utility_lock_for_closing()
+        with self._utility_protected_write():
+            return self._utility_close()
+
+    def _utility_close(self):
         is_manager = self.env.user.has_group("utility_billing.group_utility_manager")
+        denominations = {
+            value
+            for value, _label in self.env["utility.cashier.session.count"]._utility_denominations()
+        }
         for session in self:
             if session.state != "closing_control":
                 raise UserError(
@@ -361,6 +393,19 @@ class UtilityCashierSession(models.Model):
                 )
             if session.user_id != self.env.user and not is_manager:
                 raise UserError(self.env._("Session %s belongs to another cashier.", session.name))
+            if denominations - set(session.count_line_ids.mapped("denomination")):
+                raise UserError(
+                    self.env._(
+                        "The cash count of %s is incomplete: count every denomination "
+                        "(enter 0 for none) before closing.",
+                        session.name,
+                    )
+                )
+            if session.difference_state == "approved" and not (
+                session.difference_approved_by_id.has_group("utility_billing.group_utility_manager")
+            ):
+                # an approval is only as good as its approver's rights today
+                session.difference_state = "to_approve"
             if (
                 session.currency_id.compare_amounts(
                     session.deposit_amount, session.cash_register_balance_end_real
@@ -414,7 +459,13 @@ class UtilityCashierSession(models.Model):
     def action_approve_difference(self):
         """Collection Manager: approve the cash difference and close."""
         self._utility_check_manager()
-        self.write({"difference_state": "approved", "difference_approved_by_id": self.env.uid})
+        for session in self:
+            if session.state != "closing_control":
+                raise UserError(
+                    self.env._("Count the cash (closing control) before closing %s.", session.name)
+                )
+        with self._utility_protected_write():
+            self.write({"difference_state": "approved", "difference_approved_by_id": self.env.uid})
         return self.action_close()
 
     def _utility_liquidity_move(self, journal, ref, debit_account, credit_account, amount):

@@ -20,6 +20,7 @@ class UtilityCashierSessionCount(models.Model):
 
     _name = "utility.cashier.session.count"
     _description = "Cashier Session Cash Count"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "session_id, value desc"
 
     session_id = fields.Many2one(
@@ -37,6 +38,12 @@ class UtilityCashierSessionCount(models.Model):
     _denomination_uniq = models.Constraint(
         "UNIQUE(session_id, denomination)", "Each denomination is counted once per session."
     )
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # a count line stays on its session and denomination: only the
+        # quantity is counted (and only while the session is not closed)
+        return {"session_id", "denomination"}
 
     @api.model
     def _utility_denominations(self):

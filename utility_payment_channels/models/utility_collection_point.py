@@ -9,7 +9,7 @@ class UtilityCollectionPoint(models.Model):
 
     _name = "utility.collection.point"
     _description = "Collection Point"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "kind, code"
 
     name = fields.Char(required=True, translate=True, tracking=True)

@@ -13,7 +13,7 @@ class UtilityFieldCollection(models.Model):
 
     _name = "utility.field.collection"
     _description = "Door-to-door Collection Round"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
@@ -141,6 +141,19 @@ class UtilityFieldCollection(models.Model):
             else:
                 round_.difference_amount = 0.0
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the workflow and the money: the cash handed in, the amount written
+        # off and their entries are written by the hand-in and write-off
+        # actions only, from the entries they post
+        return {"state", "handed_in_total", "written_off_amount", "hand_in_move_ids"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # the field collection point gives the in-transit journal of the
+        # round's payments and hand-ins: it cannot change under them
+        return {"name", "collection_point_id"}
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -191,26 +204,29 @@ class UtilityFieldCollection(models.Model):
             bills -= held
             # the collector takes each bill with its late fee on the round's day
             fees = self.env["account.move"]._utility_late_fee_as_of(bills, round_.date)
-            Line.create(
-                [
-                    {
-                        "collection_id": round_.id,
-                        "bill_id": bill.id,
-                        "amount_due": bill.amount_residual,
-                        "late_fee": fees.get(bill.id, 0.0),
-                        "amount_collected": round_.currency_id.round(
-                            bill.amount_residual + fees.get(bill.id, 0.0)
-                        ),
-                    }
-                    for bill in bills
-                ]
-            )
+            with Line.browse()._utility_protected_write():
+                Line.create(
+                    [
+                        {
+                            "collection_id": round_.id,
+                            "bill_id": bill.id,
+                            "amount_due": bill.amount_residual,
+                            "late_fee": fees.get(bill.id, 0.0),
+                            "amount_collected": round_.currency_id.round(
+                                bill.amount_residual + fees.get(bill.id, 0.0)
+                            ),
+                        }
+                        for bill in bills
+                    ]
+                )
         return True
 
     def action_start(self):
         if any(not round_.line_ids for round_ in self):
             raise UserError(self.env._("Assign bills to the round before starting it."))
-        self.filtered(lambda r: r.state == "draft").write({"state": "in_progress"})
+        to_start = self.filtered(lambda r: r.state == "draft")
+        with to_start._utility_protected_write():
+            to_start.write({"state": "in_progress"})
         return True
 
     def action_print_sheet(self):
@@ -261,9 +277,11 @@ class UtilityFieldCollection(models.Model):
                 )
                 vals["handed_in_total"] = round_.handed_in_total + amount
                 vals["hand_in_move_ids"] = [fields.Command.link(move.id)]
-            round_.write(vals)
+            with round_._utility_protected_write():
+                round_.write(vals)
             if currency.is_zero(round_.difference_amount):
-                round_.state = "done"
+                with round_._utility_protected_write():
+                    round_.state = "done"
             else:
                 round_.message_post(
                     body=self.env._(
@@ -293,11 +311,12 @@ class UtilityFieldCollection(models.Model):
                 journal.default_account_id,
                 round_.difference_amount,
             )
-            round_.write(
-                {
-                    "written_off_amount": round_.written_off_amount + round_.difference_amount,
-                    "hand_in_move_ids": [fields.Command.link(move.id)],
-                    "state": "done",
-                }
-            )
+            with round_._utility_protected_write():
+                round_.write(
+                    {
+                        "written_off_amount": round_.written_off_amount + round_.difference_amount,
+                        "hand_in_move_ids": [fields.Command.link(move.id)],
+                        "state": "done",
+                    }
+                )
         return True

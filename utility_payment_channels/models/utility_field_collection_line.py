@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -8,6 +8,7 @@ class UtilityFieldCollectionLine(models.Model):
 
     _name = "utility.field.collection.line"
     _description = "Door-to-door Round Bill"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "collection_id, village, partner_id, date_due, id"
 
     collection_id = fields.Many2one(
@@ -56,6 +57,48 @@ class UtilityFieldCollectionLine(models.Model):
     )
     note = fields.Char(help="Why it was not collected (absent, refused...).")
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the bills of a round come from its assignment action only; the
+        # payment and the paid state from the collect action only
+        return {"bill_id", "amount_due", "late_fee", "payment_id", "state"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"collection_id"}
+
+    def _utility_check_collectable(self):
+        """The line's bill is an open bill of the round's company, and the
+        cash taken is positive and at most what the customer owes on it
+        (open amount plus late fee on the round's date)."""
+        self.ensure_one()
+        round_ = self.collection_id
+        bill = self.bill_id
+        currency = round_.currency_id
+        if (
+            bill.move_type != "out_invoice"
+            or bill.state != "posted"
+            or bill.company_id != round_.company_id
+        ):
+            raise UserError(
+                self.env._("Bill %s is not an open bill of this round's company.", bill.name)
+            )
+        fee = self.env["account.move"]._utility_late_fee_as_of(bill, round_.date).get(bill.id, 0.0)
+        ceiling = bill.amount_residual + max(fee, self.late_fee)
+        if currency.compare_amounts(self.amount_collected, 0.0) <= 0:
+            raise UserError(self.env._("Enter the cash taken for bill %s.", bill.name))
+        if currency.compare_amounts(self.amount_collected, ceiling) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s is more than customer %(customer)s owes on bill %(bill)s "
+                    "(%(ceiling)s with the late fee).",
+                    amount=self.amount_collected,
+                    customer=self.partner_id.display_name,
+                    bill=bill.name,
+                    ceiling=currency.round(ceiling),
+                )
+            )
+
     def action_collect(self):
         """Book the cash taken into the collector's in-transit journal."""
         for line in self:
@@ -71,6 +114,7 @@ class UtilityFieldCollectionLine(models.Model):
                         "Bill %s was paid through another channel meanwhile.", line.bill_id.name
                     )
                 )
+            line._utility_check_collectable()
             point = round_.collection_point_id
             self.env["account.payment"].sudo()._utility_lock_open_bills(
                 line.partner_id, line.bill_id
@@ -92,13 +136,18 @@ class UtilityFieldCollectionLine(models.Model):
             )
             payment.utility_field_collection_id = round_.id
             payment._utility_store_balance_after()
-            line.write({"payment_id": payment.id, "state": "paid"})
+            with line._utility_protected_write():
+                line.write({"payment_id": payment.id, "state": "paid"})
         return True
 
     def action_mark_absent(self):
-        self.filtered(lambda line: line.state == "todo").write({"state": "absent"})
+        lines = self.filtered(lambda line: line.state == "todo")
+        with lines._utility_protected_write():
+            lines.write({"state": "absent"})
         return True
 
     def action_reset(self):
-        self.filtered(lambda line: line.state == "absent").write({"state": "todo"})
+        lines = self.filtered(lambda line: line.state == "absent")
+        with lines._utility_protected_write():
+            lines.write({"state": "todo"})
         return True

@@ -8,7 +8,7 @@ class UtilityPayerGroup(models.Model):
 
     _name = "utility.payer.group"
     _description = "Payer Group"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "name"
     _check_company_auto = True
 

@@ -20,7 +20,7 @@ class UtilityPaymentTerminal(models.Model):
 
     _name = "utility.payment.terminal"
     _description = "Payment Terminal"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
@@ -56,6 +56,11 @@ class UtilityPaymentTerminal(models.Model):
     last_used_at = fields.Datetime(string="Last Used", readonly=True, copy=False)
     last_used_ip = fields.Char(string="Last Address", readonly=True, copy=False)
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the key's digest is issued and revoked by the manager's actions; the last use is stamped by the API
+        return {"key_date", "key_hash", "last_used_at", "last_used_ip"}
+
     @api.depends("collection_point_id")
     def _compute_agency_id(self):
         agencies = self.env["utility.agency"].search(
@@ -86,7 +91,10 @@ class UtilityPaymentTerminal(models.Model):
         key = secrets.token_urlsafe(32)
         # sudo: the digest field is restricted to administrators; the manager
         # issuing the key never sees the stored digest, only the key once
-        self.sudo().write({"key_hash": hash_terminal_key(key), "key_date": fields.Datetime.now()})
+        with self._utility_protected_write():
+            self.sudo().write(
+                {"key_hash": hash_terminal_key(key), "key_date": fields.Datetime.now()}
+            )
         self.message_post(body=self.env._("A new API key was issued; the previous one is revoked."))
         return {
             "type": "ir.actions.client",
@@ -105,7 +113,8 @@ class UtilityPaymentTerminal(models.Model):
         if not self.env.user.has_group("utility_billing.group_utility_manager"):
             raise UserError(self.env._("Only a collection manager can revoke terminal keys."))
         # sudo: see action_generate_key
-        self.sudo().write({"key_hash": False})
+        with self._utility_protected_write():
+            self.sudo().write({"key_hash": False})
         for terminal in self:
             terminal.message_post(body=self.env._("The API key was revoked."))
         return True
@@ -129,4 +138,5 @@ class UtilityPaymentTerminal(models.Model):
         now = fields.Datetime.now()
         for terminal in self:
             if not terminal.last_used_at or terminal.last_used_at < now - timedelta(minutes=1):
-                terminal.write({"last_used_at": now, "last_used_ip": address})
+                with terminal._utility_protected_write():
+                    terminal.write({"last_used_at": now, "last_used_ip": address})

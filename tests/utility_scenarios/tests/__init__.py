@@ -12,3 +12,5 @@ from . import test_concurrency
 from . import test_terminal_race
 from . import test_tv_feed_commit
 from . import test_billing_officer_tour
+from . import test_write_matrix
+from . import test_protected_field_attacks
