@@ -244,13 +244,14 @@ class UtilityCounterPayment(models.TransientModel):
             action["context"] = {"default_user_id": self.env.uid}
             action["name"] = self.env._("Open a Cashier Session")
             return action
-        wizard = self.create({"session_id": session.id})
+        # a new record, not a saved one: the web client puts the focus in the
+        # search box of new records only; the screen is saved when paying
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
-            "res_id": wizard.id,
             "view_mode": "form",
             "views": [(False, "form")],
+            "context": {"default_session_id": session.id},
             # the counter is the root of the screen: the next customer
             # replaces the breadcrumbs instead of adding one per customer
             "target": "main",
