@@ -188,6 +188,13 @@ class AccountMove(models.Model):
         details = bills._utility_late_fee_details(date)
         return {bill.id: details.get(bill, {}).get("fee", 0.0) for bill in bills}
 
+    def _utility_receipt_label(self):
+        # a late-fee invoice is named as the fee of its bill, not as a bill
+        self.ensure_one()
+        if self.utility_late_fee_bill_id:
+            return self.env._("Late fee of %s", self.utility_late_fee_bill_id.name)
+        return super()._utility_receipt_label()
+
     @api.model
     def _utility_charge_late_fees(self, bills, on_date, amounts=None):
         """Charge the late fees of ``bills`` paid on ``on_date``: one posted

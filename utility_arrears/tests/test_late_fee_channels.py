@@ -239,6 +239,28 @@ class TestLateFeeCollectedByHand(UtilityCounterCase):
         self.assertEqual(self.overdue.payment_state, "paid")
         self.assertEqual(self._fee_invoice().payment_state, "paid")
 
+    def test_counter_names_the_late_fee_and_its_bill_on_screen_and_receipt(self):
+        counter = Form(self.env["utility.counter.payment"].with_user(self.cashier))
+        counter.search_term = "0100000021"
+        self.assertEqual(counter.amount_extra, 6.0)
+        self.assertEqual(
+            self.env["utility.counter.payment"]._fields["amount_extra"].string, "Late Fee"
+        )
+        counter.amount_tendered = 310.0
+        wizard = counter.save()
+        wizard.action_confirm()
+        self.assertEqual((wizard.amount_due, wizard.amount_credit), (306.0, 0.0))
+        fee = self._fee_invoice()
+        self.assertEqual(fee._utility_receipt_label(), f"Late fee of {self.overdue.name}")
+        content, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.cashier)
+            ._render_qweb_pdf(
+                "utility_payment_channels.action_report_utility_receipt", wizard.payment_id.ids
+            )
+        )
+        self.assertIn(f"Late fee of {self.overdue.name}", content.decode())
+
 
 @tagged("post_install", "-at_install")
 class TestAgencyLinesClaimingOneBill(UtilityAgencyCase):

@@ -7,6 +7,11 @@ class UtilityCounterPayment(models.TransientModel):
 
     _inherit = "utility.counter.payment"
 
+    amount_extra = fields.Monetary(
+        string="Late Fee",
+        help="Late fee to date of the bills being paid (违约金), charged with them.",
+    )
+
     def _utility_extra_due(self, bills, date):
         date = fields.Date.to_date(date)
         fees = self.env["account.move"]._utility_late_fee_as_of(bills, date)

@@ -3,6 +3,7 @@ from . import account_payment
 from . import account_payment_batch
 from . import account_payment_entry_copy
 from . import account_move
+from . import account_bank_statement_line
 from . import utility_agency
 from . import utility_payment_terminal
 from . import utility_api_auth_failure

@@ -19,3 +19,9 @@ class AccountMove(models.Model):
         API, counters): returns ``{bill.id: fee}``. No fee here;
         ``utility_arrears`` overrides it with its arrears policies."""
         return dict.fromkeys(bills.ids, 0.0)
+
+    def _utility_receipt_label(self):
+        """What a receipt calls this bill among those a payment settled:
+        its number here; ``utility_arrears`` names its late-fee invoices."""
+        self.ensure_one()
+        return self.name

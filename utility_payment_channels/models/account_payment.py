@@ -390,6 +390,12 @@ class AccountPayment(models.Model):
         help="Customer's receivable balance right after this payment: positive is "
         "still owed, negative is prepaid credit. Printed on the receipt.",
     )
+    utility_amount_tendered = fields.Monetary(
+        string="Cash Tendered",
+        readonly=True,
+        copy=False,
+        help="Cash the customer handed over at the counter; the receipt prints it with the change.",
+    )
     utility_receipt_print_count = fields.Integer(
         string="Receipt Prints",
         readonly=True,
@@ -483,6 +489,21 @@ class AccountPayment(models.Model):
             payment.sudo().utility_balance_after = balances.get(
                 payment.partner_id.commercial_partner_id.id, 0.0
             )
+
+    def _utility_amount_change(self):
+        """Change given back at the counter."""
+        self.ensure_one()
+        if not self.utility_amount_tendered:
+            return 0.0
+        return max(self.currency_id.round(self.utility_amount_tendered - self.amount), 0.0)
+
+    def _utility_paid_at_local(self):
+        """When the customer paid, as printed on the receipt: in the company's
+        time zone (the county's), whoever prints it."""
+        self.ensure_one()
+        tz = self.company_id.partner_id.tz or self.env.user.tz or "UTC"
+        paid_at = fields.Datetime.context_timestamp(self.with_context(tz=tz), self.utility_paid_at)
+        return paid_at.strftime("%Y-%m-%d %H:%M:%S")
 
     def _utility_amount_in_words(self):
         """Amount of the payment in words, as printed on the receipt."""

@@ -26,8 +26,8 @@ class UtilityAgencySettlement(models.Model):
         comodel_name="res.company", related="agency_id.company_id", store=True, index=True
     )
     currency_id = fields.Many2one(comodel_name="res.currency", related="company_id.currency_id")
-    date_from = fields.Date(required=True, tracking=True)
-    date_to = fields.Date(required=True, tracking=True)
+    date_from = fields.Date(required=True, tracking=True, default=fields.Date.context_today)
+    date_to = fields.Date(required=True, tracking=True, default=fields.Date.context_today)
     state = fields.Selection(
         selection=[
             ("draft", "Draft"),
@@ -66,6 +66,9 @@ class UtilityAgencySettlement(models.Model):
     bank_journal_id = fields.Many2one(
         comodel_name="account.journal",
         string="Bank Journal",
+        compute="_compute_bank_journal_id",
+        store=True,
+        readonly=False,
         check_company=True,
         domain="[('type', '=', 'bank')]",
         help="Bank journal where the agency's transfer arrives.",
@@ -75,7 +78,10 @@ class UtilityAgencySettlement(models.Model):
         string="Bank Transaction",
         copy=False,
         check_company=True,
-        domain="[('journal_id', '=', bank_journal_id), ('is_reconciled', '=', False)]",
+        # incoming transactions of the bank journal not matched yet
+        domain="[('journal_id', '=', bank_journal_id), ('is_reconciled', '=', False), "
+        "('amount', '>', 0)]",
+        context={"utility_transfer_label": True},
         help="The bank transaction of the agency's transfer; created from the settlement "
         "when left empty.",
     )
@@ -83,15 +89,18 @@ class UtilityAgencySettlement(models.Model):
         help="Date of the agency's transfer (statement line created by the settlement)."
     )
 
-    @api.onchange("agency_id")
-    def _onchange_agency_id(self):
-        if self.agency_id.bank_journal_id:
-            self.bank_journal_id = self.agency_id.bank_journal_id
+    @api.depends("agency_id")
+    def _compute_bank_journal_id(self):
+        for settlement in self:
+            if settlement.agency_id.bank_journal_id:
+                settlement.bank_journal_id = settlement.agency_id.bank_journal_id
 
     @api.depends("payment_ids.amount", "commission_amount")
     def _compute_amounts(self):
         for settlement in self:
-            gross = settlement.currency_id.round(sum(settlement.payment_ids.mapped("amount")))
+            # a new settlement has no agency (hence no company) yet
+            currency = settlement.currency_id or self.env.company.currency_id
+            gross = currency.round(sum(settlement.payment_ids.mapped("amount")))
             settlement.payment_count = len(settlement.payment_ids)
             settlement.gross_amount = gross
             settlement.net_amount = gross - settlement.commission_amount

@@ -36,9 +36,16 @@ class UtilityCashierSession(models.Model):
         string="Service Hall",
         required=True,
         index=True,
-        check_company=True,
-        domain="[('kind', '=', 'hall')]",
+        # no check_company: the session's company is the hall's, so the
+        # company domain Odoo would add is empty until a hall is chosen
+        domain="[('id', 'in', allowed_collection_point_ids)]",
+        default=lambda self: self._default_collection_point_id(),
         tracking=True,
+    )
+    allowed_collection_point_ids = fields.Many2many(
+        comodel_name="utility.collection.point",
+        compute="_compute_allowed_collection_point_ids",
+        help="Technical: the service halls the current user may open a session at.",
     )
     company_id = fields.Many2one(
         comodel_name="res.company",
@@ -165,6 +172,26 @@ class UtilityCashierSession(models.Model):
     )
 
     # -- computes -----------------------------------------------------------
+    @api.model
+    def _utility_allowed_collection_points(self):
+        """Service halls the current user may open a session at: the halls
+        they are an operator of; every hall of their companies for a
+        Collection Manager."""
+        domain = [("kind", "=", "hall"), ("company_id", "in", self.env.companies.ids)]
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            domain.append(("user_ids", "in", self.env.uid))
+        return self.env["utility.collection.point"].search(domain)
+
+    @api.model
+    def _default_collection_point_id(self):
+        points = self._utility_allowed_collection_points()
+        return points if len(points) == 1 else points.browse()
+
+    def _compute_allowed_collection_point_ids(self):
+        points = self._utility_allowed_collection_points()
+        for session in self:
+            session.allowed_collection_point_ids = points
+
     @api.depends(
         "cash_register_balance_start",
         "journal_id",
@@ -419,6 +446,22 @@ class UtilityCashierSession(models.Model):
                 )
             if session.deposit_amount and not session.deposit_journal_id:
                 raise UserError(self.env._("Choose the bank the cash is deposited to."))
+            if (
+                session.currency_id.is_zero(session.cash_register_balance_end_real)
+                and not session.currency_id.is_zero(session.cash_register_balance_end)
+                and session.difference_state == "none"
+                and not self.env.context.get("utility_confirm_empty_count")
+            ):
+                # an untouched count is far more often a forgotten count than an
+                # empty drawer: the form asks to confirm it (see the view)
+                raise UserError(
+                    self.env._(
+                        "No cash was counted in %(session)s while %(expected)s is expected: "
+                        "enter the count by denomination, or confirm a count of 0.00.",
+                        session=session.name,
+                        expected=session.cash_register_balance_end,
+                    )
+                )
             if session.currency_id.is_zero(session.cash_register_difference):
                 continue
             if not (session.difference_reason or "").strip():

@@ -67,6 +67,16 @@ class UtilityCashierSessionCount(models.Model):
     def _check_session_open(self, sessions):
         if any(session.state == "closed" for session in sessions):
             raise UserError(self.env._("The cash count of a closed session cannot be changed."))
+        # the manager approves the difference of this very count: it stays as
+        # counted until approved, or until the manager re-opens the session
+        if any(session.difference_state == "to_approve" for session in sessions):
+            raise UserError(
+                self.env._(
+                    "The cash count waits for a Collection Manager's approval of its "
+                    "difference and cannot be changed; the manager can re-open the session "
+                    "to count again."
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -11,6 +11,8 @@ class UtilityCollectionPoint(models.Model):
     _description = "Collection Point"
     _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "kind, code"
+    # shown as "[code] name": found by either
+    _rec_names_search = ["name", "code"]
 
     name = fields.Char(required=True, translate=True, tracking=True)
     code = fields.Char(required=True, tracking=True)

@@ -3,7 +3,8 @@ import zipfile
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .agency_common import UtilityAgencyCase
 
@@ -134,3 +135,83 @@ class TestAgencySettlement(UtilityAgencyCase):
             strings = workbook.read("xl/sharedStrings.xml").decode()
         self.assertIn("S-2", strings)
         self.assertIn(settlement.name, strings)
+
+    # -- the accountant's screens (issue 21) --------------------------------------
+    def _accountant(self):
+        return new_test_user(
+            self.env,
+            login="utility_accountant",
+            groups="utility_billing.group_utility_accountant",
+            company_id=self.env.company.id,
+            company_ids=[self.env.company.id],
+        )
+
+    def test_accountant_creates_a_settlement_with_new_and_reconciles_the_transfer(self):
+        """Before: New crashed (no currency on an empty agency) and creating
+        the transfer's bank statement line was refused to the accountant."""
+        accountant = self._accountant()
+        form = Form(self.env["utility.agency.settlement"].with_user(accountant))
+        self.assertEqual(form.gross_amount, 0.0)
+        form.agency_id = self.agency
+        self.assertEqual(form.bank_journal_id, self.bank_journal)
+        form.date_from = self.today
+        form.date_to = self.today
+        settlement = form.save()
+        settlement.action_load_payments()
+        self.assertEqual(settlement.gross_amount, 300.0)
+        settlement.action_confirm()
+        self.assertEqual(settlement.net_amount, 290.0)
+        settlement.action_reconcile_bank()
+        self.assertEqual(settlement.state, "reconciled")
+        self.assertEqual(settlement.statement_line_id.amount, 290.0)
+        self.assertEqual(self._clearing_balance(), 0.0)
+
+    def _transactions_offered(self, settlement, user):
+        """The bank transactions the settlement's picker lists to ``user``."""
+        Settlement = settlement.with_user(user)
+        field = Settlement._fields["statement_line_id"]
+        domain = safe_eval(
+            field._description_domain(Settlement.env),
+            {
+                "bank_journal_id": settlement.bank_journal_id.id,
+                "company_id": settlement.company_id.id,
+            },
+        )
+        return self.env["account.bank.statement.line"].with_user(user).search(domain)
+
+    def test_bank_transaction_picker_lists_the_open_incoming_lines_of_the_agency_bank(self):
+        accountant = self._accountant()
+        StLine = self.env["account.bank.statement.line"]
+        transfer, fee, other_bank = StLine.create(
+            [
+                {
+                    "journal_id": self.bank_journal.id,
+                    "date": self.today,
+                    "amount": 290.0,
+                    "payment_ref": "POST",
+                },
+                {
+                    "journal_id": self.bank_journal.id,
+                    "date": self.today,
+                    "amount": -12.0,
+                    "payment_ref": "FEE",
+                },
+                {
+                    "journal_id": self.company_data["default_journal_cash"].id,
+                    "date": self.today,
+                    "amount": 290.0,
+                    "payment_ref": "CASH",
+                },
+            ]
+        )
+        settlement = self._settlement().with_user(accountant)
+        offered = self._transactions_offered(settlement, accountant)
+        self.assertIn(transfer, offered)
+        self.assertNotIn(fee, offered)
+        self.assertNotIn(other_bank, offered)
+        settlement.action_confirm()
+        settlement.statement_line_id = transfer
+        settlement.action_reconcile_bank()
+        self.assertTrue(transfer.is_reconciled)
+        # a matched transaction is offered no more
+        self.assertNotIn(transfer, self._transactions_offered(self._settlement(), accountant))

@@ -1,8 +1,10 @@
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .common_counter import UtilityCounterCase
 
@@ -162,3 +164,86 @@ class TestCashierSession(UtilityCounterCase):
         self.assertIn("Counterfeit 1 yuan coin found", html)
         for figure in ("770.00", "769.00", "300.00", "270.00", "500.00"):
             self.assertIn(figure, html)
+
+    # -- opening a session from the form (issue 21) ----------------------------
+    def _halls_offered(self, user):
+        """The halls the open-session form offers ``user``: the hall field's
+        domain, as the web client evaluates it on a new session, searched as
+        the user (what the dropdown lists)."""
+        Session = self.env["utility.cashier.session"].with_user(user)
+        new_session = Session.new({})
+        field = Session._fields["collection_point_id"]
+        domain = safe_eval(
+            field._description_domain(Session.env),
+            {
+                "allowed_collection_point_ids": new_session.allowed_collection_point_ids.ids,
+                "company_id": new_session.company_id.id,
+                "uid": user.id,
+            },
+        )
+        return self.env["utility.collection.point"].with_user(user).search(domain), new_session
+
+    def test_open_session_form_offers_the_cashiers_own_hall(self):
+        """Before: the domain kept to halls of the (still empty) company of
+        the new session and the dropdown listed nothing."""
+        self.assertFalse(
+            self.env["utility.cashier.session"].search([("user_id", "=", self.cashier_b.id)])
+        )
+        halls, new_session = self._halls_offered(self.cashier_b)
+        self.assertEqual(halls, self.hall_b)
+        # the only hall of the cashier is proposed, and the session opens there
+        self.assertEqual(new_session.collection_point_id, self.hall_b)
+        session = (
+            self.env["utility.cashier.session"]
+            .with_user(self.cashier_b)
+            .create({"collection_point_id": halls.id, "cash_register_balance_start": 200.0})
+        )
+        self.assertEqual(session.state, "opened")
+        self.assertEqual(session.journal_id, self.cash_journal_b)
+        # name_search as the dropdown does it finds the hall by its code
+        names = (
+            self.env["utility.collection.point"]
+            .with_user(self.cashier_b)
+            .name_search("LZ", domain=[("id", "in", halls.ids)])
+        )
+        self.assertEqual([hall_id for hall_id, _name in names], self.hall_b.ids)
+
+    def test_open_session_form_offers_every_hall_to_a_manager(self):
+        halls, new_session = self._halls_offered(self.manager)
+        self.assertEqual(halls, self.hall | self.hall_b)
+        self.assertFalse(new_session.collection_point_id)  # two halls: the manager picks
+
+    # -- closing with a count (issue 21) ----------------------------------------
+    def test_an_empty_count_is_closed_only_once_confirmed(self):
+        session = self._take_day_of_payments()
+        session.action_closing_control()
+        self.assertEqual(session.cash_register_balance_end_real, 0.0)
+        with self.assertRaisesRegex(UserError, "No cash was counted"):
+            session.action_close()
+        self.assertEqual(session.state, "closing_control")
+        session.difference_reason = "Drawer stolen during lunch"
+        session.with_context(utility_confirm_empty_count=True).action_close()
+        self.assertEqual(session.difference_state, "to_approve")
+        self.assertEqual(session.cash_register_difference, -770.0)
+        session.with_user(self.manager).action_approve_difference()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(session.difference_move_id.amount_total, 770.0)
+
+    def test_count_cannot_change_once_its_difference_awaits_approval(self):
+        """The manager approves and posts the figure the cashier submitted."""
+        session = self._take_day_of_payments()
+        self._count(session, {"100": 7, "50": 1, "10": 1, "1": 9})  # 769: one yuan short
+        session.difference_reason = "Counterfeit 1 yuan coin found"
+        session.action_close()
+        self.assertEqual(session.difference_state, "to_approve")
+        line_100 = session.count_line_ids.filtered(lambda line: line.denomination == "100")
+        with self.assertRaisesRegex(UserError, "approval"):
+            line_100.quantity = 1
+        with self.assertRaisesRegex(UserError, "approval"):
+            session.write(
+                {"count_line_ids": [Command.create({"denomination": "5", "quantity": 3})]}
+            )
+        session.with_user(self.manager).action_approve_difference()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(session.cash_register_difference, -1.0)
+        self.assertEqual(session.difference_move_id.amount_total, 1.0)

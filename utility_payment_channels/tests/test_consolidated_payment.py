@@ -1,4 +1,5 @@
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common_counter import UtilityCounterCase
@@ -88,3 +89,37 @@ class TestConsolidatedPayment(UtilityCounterCase):
         jan, feb, _mar = self.bills
         self.assertEqual(jan.payment_state, "paid")
         self.assertEqual(feb.amount_residual, 70.0)
+
+    # -- issue 21 -------------------------------------------------------------
+    def test_group_member_owing_nothing_is_skipped_and_change_is_shown(self):
+        paid_up = self.env["res.partner"].create(
+            {
+                "name": "Zhao Min",
+                "utility_customer_number": "0100000004",
+                "utility_category": "residential",
+            }
+        )
+        self.group.member_ids = [(4, paid_up.id)]
+        form = Form(self.env["utility.consolidated.payment"].with_user(self.cashier))
+        form.selection_mode = "group"
+        form.payer_group_id = self.group
+        # the payer is the group's, without typing it
+        self.assertEqual(form.payer_id, self.committee)
+        self.assertEqual(len(form.line_ids), 2)
+        form.amount_tendered = 500.0
+        self.assertEqual(form.amount_total, 400.0)
+        self.assertEqual(form.amount_change, 100.0)
+        wizard = form.save()
+        wizard.action_confirm()
+        self.assertEqual(wizard.payment_ids.partner_id, self.customer | self.neighbour)
+        self.assertEqual(wizard.amount_change, 100.0)
+
+    def test_cash_tendered_below_the_total_is_refused(self):
+        form = Form(self.env["utility.consolidated.payment"].with_user(self.cashier))
+        form.selection_mode = "group"
+        form.payer_group_id = self.group
+        form.amount_tendered = 300.0
+        wizard = form.save()
+        with self.assertRaisesRegex(UserError, "less than the total"):
+            wizard.action_confirm()
+        self.assertFalse(wizard.payment_ids)

@@ -143,8 +143,66 @@ class TestCounterPayment(UtilityCounterCase):
 
     def test_counter_menu_opens_a_screen_in_the_open_session(self):
         action = self.env["utility.counter.payment"].with_user(self.cashier).action_open_counter()
-        wizard = self.env["utility.counter.payment"].browse(action["res_id"])
+        wizard = (
+            self.env["utility.counter.payment"]
+            .with_user(self.cashier)
+            .with_context(**action["context"])
+            .create({})
+        )
         self.assertEqual(wizard.session_id, self.session)
         # a cashier without a session is sent to open one
         action = self.env["utility.counter.payment"].with_user(self.cashier_b).action_open_counter()
         self.assertEqual(action["res_model"], "utility.cashier.session")
+
+    # -- what the screen shows (issue 21) ---------------------------------------
+    def test_screen_after_paying_what_is_due_shows_no_prepaid_credit(self):
+        """Before: once the bills were paid the due amount on the screen fell
+        to 0.00 and the whole payment showed as prepaid credit."""
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.amount_tendered = 350.0
+        wizard = counter.save()
+        self.assertTrue(wizard.action_confirm())  # the same screen reloads: no new breadcrumb
+        self.assertTrue(all(bill.payment_state == "paid" for bill in self.bills))
+        self.assertEqual(wizard.amount_due, 300.0)
+        self.assertEqual(wizard.amount, 300.0)
+        self.assertEqual(wizard.amount_credit, 0.0)
+        self.assertEqual(wizard.amount_change, 50.0)
+        self.assertEqual(sum(wizard.line_ids.mapped("amount_residual")), 300.0)
+        self.assertEqual(wizard.payment_id.utility_balance_after, 0.0)
+
+    def test_screen_after_over_payment_shows_the_real_credit(self):
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        counter.amount = 350.0
+        wizard = counter.save()
+        wizard.action_confirm()
+        self.assertEqual(wizard.amount_credit, 50.0)
+
+    def test_partial_customer_number_lists_candidates_and_unknown_number_says_so(self):
+        other = self.env["res.partner"].create(
+            {
+                "name": "Li Lei",
+                "utility_customer_number": "0100000003",
+                "utility_category": "residential",
+            }
+        )
+        counter = self._counter()
+        counter.search_term = "01000000"
+        self.assertEqual(counter.candidate_ids[:], self.customer | other)
+        self.assertFalse(counter.partner_id)
+        self.assertIn("2", counter.search_message)
+        counter.search_term = "00000003"
+        self.assertEqual(counter.partner_id, other)
+        self.assertFalse(counter.search_message)
+        counter.search_term = "0999999999"
+        self.assertFalse(counter.partner_id)
+        self.assertIn("No customer found", counter.search_message)
+
+    def test_next_customer_replaces_the_screen_instead_of_stacking_breadcrumbs(self):
+        wizard = self.env["utility.counter.payment"].with_user(self.cashier).create({})
+        action = wizard.action_next_customer()
+        self.assertEqual(action["target"], "main")
+        # an empty screen: a new record (the search box gets the focus)
+        self.assertNotIn("res_id", action)
+        self.assertEqual(action["context"], {"default_session_id": self.session.id})

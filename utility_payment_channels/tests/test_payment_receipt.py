@@ -1,4 +1,5 @@
-from odoo.tests import tagged
+from odoo import fields
+from odoo.tests import Form, tagged
 
 from .common_counter import UtilityCounterCase
 
@@ -54,3 +55,28 @@ class TestPaymentReceipt(UtilityCounterCase):
         self.assertEqual(len(logs), 2)
         self.assertIn(self.cashier_a2.name, logs[0].body)
         self.assertIn("reprinted", logs[1].body)
+
+    def test_receipt_has_letterhead_tendered_and_change_in_the_county_time(self):
+        """Printed by a cashier whose own time zone is UTC, the receipt gives
+        the company's (county's) local time."""
+        company = self.company_data["company"]
+        company.write({"street": "人民路1号", "city": "新源县", "phone": "0371-95598"})
+        company.partner_id.tz = "Asia/Shanghai"
+        self.cashier.tz = "UTC"
+        counter = Form(self.env["utility.counter.payment"].with_user(self.cashier))
+        counter.search_term = "0100000002"
+        counter.amount_tendered = 400.0
+        wizard = counter.save()
+        wizard.action_confirm()
+        payment = wizard.payment_id
+        self.assertEqual(payment.utility_amount_tendered, 400.0)
+        html = self._print(payment)
+        self.assertIn(company.name, html)
+        self.assertIn("人民路1号", html)
+        self.assertIn("Cash tendered", html)
+        self.assertRegex(html, r"400\.00")
+        self.assertRegex(html, r"100\.00")  # change
+        shanghai = fields.Datetime.context_timestamp(
+            payment.with_context(tz="Asia/Shanghai"), payment.utility_paid_at
+        )
+        self.assertIn(shanghai.strftime("%Y-%m-%d %H:%M"), html)

@@ -24,7 +24,15 @@ class UtilityConsolidatedPayment(models.TransientModel):
     currency_id = fields.Many2one(
         comodel_name="res.currency", default=lambda self: self.env.company.currency_id
     )
-    payer_id = fields.Many2one(comodel_name="res.partner", string="Payer", required=True)
+    payer_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Payer",
+        required=True,
+        compute="_compute_payer_id",
+        store=True,
+        readonly=False,
+        help="Who hands over the money; the payer group's payer when paying for a group.",
+    )
     selection_mode = fields.Selection(
         selection=[("list", "Customers"), ("village", "Village"), ("group", "Payer group")],
         string="Pick By",
@@ -47,13 +55,16 @@ class UtilityConsolidatedPayment(models.TransientModel):
         readonly=False,
     )
     amount_total = fields.Monetary(compute="_compute_amount_total")
+    amount_tendered = fields.Monetary(string="Tendered", help="Cash handed over by the payer.")
+    amount_change = fields.Monetary(string="Change", compute="_compute_amount_change")
     state = fields.Selection(selection=[("draft", "Draft"), ("done", "Paid")], default="draft")
     payment_ids = fields.Many2many(comodel_name="account.payment", readonly=True)
 
-    @api.onchange("payer_group_id")
-    def _onchange_payer_group_id(self):
-        if self.payer_group_id.payer_id and not self.payer_id:
-            self.payer_id = self.payer_group_id.payer_id
+    @api.depends("selection_mode", "payer_group_id")
+    def _compute_payer_id(self):
+        for wizard in self:
+            if wizard.selection_mode == "group" and wizard.payer_group_id.payer_id:
+                wizard.payer_id = wizard.payer_group_id.payer_id
 
     def _utility_customers(self):
         self.ensure_one()
@@ -95,6 +106,10 @@ class UtilityConsolidatedPayment(models.TransientModel):
             commands = [fields.Command.clear()]
             for customer in customers:
                 amount, count = due.get(customer, (0.0, 0))
+                if not count and wizard.selection_mode != "list":
+                    # a village or group member who owes nothing is not paid for;
+                    # a customer picked by name may be given prepaid credit
+                    continue
                 amount = wizard.currency_id.round(amount)
                 commands.append(
                     fields.Command.create(
@@ -113,6 +128,16 @@ class UtilityConsolidatedPayment(models.TransientModel):
         for wizard in self:
             wizard.amount_total = sum(wizard.line_ids.mapped("amount"))
 
+    @api.depends("amount_total", "amount_tendered", "payment_method")
+    def _compute_amount_change(self):
+        for wizard in self:
+            change = 0.0
+            if wizard.payment_method == "cash" and wizard.amount_tendered:
+                change = max(
+                    wizard.currency_id.round(wizard.amount_tendered - wizard.amount_total), 0.0
+                )
+            wizard.amount_change = change
+
     def action_confirm(self):
         """One payment per customer, payer recorded, oldest bills first."""
         self.ensure_one()
@@ -125,6 +150,18 @@ class UtilityConsolidatedPayment(models.TransientModel):
         lines = self.line_ids.filtered(lambda line: not self.currency_id.is_zero(line.amount))
         if not lines:
             raise UserError(self.env._("There is nothing to pay."))
+        if (
+            self.payment_method == "cash"
+            and self.amount_tendered
+            and self.currency_id.compare_amounts(self.amount_tendered, self.amount_total) < 0
+        ):
+            raise UserError(
+                self.env._(
+                    "The cash tendered (%(tendered)s) is less than the total paid (%(amount)s).",
+                    tendered=self.amount_tendered,
+                    amount=self.amount_total,
+                )
+            )
         payments = self.env["account.payment"]
         memo = self.env._("Consolidated payment by %s", self.payer_id.name)
         for line in lines:

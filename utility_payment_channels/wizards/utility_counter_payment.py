@@ -37,6 +37,7 @@ class UtilityCounterPayment(models.TransientModel):
         string="Matching Customers",
     )
     candidate_count = fields.Integer(compute="_compute_candidate_ids")
+    search_message = fields.Char(compute="_compute_candidate_ids")
     partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Customer",
@@ -54,13 +55,17 @@ class UtilityCounterPayment(models.TransientModel):
         store=True,
         readonly=False,
     )
-    amount_open = fields.Monetary(string="Open Amount", compute="_compute_amounts")
+    # stored: what was due when the customer was served stays on the screen
+    # once paid (a live figure drops to zero and showed the whole payment as
+    # prepaid credit)
+    amount_open = fields.Monetary(string="Open Amount", compute="_compute_amounts", store=True)
     amount_extra = fields.Monetary(
         string="Other Charges",
         compute="_compute_amounts",
+        store=True,
         help="Charges due with the bills (late fees when arrears are installed).",
     )
-    amount_due = fields.Monetary(compute="_compute_amounts")
+    amount_due = fields.Monetary(compute="_compute_amounts", store=True)
     amount = fields.Monetary(
         string="Amount Paid",
         compute="_compute_amount",
@@ -88,7 +93,8 @@ class UtilityCounterPayment(models.TransientModel):
             "|",
             "|",
             "|",
-            ("utility_customer_number", "=", term),
+            # a partial customer number (its last digits, or its first ones)
+            ("utility_customer_number", "ilike", term),
             ("name", "ilike", term),
             ("phone", "ilike", term),
             ("utility_meter_ids.serial", "=", term),
@@ -113,6 +119,17 @@ class UtilityCounterPayment(models.TransientModel):
                 partners = Partner
             wizard.candidate_ids = partners
             wizard.candidate_count = len(partners)
+            wizard.search_message = False
+            if wizard.search_term and wizard.search_term.strip() and not partners:
+                wizard.search_message = self.env._(
+                    "No customer found for “%s”: check the customer number, or search by "
+                    "name, phone or meter serial.",
+                    wizard.search_term.strip(),
+                )
+            elif len(partners) > 1:
+                wizard.search_message = self.env._(
+                    "%s customers match: pick the customer below.", len(partners)
+                )
 
     @api.depends("search_term")
     def _compute_partner_id(self):
@@ -202,15 +219,14 @@ class UtilityCounterPayment(models.TransientModel):
             self.payment_method,
             bills=ticked.sorted(lambda b: (b.invoice_date_due, b.id)) if ticked else None,
         )
+        if self.payment_method == "cash" and self.amount_tendered:
+            # sudo: cashiers read payments only; the tendered cash is printed
+            # on the receipt of the payment they just took
+            payment.sudo().utility_amount_tendered = self.amount_tendered
         self.write({"payment_id": payment.id, "state": "done"})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "current",
-            "name": self.env._("Counter"),
-        }
+        # nothing to open: the same screen reloads with the change and the
+        # receipt button, without a new breadcrumb per customer
+        return True
 
     def action_print_receipt(self):
         self.ensure_one()
@@ -228,14 +244,17 @@ class UtilityCounterPayment(models.TransientModel):
             action["context"] = {"default_user_id": self.env.uid}
             action["name"] = self.env._("Open a Cashier Session")
             return action
-        wizard = self.create({"session_id": session.id})
+        # a new record, not a saved one: the web client puts the focus in the
+        # search box of new records only; the screen is saved when paying
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
-            "res_id": wizard.id,
             "view_mode": "form",
             "views": [(False, "form")],
-            "target": "current",
+            "context": {"default_session_id": session.id},
+            # the counter is the root of the screen: the next customer
+            # replaces the breadcrumbs instead of adding one per customer
+            "target": "main",
             "name": self.env._("Counter"),
         }
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class UtilityCounterPaymentLine(models.TransientModel):
@@ -17,6 +17,19 @@ class UtilityCounterPaymentLine(models.TransientModel):
     invoice_date = fields.Date(related="bill_id.invoice_date")
     date_due = fields.Date(related="bill_id.invoice_date_due", string="Due Date")
     amount_total = fields.Monetary(related="bill_id.amount_total", string="Billed")
-    amount_residual = fields.Monetary(related="bill_id.amount_residual", string="Open")
+    amount_residual = fields.Monetary(
+        string="Open",
+        compute="_compute_amount_residual",
+        store=True,
+        help="Open amount of the bill when the customer was served; it stays on the "
+        "screen once the bill is paid.",
+    )
     company_id = fields.Many2one(related="bill_id.company_id", string="Billed By")
     selected = fields.Boolean(string="Pay", help="Tick to pay only the ticked bills.")
+
+    @api.depends("bill_id")
+    def _compute_amount_residual(self):
+        # a snapshot: once the payment settles the bill, the screen still shows
+        # what was due, so that the change and prepaid credit stay right
+        for line in self:
+            line.amount_residual = line.bill_id.amount_residual

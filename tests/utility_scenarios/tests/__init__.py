@@ -14,3 +14,4 @@ from . import test_tv_feed_commit
 from . import test_billing_officer_tour
 from . import test_write_matrix
 from . import test_protected_field_attacks
+from . import test_payment_journeys_tours
