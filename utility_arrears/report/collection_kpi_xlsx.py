@@ -70,6 +70,11 @@ class CollectionKpiXlsx(models.AbstractModel):
             for key, bills, billed, collected, rate in groups
         ]
 
+    def get_workbook_options(self):
+        # text of agency files, customers and users is written as text: never
+        # as a live formula (=HYPERLINK(...), =cmd|...) when the sheet opens
+        return dict(super().get_workbook_options(), strings_to_formulas=False)
+
     def generate_xlsx_report(self, workbook, data, dashboards):
         env = self.env
         for dashboard in dashboards:

@@ -13,6 +13,7 @@ from odoo.addons.account.controllers import portal as account_portal
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers import portal as payment_portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.utility_billing.models.res_currency import AmountError
 
 READING_MODEL = "utility.meter.reading"
 CHART_MONTHS = 24
@@ -292,10 +293,14 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
             raise NotFound()
         url = f"/my/utility/meters/{meter_sudo.id}"
         try:
-            register = float(value)
-        except (TypeError, ValueError):
-            return request.redirect(f"{url}?error=value")
-        if register < 0:
+            # the amount grammar of every channel: ASCII digits and a decimal
+            # point, two decimals at most, finite and bounded (no NaN, 1e308)
+            register = float(
+                meter_sudo.company_id.currency_id._utility_parse_amount(
+                    value, decimals=2, allow_zero=True
+                )
+            )
+        except AmountError:
             return request.redirect(f"{url}?error=value")
         today = fields.Date.context_today(request.env.user)
         try:
@@ -370,16 +375,24 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         contract_sudo = self._utility_check("utility.contract", contract_id)
         if contract_sudo.billing_mode != "prepaid" or contract_sudo.state != "active":
             raise NotFound()
-        amount = self._cast_as_float(amount)
         currency = contract_sudo.currency_id
-        if amount is not None and currency.compare_amounts(amount, 0.0) <= 0:
+        amount_error = False
+        if not amount:
             amount = None
+        else:
+            try:
+                # the amount grammar of every channel: "NaN", "1e308", "+5",
+                # " 5 " are a form error, not a payment form
+                amount = float(currency._utility_parse_amount(amount))
+            except AmountError as error:
+                amount, amount_error = None, error.args[0]
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "page_name": "utility_topup",
                 "contract": contract_sudo,
                 "amount": amount and currency.round(amount),
+                "amount_error": amount_error,
                 "currency": currency,
             }
         )
@@ -435,7 +448,9 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
                     ),
                 }
             )
-        return request.render("utility_billing.portal_my_utility_topup", values)
+        return request.render(
+            "utility_billing.portal_my_utility_topup", values, status=400 if amount_error else 200
+        )
 
     @http.route(
         ["/my/utility/contracts/<int:contract_id>/topup/transaction"],
@@ -450,7 +465,10 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
             raise NotFound()
         partner_sudo = request.env.user.partner_id
         currency = contract_sudo.currency_id
-        amount = amount and float(amount)
+        try:
+            amount = float(currency._utility_parse_amount(amount))
+        except AmountError as error:
+            raise ValidationError(error.args[0]) from error
         if not payment_utils.check_access_token(access_token, partner_sudo.id, amount, currency.id):
             raise ValidationError(request.env._("The access token is invalid."))
         kwargs.pop("partner_id", None)

@@ -30,6 +30,11 @@ class BillingRunXlsx(models.AbstractModel):
             (self.env._("Cancelled by Credit Note"), 12),
         ]
 
+    def get_workbook_options(self):
+        # text of agency files, customers and users is written as text: never
+        # as a live formula (=HYPERLINK(...), =cmd|...) when the sheet opens
+        return dict(super().get_workbook_options(), strings_to_formulas=False)
+
     def generate_xlsx_report(self, workbook, data, runs):
         bold = workbook.add_format({"bold": True})
         header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})

@@ -3,11 +3,12 @@ import csv
 import datetime
 import io
 import logging
-import math
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
+
+from odoo.addons.utility_billing.models.res_currency import AmountError
 
 _logger = logging.getLogger(__name__)
 
@@ -164,14 +165,21 @@ class UtilityReadingImport(models.TransientModel):
         """Float of a cell, None when empty; raises ValueError if not numeric."""
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             return None
-        if isinstance(cell, bool):
-            raise ValueError(cell)
-        if isinstance(cell, int | float):
-            return float(cell)
-        number = float(str(cell).strip().replace(",", ""))
-        if not math.isfinite(number):
-            raise ValueError(cell)
-        return number
+        # a negative register: parsed, then refused as such by the caller
+        if isinstance(cell, str) and len(cell) > 1 and cell[0] == "-" and cell[1] in "0123456789":
+            return -self._parse_number(cell[1:])
+        if isinstance(cell, int | float) and not isinstance(cell, bool) and cell < 0:
+            return -self._parse_number(-cell)
+        # the amount grammar of every channel: ASCII digits, a decimal point,
+        # thousands by commas, two decimals at most, finite and bounded
+        try:
+            return float(
+                self.env.company.currency_id._utility_parse_amount(
+                    cell, thousands=",", decimals=2, allow_zero=True
+                )
+            )
+        except AmountError as err:
+            raise ValueError(cell) from err
 
     def _parse_row(self, values):
         """Vals of one row and the list of its problems."""

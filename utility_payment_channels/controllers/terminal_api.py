@@ -13,14 +13,17 @@ from odoo import SUPERUSER_ID, fields, http
 from odoo.exceptions import ConcurrencyError, UserError
 from odoo.http import request
 
-from ..models.account_payment import exceeds_decimals
+from odoo.addons.utility_billing.models.res_currency import AMOUNT_MAX, AmountError
+
 from .openapi import OPENAPI_DOCUMENT
 
 _logger = logging.getLogger(__name__)
 
 API_PREFIX = "/utility/api/v1"
-MAX_AMOUNT = Decimal("1000000000")
-TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+MAX_AMOUNT = AMOUNT_MAX
+# what a customer number can be: printable, no NUL (which PostgreSQL refuses)
+CUSTOMER_NUMBER_MAX_LENGTH = 64
+TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
 # first key of the advisory locks taken on a terminal's transaction id while
 # it is booked (the second key is a hash of the id): "UTXN"
 TXN_LOCK_NAMESPACE = 0x5554584E
@@ -65,14 +68,16 @@ class UtilityTerminalApi(http.Controller):
         terminal = request.env["utility.payment.terminal"]
         address = request.httprequest.remote_addr
         failures = request.env["utility.api.auth.failure"]
-        if failures._utility_is_blocked(address, "terminal"):
-            raise ApiError(
-                429, "too_many_attempts", "Too many refused keys from this address; retry later."
-            )
         if scheme.lower() == "bearer" and key.strip():
             # sudo: the caller is not a user; only the terminal table is read,
             # to find the terminal whose key digest matches the bearer key
             terminal = terminal.sudo()._utility_authenticate(key.strip())
+        # a valid key is always served: the refused keys of a neighbour behind
+        # the same address (a hall's NAT) only block further unknown keys
+        if not terminal and failures._utility_is_blocked(address, "terminal"):
+            raise ApiError(
+                429, "too_many_attempts", "Too many refused keys from this address; retry later."
+            )
         if not terminal:
             # logged and slowed down there; the key itself is never logged
             failures._utility_register_failure(address, "terminal")
@@ -88,25 +93,14 @@ class UtilityTerminalApi(http.Controller):
             context=dict(
                 request.env.context,
                 allowed_company_ids=company.ids,
-                # payments are dated in the terminal's local day
-                tz=self._time_zone(user, company) or request.env.context.get("tz"),
+                # payments and late fees are dated in the county's day (the
+                # terminal's point's, else the company's), never in the time
+                # zone of the technical user the terminal books as
+                tz=terminal.collection_point_id._utility_tz(),
             ),
             su=True,
         )
         return terminal.with_env(env), env
-
-    @staticmethod
-    def _time_zone(user, company):
-        """Time zone of the booking user, else of the company: only that
-        column is read, not the whole user and partner rows (a third of a
-        bill query's time otherwise)."""
-        for record in (user.sudo(), company):
-            record.fetch(["partner_id"])
-            partner = record.partner_id
-            partner.fetch(["tz"])
-            if partner.tz:
-                return partner.tz
-        return False
 
     def _read_body(self):
         try:
@@ -119,28 +113,21 @@ class UtilityTerminalApi(http.Controller):
         return data
 
     def _parse_amount(self, value, currency):
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-            raise ApiError(422, "invalid_amount", "The amount must be a number.")
+        """The amount of a payment, by the amount grammar of every channel
+        (``res.currency._utility_parse_amount``): a JSON number or string of
+        ASCII digits with at most the currency's decimals; ``"١٢٣"``,
+        ``"5e1"``, ``"+5"``, ``" 5.00 "``, NaN and infinities are refused."""
         try:
-            amount = Decimal(str(value))
-        except ArithmeticError as err:
-            raise ApiError(422, "invalid_amount", "The amount must be a number.") from err
-        if not amount.is_finite():
-            # "NaN", "Infinity" (strings, or JSON numbers some parsers accept)
-            raise ApiError(422, "invalid_amount", "The amount must be a number.")
-        if amount <= 0:
-            raise ApiError(422, "invalid_amount", "The amount must be positive.")
-        if amount >= MAX_AMOUNT:
-            raise ApiError(422, "invalid_amount", "The amount is too large.")
-        if exceeds_decimals(amount, currency.decimal_places):
-            raise ApiError(
-                422,
-                "invalid_amount",
-                f"The amount has more than {currency.decimal_places} decimals.",
-            )
+            amount = currency._utility_parse_amount(value, maximum=MAX_AMOUNT)
+        except AmountError as err:
+            raise ApiError(422, "invalid_amount", err.args[0]) from err
         return float(amount)
 
     def _find_customer(self, env, company, customer_number):
+        if not customer_number.isprintable() or len(customer_number) > CUSTOMER_NUMBER_MAX_LENGTH:
+            # a NUL byte or control character (PostgreSQL refuses NUL in a
+            # query): no customer has such a number
+            raise ApiError(404, "customer_not_found", "No customer has this number.")
         partner = env["res.partner"].search_fetch(
             [
                 ("utility_customer_number", "=", customer_number),
@@ -162,8 +149,9 @@ class UtilityTerminalApi(http.Controller):
         )
 
     def _late_fees(self, env, bills):
-        """Late fee of each of ``bills`` paid today, ``{bill id: fee}`` (the
-        late-fee rules look up nothing for bills not yet past due)."""
+        """Late fee of each of ``bills`` paid today (the county's day, the
+        environment's time zone), ``{bill id: fee}`` (the late-fee rules look
+        up nothing for bills not yet past due)."""
         today = fields.Date.context_today(env["account.move"])
         return env["account.move"]._utility_late_fee_as_of(bills, today)
 
@@ -260,7 +248,12 @@ class UtilityTerminalApi(http.Controller):
         save_session=False,
     )
     def openapi(self):
-        return self._json(OPENAPI_DOCUMENT)
+        return self._json(self._openapi_document())
+
+    def _openapi_document(self):
+        """The published OpenAPI document; add-ons adding routes under the
+        API's prefix (the arrears feed of utility_arrears) add them here."""
+        return OPENAPI_DOCUMENT
 
     # other methods on the API's paths: a JSON answer with a code, not
     # Odoo's HTML page
@@ -289,6 +282,21 @@ class UtilityTerminalApi(http.Controller):
     def queries_other_methods(self, **_kwargs):
         return self._method_not_allowed("GET")
 
+    @http.route(
+        f"{API_PREFIX}/<path:_unknown>",
+        type="http",
+        auth="none",
+        csrf=False,
+        save_session=False,
+    )
+    def not_found(self, **_kwargs):
+        """Any other path of the API: a JSON 404 with a code, not Odoo's
+        HTML page."""
+        return self._json(
+            {"code": "not_found", "message": f"No API resource at {request.httprequest.path}."},
+            404,
+        )
+
     def _method_not_allowed(self, allowed):
         return self._json(
             {
@@ -300,7 +308,11 @@ class UtilityTerminalApi(http.Controller):
         )
 
     @http.route(
-        f"{API_PREFIX}/customers/<string:customer_number>/bills",
+        [
+            f"{API_PREFIX}/customers/<string:customer_number>/bills",
+            # a number with a "/" (no customer has one): the API's JSON 404
+            f"{API_PREFIX}/customers/<path:customer_number>/bills",
+        ],
         type="http",
         auth="none",
         readonly=False,  # records the terminal's last use
@@ -495,7 +507,8 @@ class UtilityTerminalApi(http.Controller):
         return self._serve(self._payment_status, terminal_txn_id)
 
     def _payment_status(self, terminal, env, txn_id):
-        payment = self._txn_payment(env, terminal, txn_id)
+        # an id no terminal can send (a NUL byte...) was never booked
+        payment = TXN_ID_PATTERN.match(txn_id) and self._txn_payment(env, terminal, txn_id)
         if not payment:
             raise ApiError(404, "payment_not_found", "This terminal has no payment with this id.")
         return self._receipt(env, terminal, payment), 200

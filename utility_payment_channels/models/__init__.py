@@ -1,3 +1,4 @@
+from . import res_company
 from . import utility_collection_point
 from . import account_payment
 from . import account_payment_batch

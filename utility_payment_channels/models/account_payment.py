@@ -253,7 +253,8 @@ class AccountPayment(models.Model):
             "partner_id": partner.commercial_partner_id.id,
             "amount": currency.round(amount),
             "currency_id": currency.id,
-            "date": date or fields.Date.context_today(self),
+            # the point's day (the county's), never the booking user's
+            "date": date or collection_point._utility_today(),
             "journal_id": journal.id,
             "payment_method_line_id": method_line.id,
             "company_id": company.id,

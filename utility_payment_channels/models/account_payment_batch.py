@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 from odoo.addons.utility_billing.models.batch_company_check import (
@@ -152,7 +152,7 @@ class AccountPayment(models.Model):
             if request.get("bills") is not None:
                 candidates &= request["bills"]
             if candidates:
-                date = request.get("date") or fields.Date.context_today(self)
+                date = request.get("date") or request["collection_point"]._utility_today()
                 candidates_by_date[date].append((index, candidates))
         fallback = set()
         Move = self.env["account.move"]

@@ -137,6 +137,18 @@ class UtilityAgency(models.Model):
         required=True,
         help="Character encoding of the agency's files.",
     )
+    file_thousands_separator = fields.Selection(
+        selection=[
+            ("none", "None (1375.33)"),
+            ("comma", "Comma (1,375.33)"),
+            ("space", "Space (1 375.33)"),
+            ("apostrophe", "Apostrophe (1'375.33)"),
+        ],
+        default="comma",
+        required=True,
+        help="Separator the agency's files may put between groups of three digits of an "
+        "amount. Any other character in an amount refuses the file.",
+    )
     amount_due = fields.Monetary(
         string="Owed by Agency",
         currency_field="currency_id",

@@ -2,9 +2,7 @@ import base64
 import csv
 import hashlib
 import io
-import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 import pytz
 
@@ -14,7 +12,6 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.models.row_lock import lock_nowait
 
-from .account_payment import exceeds_decimals
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
 BOOKING_BATCH_SIZE = 1000
@@ -29,8 +26,8 @@ PAID_AT_FORMATS = (
     "%Y%m%d%H%M%S",
     "%Y%m%d",
 )
-# 1,375.33: thousands separated by commas (a quoted CSV field)
-THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+# the separator an agency may put between groups of three digits
+THOUSANDS_SEPARATORS = {"none": "", "comma": ",", "space": " ", "apostrophe": "'"}
 
 
 class UtilityAgencyImport(models.Model):
@@ -95,6 +92,24 @@ class UtilityAgencyImport(models.Model):
     )
     kept_count = fields.Integer(string="To Resolve", compute="_compute_totals", store=True)
     kept_total = fields.Monetary(string="Amount to Resolve", compute="_compute_totals", store=True)
+    refund_total = fields.Monetary(
+        string="Amount to Refund",
+        compute="_compute_totals",
+        store=True,
+        help="Kept lines an accountant marked for refund by the agency.",
+    )
+    matched_total = fields.Monetary(
+        string="Amount Being Booked",
+        compute="_compute_totals",
+        store=True,
+        help="Lines matched and waiting for their background booking.",
+    )
+    totals_balanced = fields.Boolean(
+        compute="_compute_totals",
+        store=True,
+        help="The file total is what was booked, already booked, kept to resolve, "
+        "marked for refund and being booked: no line's money is left out.",
+    )
     api_count = fields.Integer(
         string="Booked by API",
         readonly=True,
@@ -124,6 +139,23 @@ class UtilityAgencyImport(models.Model):
             record.kept_count = len(kept.filtered(lambda line: line.state == "kept"))
             record.kept_total = sum(
                 kept.filtered(lambda line: line.state == "kept").mapped("amount")
+            )
+            record.refund_total = sum(
+                kept.filtered(lambda line: line.state == "refund").mapped("amount")
+            )
+            record.matched_total = sum(
+                lines.filtered(lambda line: line.state == "matched").mapped("amount")
+            )
+            # every line is in exactly one of the totals (none stays "new")
+            record.totals_balanced = not lines.filtered(
+                lambda line: line.state == "new"
+            ) and not record.currency_id.compare_amounts(
+                record.file_total,
+                record.booked_total
+                + record.duplicate_total
+                + record.kept_total
+                + record.refund_total
+                + record.matched_total,
             )
 
     def _compute_difference_count(self):
@@ -202,7 +234,7 @@ class UtilityAgencyImport(models.Model):
             if theirs.casefold() in folded
         }
         rows = []
-        decimals = self.currency_id.decimal_places
+        thousands = THOUSANDS_SEPARATORS[self.agency_id.file_thousands_separator or "none"]
         for line_no, values in enumerate(reader, start=2):
             if not any(value.strip() for value in values):
                 continue
@@ -219,29 +251,19 @@ class UtilityAgencyImport(models.Model):
                             column=columns[column],
                         )
                     )
-            text_amount = row["amount"]
-            if THOUSANDS.match(text_amount):
-                text_amount = text_amount.replace(",", "")
+            # the raw cell: spaces around an amount are refused like any other
+            # character outside the amount grammar
+            raw_amount = values[index["amount"]]
             try:
-                amount = Decimal(text_amount)
-            except InvalidOperation as err:
+                amount = self.currency_id._utility_parse_amount(raw_amount, thousands=thousands)
+            except UserError as err:
                 raise UserError(
                     self.env._(
-                        "Line %(line)s: the amount %(amount)s is not a number.",
+                        "Line %(line)s: %(error)s",
                         line=line_no,
-                        amount=row["amount"],
+                        error=err.args[0],
                     )
                 ) from err
-            if not amount.is_finite() or amount <= 0 or exceeds_decimals(amount, decimals):
-                raise UserError(
-                    self.env._(
-                        "Line %(line)s: the amount %(amount)s must be positive with at most "
-                        "%(decimals)s decimals.",
-                        line=line_no,
-                        amount=row["amount"],
-                        decimals=decimals,
-                    )
-                )
             row["amount"] = float(amount)
             row["paid_at"] = self._parse_paid_at(row["paid_at"], line_no)
             row["line_no"] = line_no
@@ -249,6 +271,11 @@ class UtilityAgencyImport(models.Model):
         if not rows:
             raise UserError(self.env._("The file has no transaction lines."))
         return rows
+
+    def _utility_tz(self):
+        """The county's time zone, in which the agency's files give times:
+        the company's, never the importing user's."""
+        return pytz.timezone(self.company_id._utility_tz())
 
     def _parse_paid_at(self, value, line_no):
         """The agency's local time of a payment (naive). An ISO 8601 time with
@@ -261,11 +288,14 @@ class UtilityAgencyImport(models.Model):
                 continue
         try:
             paid_at = datetime.fromisoformat(value)
-        except ValueError:
+            if paid_at.tzinfo:
+                paid_at = paid_at.astimezone(self._utility_tz()).replace(tzinfo=None)
+            # stored in UTC: the local time must have one (not so on the first
+            # or last day of the calendar)
+            self._utility_tz().localize(paid_at).astimezone(pytz.utc)
+        except (ValueError, OverflowError):
+            # OverflowError: an offset moving the time out of the calendar
             paid_at = None
-        if paid_at and paid_at.tzinfo:
-            tz = pytz.timezone(self.company_id.partner_id.tz or self.env.user.tz or "UTC")
-            return paid_at.astimezone(tz).replace(tzinfo=None)
         if paid_at:
             return paid_at
         raise UserError(
@@ -409,8 +439,9 @@ class UtilityAgencyImport(models.Model):
 
     def _prepare_line_vals(self, row):
         # the file gives local times of the agency: stored in UTC as Odoo does
-        tz = pytz.timezone(self.company_id.partner_id.tz or self.env.user.tz or "UTC")
-        paid_at = tz.localize(row["paid_at"]).astimezone(pytz.utc).replace(tzinfo=None)
+        paid_at = (
+            self._utility_tz().localize(row["paid_at"]).astimezone(pytz.utc).replace(tzinfo=None)
+        )
         return {
             "import_id": self.id,
             "line_no": row["line_no"],

@@ -11,7 +11,7 @@ KEPT_REASONS = [
     ("amount_mismatch", "Amount mismatch"),
     ("unknown_outlet", "Unknown outlet"),
     ("booking_error", "Booking refused"),
-    ("duplicate_conflict", "Transaction id reused with another amount"),
+    ("duplicate_conflict", "Transaction id reused with another customer, bill or amount"),
 ]
 
 
@@ -116,7 +116,7 @@ class UtilityAgencyImportLine(models.Model):
             [("company_id", "=", company.id), ("utility_txn_key", "in", list(keys.values()))]
         )
         booked_by_key = {payment.utility_txn_key: payment for payment in booked}
-        # transaction id -> (line number, amount); bill -> line number paying it
+        # transaction id -> its first line; bill -> line number paying it
         seen, claimed = {}, {}
 
         def money(amount):
@@ -131,18 +131,49 @@ class UtilityAgencyImportLine(models.Model):
                 and outlet_by_code[line.outlet_code].id,
             }
             earlier = seen.get(line.txn_id)
-            if earlier and currency.compare_amounts(earlier[1], line.amount):
+            earlier_payment = booked_by_key.get(keys[line])
+            if earlier_payment:
+                # already booked (an earlier file, the API): the same payment
+                # again, or another customer's money under a reused id, which
+                # is kept for an accountant rather than dropped
+                if line._is_same_payment(partner, earlier_payment):
+                    vals.update(state="duplicate", payment_id=earlier_payment.id)
+                else:
+                    vals.update(
+                        state="kept",
+                        reason="duplicate_conflict",
+                        note=self.env._(
+                            "This transaction id was already booked as %(payment)s: "
+                            "%(amount)s from %(customer)s%(state)s. This line is another "
+                            "payment: check it with the agency, then book it or mark it "
+                            "for refund.",
+                            payment=earlier_payment.name,
+                            amount=money(earlier_payment.amount),
+                            customer=earlier_payment.partner_id.display_name,
+                            state=self.env._(" (cancelled)")
+                            if earlier_payment.state == "canceled"
+                            else "",
+                        ),
+                    )
+            elif earlier and not (
+                earlier.customer_number == line.customer_number
+                and earlier.bill_number == line.bill_number
+                and not currency.compare_amounts(earlier.amount, line.amount)
+            ):
                 vals.update(
                     state="kept",
                     reason="duplicate_conflict",
                     note=self.env._(
-                        "Line %s of this file has this transaction id with another amount.",
-                        earlier[0],
+                        "Line %s of this file has this transaction id with another customer, "
+                        "bill or amount.",
+                        earlier.line_no,
                     ),
                 )
-            elif keys[line] in booked_by_key or earlier:
-                vals.update(state="duplicate", payment_id=booked_by_key.get(keys[line], False))
-                vals["payment_id"] = vals["payment_id"] and vals["payment_id"].id
+            elif earlier:
+                vals.update(
+                    state="duplicate",
+                    note=self.env._("The same payment as line %s of this file.", earlier.line_no),
+                )
             elif line.outlet_code not in outlet_by_code:
                 vals.update(state="kept", reason="unknown_outlet")
             elif not partner:
@@ -196,8 +227,32 @@ class UtilityAgencyImportLine(models.Model):
                     due_by_partner[commercial] = (
                         due_by_partner.get(commercial, 0.0) - bill.amount_residual
                     )
-            seen.setdefault(line.txn_id, (line.line_no, line.amount))
+            seen.setdefault(line.txn_id, line)
             line.write(vals)
+
+    def _is_same_payment(self, partner, payment):
+        """Whether this line is ``payment`` sent again: the same customer,
+        amount and (when the line names one) bill, and still booked."""
+        self.ensure_one()
+        return bool(
+            partner
+            and payment.state != "canceled"
+            and payment.partner_id.commercial_partner_id == partner.commercial_partner_id
+            and not payment.currency_id.compare_amounts(payment.amount, self.amount)
+            and (
+                not self.bill_number or self.bill_number in payment.utility_bill_ids.mapped("name")
+            )
+        )
+
+    def _booking_txn_id(self):
+        """Transaction id a line is booked under: the agency's, or for a line
+        whose id was already used by another payment and that an accountant
+        books after review, one of its own (the agency's id stays in the
+        memo), so that the booking is not taken for the earlier payment."""
+        self.ensure_one()
+        if self.reason == "duplicate_conflict":
+            return f"{self.txn_id}#{self.import_id.name}-{self.line_no}"
+        return self.txn_id
 
     @api.model
     def _late_fees_on(self, open_bills):
@@ -256,7 +311,7 @@ class UtilityAgencyImportLine(models.Model):
                 "collection_point": line.collection_point_id,
                 "bills": line.bill_id or None,
                 "date": line.paid_date,
-                "external_txn_id": line.txn_id,
+                "external_txn_id": line._booking_txn_id(),
                 "txn_scope": line.agency_id._utility_txn_scope(),
                 "journal": line.agency_id.journal_id,
                 "memo": line.txn_id,

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 
 class UtilityCollectionPoint(models.Model):
     """A place or way through which customers pay: a service-hall counter, an
@@ -51,10 +53,27 @@ class UtilityCollectionPoint(models.Model):
         string="Operators",
         help="Cashiers or collectors who work at this point.",
     )
+    tz = fields.Selection(
+        selection=_tz_get,
+        string="Time Zone",
+        help="Time zone the payments of this point are dated in, when it is not the "
+        "company's (an outlet in another county).",
+    )
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)", "A collection point code must be unique per company."
     )
+
+    def _utility_tz(self):
+        """Time zone the point's payments and late fees are dated in: its
+        own where set, else the company's (never the booking user's)."""
+        self.ensure_one()
+        return self.tz or self.company_id._utility_tz()
+
+    def _utility_today(self):
+        """The point's day today (the day its payments are dated)."""
+        self.ensure_one()
+        return self.company_id._utility_today(self._utility_tz())
 
     # -- counter (service hall) and door-to-door settings --------------------
     card_journal_id = fields.Many2one(

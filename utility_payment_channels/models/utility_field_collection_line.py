@@ -1,5 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import formatLang
+
+from odoo.addons.utility_billing.models.res_currency import AmountError
 
 
 class UtilityFieldCollectionLine(models.Model):
@@ -99,6 +102,34 @@ class UtilityFieldCollectionLine(models.Model):
                 )
             )
 
+    @api.constrains("amount_collected", "amount_due", "late_fee")
+    def _check_amount_collected(self):
+        """A collector takes at most the bill and its late fee: no credit is
+        taken at the door (a top-up is paid at the hall)."""
+        for line in self:
+            currency = line.currency_id
+            if currency.compare_amounts(line.amount_collected, 0.0) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Bill %s: the amount collected cannot be negative.", line.bill_id.name
+                    )
+                )
+            line._utility_check_ceiling(line.amount_due + line.late_fee)
+
+    def _utility_check_ceiling(self, ceiling):
+        self.ensure_one()
+        currency = self.currency_id
+        if currency.compare_amounts(self.amount_collected, ceiling) > 0:
+            raise ValidationError(
+                self.env._(
+                    "Bill %(bill)s: %(amount)s is more than the %(due)s it owes with its late "
+                    "fee; a collector takes no more than is due.",
+                    bill=self.bill_id.name,
+                    amount=formatLang(self.env, self.amount_collected, currency_obj=currency),
+                    due=formatLang(self.env, ceiling, currency_obj=currency),
+                )
+            )
+
     def action_collect(self):
         """Book the cash taken into the collector's in-transit journal."""
         for line in self:
@@ -115,6 +146,26 @@ class UtilityFieldCollectionLine(models.Model):
                     )
                 )
             line._utility_check_collectable()
+            # a round collects its own bills only: open bills of its company
+            # and of its village or route (whatever a client wrote on the line)
+            bill = line.bill_id.sudo()
+            if bill.company_id != round_.company_id or not bill.filtered_domain(
+                round_._utility_bill_domain()
+            ):
+                raise UserError(
+                    self.env._(
+                        "Bill %(bill)s is not a bill of round %(round)s.",
+                        bill=bill.name,
+                        round=round_.name,
+                    )
+                )
+            try:
+                round_.currency_id._utility_parse_amount(line.amount_collected)
+            except AmountError as error:
+                raise UserError(error.args[0]) from error
+            # at most what the bill owes now with its late fee on the round's day
+            fee = self.env["account.move"]._utility_late_fee_as_of(bill, round_.date)
+            line._utility_check_ceiling(bill.amount_residual + fee.get(bill.id, 0.0))
             point = round_.collection_point_id
             self.env["account.payment"].sudo()._utility_lock_open_bills(
                 line.partner_id, line.bill_id

@@ -9,6 +9,11 @@ class AgencySettlementXlsx(models.AbstractModel):
     _inherit = "report.report_xlsx.abstract"
     _description = "Agency Settlement Statement (xlsx)"
 
+    def get_workbook_options(self):
+        # text of agency files, customers and users is written as text: never
+        # as a live formula (=HYPERLINK(...), =cmd|...) when the sheet opens
+        return dict(super().get_workbook_options(), strings_to_formulas=False)
+
     def generate_xlsx_report(self, workbook, data, objs):
         bold = workbook.add_format({"bold": True})
         title = workbook.add_format({"bold": True, "font_size": 14})

@@ -13,3 +13,5 @@ from . import test_counter_tour
 from . import test_payment_batch
 from . import test_payment_entry_copy
 from . import test_agency_import_resume
+from . import test_agency_import_money
+from . import test_counter_ceiling

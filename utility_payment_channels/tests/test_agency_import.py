@@ -246,7 +246,7 @@ class TestAgencyImport(UtilityAgencyCase):
                 "misses the columns",
             ),
             (self._new_import([good.replace("10.00", "1O.00")]), "not a number"),
-            (self._new_import([good.replace("10.00", "10.005")]), "at most"),
+            (self._new_import([good.replace("10.00", "10.005")]), "more than 2 decimals"),
             (self._new_import([good.replace("10.00", "-10.00")]), "positive"),
             (self._new_import([good.replace("2025-01-10 09:00:00", "01/03/2025")]), "not a date"),
             (self._new_import([good, ",2025-01-10,0100000002,,5.00,POST-CG"]), "empty"),

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common_counter import UtilityCounterCase
@@ -139,3 +139,28 @@ class TestFieldCollection(UtilityCounterCase):
         self.assertIn("0100000002", html)
         self.assertIn(self.bills[2].name, html)
         self.assertNotIn("0100000009", html)
+
+    def test_collector_takes_no_more_than_the_bill_and_its_late_fee(self):
+        line = self.round.line_ids[0].with_user(self.collector)
+        with self.assertRaisesRegex(ValidationError, "no more than is due"):
+            line.amount_collected = 100000.0
+        # a bill of the village that the line still claims, once paid at the
+        # hall for less: the collector cannot take more than is now owed
+        self.env["account.payment"]._utility_pay(self.customer, 60.0, self.hall, bills=line.bill_id)
+        with self.assertRaisesRegex(ValidationError, "no more than is due"):
+            line.action_collect()
+        self.assertFalse(line.payment_id)
+        line.amount_collected = 40.0
+        line.action_collect()
+        self.assertEqual(line.payment_id.amount, 40.0)
+
+    def test_round_collects_only_its_own_bills(self):
+        far_bill = self.env["account.move"].search(
+            [("partner_id", "=", self.far_customer.id), ("move_type", "=", "out_invoice")]
+        )
+        line = self.round.line_ids[0]
+        # a link to another village's bill, however it was written
+        line.sudo().write({"bill_id": far_bill.id, "amount_due": 55.0, "amount_collected": 55.0})
+        with self.assertRaisesRegex(UserError, "not a bill of round"):
+            line.with_user(self.collector).action_collect()
+        self.assertEqual(far_bill.payment_state, "not_paid")

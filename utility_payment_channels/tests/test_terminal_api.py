@@ -280,7 +280,7 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
             with self.subTest(amount=amount):
                 response = self._pay("ATM1-0040", amount)
                 self._assert_error(response, 422, "invalid_amount")
-                self.assertEqual(response.json()["message"], "The amount must be a number.")
+                self.assertIn(f"The amount {amount} is not a number", response.json()["message"])
         self._assert_error(self._pay("bad id with spaces", 10.0), 422, "invalid_field")
         unknown = self._call(
             "/payments", {"customer_number": "0199999999", "amount": 10.0, "terminal_txn_id": "X-1"}
@@ -369,7 +369,13 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
     def test_openapi_document_is_published_and_valid(self):
         response = self.url_open(API + "/openapi.json")
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json(), json.loads(json.dumps(OPENAPI_DOCUMENT)))
+        # the document of this add-on, and what others add (utility_arrears' feed)
+        published = response.json()
+        expected = json.loads(json.dumps(OPENAPI_DOCUMENT))
+        for key, value in expected["paths"].items():
+            self.assertEqual(published["paths"][key], value)
+        for key, value in expected["components"]["schemas"].items():
+            self.assertEqual(published["components"]["schemas"][key], value)
         try:
             from openapi_spec_validator import validate
         except ImportError:  # pragma: no cover

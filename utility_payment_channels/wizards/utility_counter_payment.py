@@ -1,5 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import formatLang
+
+from odoo.addons.utility_billing.models.res_currency import AmountError
 
 PAYMENT_METHODS = [("cash", "Cash"), ("card", "Bank card"), ("qr", "QR code")]
 
@@ -79,6 +82,21 @@ class UtilityCounterPayment(models.TransientModel):
     payment_method = fields.Selection(selection=PAYMENT_METHODS, default="cash", required=True)
     state = fields.Selection(selection=[("draft", "Draft"), ("done", "Paid")], default="draft")
     payment_id = fields.Many2one(comodel_name="account.payment", readonly=True)
+    topup_limit = fields.Monetary(
+        string="Top-up Limit",
+        compute="_compute_topup_limit",
+        help="Prepaid credit the cashier may take above what is due without a "
+        "Collection Manager's approval (company setting).",
+    )
+    topup_approved_by_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Top-up Approved By",
+        readonly=True,
+        help="Collection Manager who approved a top-up above the limit.",
+    )
+    topup_approved_amount = fields.Monetary(
+        readonly=True, help="Amount paid the manager approved: another amount needs a new approval."
+    )
 
     @api.depends("session_id")
     def _compute_currency_id(self):
@@ -159,9 +177,40 @@ class UtilityCounterPayment(models.TransientModel):
         here; utility_arrears adds the late fee to date."""
         return 0.0
 
+    @api.depends("session_id")
+    def _compute_topup_limit(self):
+        for wizard in self:
+            company = wizard.session_id.company_id or self.env.company
+            wizard.topup_limit = company.utility_topup_approval_limit
+
+    # set by action_approve_topup only: never by a client's write or create
+    @api.model
+    def _utility_approval_fields(self):
+        return {"topup_approved_by_id", "topup_approved_amount"}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._utility_check_approval_write(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._utility_check_approval_write(vals)
+        return super().write(vals)
+
+    def _utility_check_approval_write(self, vals):
+        if self._utility_approval_fields() & set(vals) and not self.env.context.get(
+            "utility_topup_approval"
+        ):
+            raise AccessError(
+                self.env._("A top-up is approved with the Approve Top-up button only.")
+            )
+
     @api.depends("line_ids.selected", "line_ids.amount_residual")
     def _compute_amounts(self):
-        today = fields.Date.context_today(self)
+        # the counter's day (its point's, else the company's), as the payment
+        point = self.session_id.collection_point_id[:1]
+        today = point._utility_today() if point else self.env.company._utility_today()
         for wizard in self:
             bills = wizard._utility_selected_bills()
             lines = wizard.line_ids.filtered(lambda line, bills=bills: line.bill_id in bills)
@@ -195,6 +244,7 @@ class UtilityCounterPayment(models.TransientModel):
         if not self.partner_id:
             raise UserError(self.env._("Find the customer first."))
         currency = self.currency_id
+        self._utility_check_amount()
         if (
             self.payment_method == "cash"
             and self.amount_tendered
@@ -207,6 +257,59 @@ class UtilityCounterPayment(models.TransientModel):
                     amount=self.amount,
                 )
             )
+
+    def _utility_topup(self):
+        """Prepaid credit this payment would leave above what is due."""
+        self.ensure_one()
+        return max(self.currency_id.round(self.amount - self.amount_due), 0.0)
+
+    def _utility_check_amount(self):
+        """The amount by the amount grammar of every channel (positive, the
+        currency's decimals, bounded), and at most what is due with its late
+        fees plus the company's top-up limit, unless a Collection Manager
+        approved this very amount."""
+        self.ensure_one()
+        currency = self.currency_id
+        try:
+            currency._utility_parse_amount(self.amount)
+        except AmountError as error:
+            raise UserError(error.args[0]) from error
+        topup = self._utility_topup()
+        if currency.compare_amounts(topup, self.topup_limit) <= 0:
+            return
+        approver = self.topup_approved_by_id
+        if (
+            approver
+            and approver.has_group("utility_billing.group_utility_manager")
+            and not currency.compare_amounts(self.topup_approved_amount, self.amount)
+        ):
+            return
+        raise UserError(
+            self.env._(
+                "%(amount)s is %(topup)s more than the %(due)s due: a prepaid top-up above "
+                "%(limit)s needs a Collection Manager's approval (Approve Top-up).",
+                amount=formatLang(self.env, self.amount, currency_obj=currency),
+                topup=formatLang(self.env, topup, currency_obj=currency),
+                due=formatLang(self.env, self.amount_due, currency_obj=currency),
+                limit=formatLang(self.env, self.topup_limit, currency_obj=currency),
+            )
+        )
+
+    def action_approve_topup(self):
+        """Collection Manager: approve the top-up of the amount now entered."""
+        self.ensure_one()
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            raise AccessError(self.env._("Only a Collection Manager can approve a top-up."))
+        if self.state != "draft":
+            raise UserError(self.env._("This payment is already booked."))
+        try:
+            self.currency_id._utility_parse_amount(self.amount)
+        except AmountError as error:
+            raise UserError(error.args[0]) from error
+        self.with_context(utility_topup_approval=True).write(
+            {"topup_approved_by_id": self.env.uid, "topup_approved_amount": self.amount}
+        )
+        return True
 
     def action_confirm(self):
         """Book the payment in the cashier's open session, then show the

@@ -62,6 +62,9 @@ class TestTerminalApiFuzzing(HttpCase):
         # slowed down here: the throttle is tested in test_api_secrets.py
         self.env["ir.config_parameter"].sudo().set_param("utility_api.auth_delay_seconds", "0")
         self.company = self.terminal.company_id
+        # the TV-operator feed is in the same document, under its own key
+        operator = self.env.ref("utility_arrears.demo_tv_operator", raise_if_not_found=False)
+        self.tv_key = operator.sudo()._set_new_key() if operator else None
         partners = self.env["res.partner"].search(
             [
                 ("utility_customer_number", "!=", False),
@@ -83,6 +86,7 @@ class TestTerminalApiFuzzing(HttpCase):
         self.assertEqual(
             sorted(op.label for op in operations),
             [
+                "GET /arrears",
                 "GET /customers/{customer_number}/bills",
                 "GET /payments/{terminal_txn_id}",
                 "POST /payments",
@@ -115,10 +119,16 @@ class TestTerminalApiFuzzing(HttpCase):
         def send(case):
             if time.monotonic() - started > TIME_BUDGET:
                 return
+            call_headers = headers
+            if case.operation.path == "/arrears":
+                call_headers = {"Authorization": f"Bearer {self.tv_key}"}
             response = case.call(
-                base_url=base_url, session=self.opener, headers=headers, timeout=REQUEST_TIMEOUT
+                base_url=base_url,
+                session=self.opener,
+                headers=call_headers,
+                timeout=REQUEST_TIMEOUT,
             )
-            case.validate_response(response, checks=checks, headers=headers)
+            case.validate_response(response, checks=checks, headers=call_headers)
             code = response.json().get("code", "") if response.status_code >= 400 else ""
             statuses[(case.operation.label, response.status_code, code)] += 1
             if response.status_code == 201:

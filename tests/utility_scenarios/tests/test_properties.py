@@ -9,7 +9,9 @@ import base64
 import contextlib
 import csv
 import io
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -36,6 +38,26 @@ BLOCK_TARIFF = st.tuples(
     st.lists(st.integers(min_value=1, max_value=2000), min_size=0, max_size=4, unique=True),
     st.lists(st.decimals(min_value=0, max_value=5, places=4).map(float), min_size=5, max_size=5),
 )
+
+
+# the amount grammar, written out independently of the code under test:
+# ASCII digits, optional comma thousands, an optional decimal point
+AMOUNT_GRAMMAR = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
+AMOUNT_TEXT = st.one_of(
+    st.text(alphabet="0123456789.,+-eE \u0661\u0662\uff11NaIfity", max_size=10),
+    st.sampled_from(["12", "12.5", "1,000.25", "0.01", "١٢", "5e1", "+5", " 5.00 ", "1e308"]),
+)
+
+
+def agency_money_file():
+    """Lines of an agency file reusing a few transaction ids for a few
+    customers (one unknown) and amounts, as (txn, customer, amount) rows."""
+    line = st.tuples(
+        st.sampled_from(["M-1", "M-2", "M-3"]),
+        st.sampled_from(["0100000002", "0100000003", "0109999999"]),
+        st.sampled_from(["10.00", "20.00", "60.00", "35.50"]),
+    )
+    return st.lists(line, min_size=1, max_size=6)
 
 
 def agency_file_bytes():
@@ -319,3 +341,135 @@ class TestHostileInputProperties(UtilityAgencyCase):
                 else:
                     self.assertEqual(wizard.state, "done")
                     self.assertEqual(created, len(wizard.line_ids), "every row is saved")
+
+    # ------------------------------------------------------------------
+    # money invariants of agency files
+    # ------------------------------------------------------------------
+    def _money_import(self, rows, blank_lines=0):
+        # blank lines at the end (skipped) make two files of the same rows two files
+        text = "\n".join(
+            ["txn_id,paid_at,customer_number,bill_number,amount,outlet_code"]
+            + [
+                f"{txn},2025-01-10 09:00:00,{customer},,{amount},POST-CG"
+                for txn, customer, amount in rows
+            ]
+        ) + "\n" * (1 + blank_lines)
+        agency_import = self.env["utility.agency.import"].create(
+            {
+                "agency_id": self.agency.id,
+                "file": base64.b64encode(text.encode()),
+                "filename": "money.csv",
+            }
+        )
+        agency_import.action_import()
+        return agency_import
+
+    @BOUNDED
+    @given(first=agency_money_file(), second=agency_money_file())
+    @example(
+        first=[("M-1", "0100000002", "10.00")],
+        second=[("M-1", "0100000003", "60.00"), ("M-1", "0100000002", "10.00")],
+    )
+    def test_every_agency_file_line_is_booked_a_true_duplicate_or_kept(self, first, second):
+        """file total = booked + duplicates + kept, and a line is a duplicate
+        only when it is the same payment (customer, amount) as the one it
+        shows, or as an earlier line of the same file."""
+        with self._rolled_back():
+            Payment = self.env["account.payment"]
+            for index, rows in enumerate((first, second)):
+                payments_before = Payment.search([])
+                agency_import = self._money_import(rows, blank_lines=index)
+                lines = agency_import.line_ids.sorted("line_no")
+                self.assertTrue(agency_import.totals_balanced)
+                self.assertEqual(
+                    self.currency.compare_amounts(
+                        agency_import.file_total,
+                        agency_import.booked_total
+                        + agency_import.duplicate_total
+                        + agency_import.kept_total,
+                    ),
+                    0,
+                    "file total = booked + duplicates + kept",
+                )
+                self.assertEqual(
+                    set(lines.mapped("state")) - {"booked", "duplicate", "kept"}, set()
+                )
+                new_payments = Payment.search([]) - payments_before
+                self.assertEqual(
+                    new_payments, lines.filtered(lambda rec: rec.state == "booked").payment_id
+                )
+                for line in lines.filtered(lambda rec: rec.state == "kept"):
+                    self.assertTrue(line.reason, "a kept line says why")
+                for line in lines.filtered(lambda rec: rec.state == "duplicate"):
+                    if line.payment_id:
+                        payment = line.payment_id
+                        self.assertEqual(
+                            payment.partner_id.utility_customer_number, line.customer_number
+                        )
+                        self.assertEqual(
+                            self.currency.compare_amounts(payment.amount, line.amount), 0
+                        )
+                    else:
+                        earlier = lines.filtered(
+                            lambda rec, line=line: (
+                                rec.line_no < line.line_no and rec.txn_id == line.txn_id
+                            )
+                        )[:1]
+                        self.assertEqual(
+                            (earlier.customer_number, earlier.amount),
+                            (line.customer_number, line.amount),
+                        )
+
+    @BOUNDED
+    @given(amount=AMOUNT_TEXT)
+    def test_agency_amounts_follow_the_one_amount_grammar(self, amount):
+        cell = f'"{amount}"' if "," in amount else amount
+        with self._rolled_back():
+            agency_import = self.env["utility.agency.import"].create(
+                {
+                    "agency_id": self.agency.id,
+                    "file": base64.b64encode(
+                        "txn_id,paid_at,customer_number,bill_number,amount,outlet_code\n"
+                        f"G-1,2025-01-10 09:00:00,0100000002,,{cell},POST-CG\n".encode()
+                    ),
+                    "filename": "grammar.csv",
+                }
+            )
+            valid = bool(AMOUNT_GRAMMAR.fullmatch(amount)) and (
+                0 < Decimal(amount.replace(",", "")) < 10**9
+                and Decimal(amount.replace(",", "")) % Decimal("0.01") == 0
+            )
+            try:
+                with self.env.cr.savepoint():
+                    agency_import.action_import()
+            except UserError as error:
+                self.assertFalse(valid, f"{amount!r} refused: {error}")
+            else:
+                self.assertTrue(valid, f"{amount!r} accepted")
+                self.assertEqual(
+                    agency_import.line_ids.amount, float(Decimal(amount.replace(",", "")))
+                )
+
+    @BOUNDED
+    @given(value=AMOUNT_TEXT)
+    def test_reading_values_follow_the_one_amount_grammar(self, value):
+        cell = f'"{value}"' if "," in value else value
+        with self._rolled_back():
+            wizard = self.env["utility.reading.import"].create(
+                {
+                    "file": base64.b64encode(
+                        f"meter_serial,reading_date,value\nNO-SUCH-METER,2025-01-10,{cell}\n".encode()
+                    ),
+                    "filename": "grammar.csv",
+                }
+            )
+            with contextlib.suppress(UserError):
+                wizard.action_import()
+            messages = " ".join(wizard.line_ids.mapped("message"))
+            number_refused = "is not a number" in messages or "negative" in messages
+            valid = bool(AMOUNT_GRAMMAR.fullmatch(value)) and (
+                Decimal(value.replace(",", "")) < 10**9
+                and Decimal(value.replace(",", "")) % Decimal("0.01") == 0
+            )
+            if value.strip():
+                self.assertEqual(number_refused, not valid, f"{value!r}: {messages}")
