@@ -143,6 +143,25 @@ class TestReadingImport(UtilityBillingCase):
         self.assertFalse(self._saved())
         self.assertFalse(wizard.line_ids.reading_id)
 
+    def test_every_reason_is_given_in_one_pass(self):
+        """A value below the previous reading is reported with the file's other
+        errors, not only once they are fixed: one import shows every reason."""
+        wizard = self._import(
+            "meter_serial,reading_date,value\n"
+            "M0001,2024-01-31,1500\n"  # 2: fine
+            "M0001,2024-02-29,1400\n"  # 3: below row 2
+            "NOPE-9,2024-01-31,10\n"  # 4: unknown meter
+        )
+        self.assertEqual(wizard.state, "rejected")
+        reasons = self._reasons(wizard)
+        self.assertEqual(sorted(reasons), [3, 4])
+        self.assertIn("below the previous value", reasons[3])
+        self.assertIn("Unknown meter NOPE-9", reasons[4])
+        row2 = wizard.line_ids.filtered(lambda line: line.row == 2)
+        self.assertEqual(row2.status, "not_imported")
+        self.assertFalse(self._saved())
+        self.assertFalse(wizard.line_ids.reading_id)
+
     def test_abnormal_row_is_imported_for_review(self):
         self.Reading.create(
             [

@@ -245,9 +245,12 @@ class UtilityReadingImport(models.TransientModel):
             vals, errors = self._parse_row(values)
             parsed.append({"row": number, "vals": vals, "errors": errors})
         self._check_against_meters(parsed)
-
-        if not any(p["errors"] for p in parsed):
-            self._create_readings(parsed)
+        # every row is checked in one pass: the rows that passed the file
+        # checks also meet the model's checks (a value below the previous
+        # reading...), kept only if no row of the file is rejected
+        checked = [p for p in parsed if not p["errors"]]
+        if checked:
+            self._create_readings(checked, keep=len(checked) == len(parsed))
         rejected = any(p["errors"] for p in parsed)
         lines = [
             {
@@ -361,9 +364,11 @@ class UtilityReadingImport(models.TransientModel):
                     )
                 )
 
-    def _create_readings(self, parsed):
+    def _create_readings(self, parsed, keep=True):
         """Create (and validate) every reading in a savepoint; roll all back
-        if the model rejects any of them, recording the reasons per row."""
+        if the model rejects any of them, recording the reasons per row, or
+        when ``keep`` is false (other rows of the file were rejected: the
+        readings are created only to check them)."""
         Reading = self.env["utility.meter.reading"].with_context(
             tracking_disable=True, mail_create_nolog=True
         )
@@ -385,7 +390,7 @@ class UtilityReadingImport(models.TransientModel):
                 errors = readings._get_validation_errors()
                 for p, reading in zip(parsed, readings, strict=True):
                     p["errors"].extend(errors.get(reading.id, []))
-                if errors:
+                if errors or not keep:
                     raise _ImportRejected()
                 if self.validate:
                     readings.action_validate()
