@@ -112,7 +112,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _selection_utility_category(self):
-        return self.env["res.partner"]._fields["utility_category"].selection
+        return self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
 
     @api.depends("utility_period_start")
     def _compute_utility_period(self):
@@ -221,3 +221,14 @@ class AccountMove(models.Model):
     @api.model
     def _utility_get_product(self):
         return self.env.ref("utility_billing.product_electricity")
+
+    def _invoice_paid_hook(self):
+        """Odoo calls this at the reconciliation that pays invoices (or puts
+        them in payment), for the whole batch of a reconciliation: whatever
+        the channel, the warnings of the bills paid clear with the payment."""
+        res = super()._invoice_paid_hook()
+        # sudo: the cashier, agency import or portal customer paying the bill
+        # need no access to warnings; only those of these bills are cleared
+        self.env["utility.warning"].sudo()._utility_clear_settled(bills=self)
+        return res
+
