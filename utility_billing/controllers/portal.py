@@ -53,6 +53,14 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         except (AccessError, MissingError) as error:
             raise NotFound() from error
 
+    def _utility_visible_reading_domain(self):
+        """Readings a customer sees: validated and billed ones, and their own
+        self-readings under review — never the office's draft readings (the
+        portal record rule says the same)."""
+        return Domain("state", "in", ("validated", "billed")) | (
+            Domain("reading_type", "=", "self") & Domain("state", "!=", "cancelled")
+        )
+
     def _utility_open_warnings(self, contracts_sudo):
         """Open warnings shown as portal banners for these contracts."""
         return (
@@ -174,7 +182,8 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         readings = request.env[READING_MODEL] if self._utility_has_readings() else None
         recent_readings = (
             readings.sudo().search(
-                [("contract_id", "=", contract_sudo.id), ("state", "!=", "cancelled")],
+                Domain("contract_id", "=", contract_sudo.id)
+                & self._utility_visible_reading_domain(),
                 order="reading_date desc",
                 limit=6,
             )
@@ -229,7 +238,7 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
                 request.env[READING_MODEL]
                 .sudo()
                 .search(
-                    [("meter_id", "=", meter_sudo.id), ("state", "!=", "cancelled")],
+                    Domain("meter_id", "=", meter_sudo.id) & self._utility_visible_reading_domain(),
                     order="reading_date desc",
                     limit=24,
                 )
@@ -258,7 +267,7 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         if not self._utility_has_readings():
             raise NotFound()
         Reading = request.env[READING_MODEL]
-        domain = self._utility_meter_domain() & Domain("state", "!=", "cancelled")
+        domain = self._utility_meter_domain() & self._utility_visible_reading_domain()
         total = Reading.search_count(domain)
         pager = portal_pager(
             url="/my/utility/readings", total=total, page=page, step=self._items_per_page

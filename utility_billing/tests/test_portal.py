@@ -131,6 +131,55 @@ class TestPortal(UtilityPrepaidCase, HttpCase):
         self.assertEqual(reading.reading_type, "self")
         self.assertIn(reading.state, ("draft", "to_review"))
 
+    def test_customer_sees_validated_readings_not_the_offices_drafts(self):
+        """A reading the office has not validated yet may still be corrected:
+        the customer sees neither it nor a consumption computed from it, on
+        any page nor through the ORM; their own self-reading shows as under
+        review, without consumption."""
+        if "utility.meter.reading" not in self.env:
+            self.skipTest("meter readings not installed")
+        today = fields.Date.today()
+        Reading = self.env["utility.meter.reading"]
+        self.meter.install_date = fields.Date.subtract(today, days=90)
+        validated = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": fields.Date.subtract(today, days=30),
+                "value": self.meter.initial_reading + 1234.0,
+            }
+        )
+        validated.write({"state": "validated"})
+        draft = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": fields.Date.subtract(today, days=2),
+                "value": validated.value + 765.0,
+            }
+        )
+        self.assertEqual(draft.state, "draft")
+        self_reading = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": today,
+                "value": draft.value + 1.0,
+                "reading_type": "self",
+            }
+        )
+        env_a = self.env(user=self.user_a)
+        self.assertEqual(env_a["utility.meter.reading"].search([]), validated | self_reading)
+        self.authenticate("portal_a", "portal_a")
+        for url in (
+            "/my/utility/readings",
+            f"/my/utility/meters/{self.meter.id}",
+            f"/my/utility/contracts/{self.contract.id}",
+        ):
+            text = self._get(url).text
+            self.assertIn(f"{validated.value:.2f}", text, url)
+            self.assertIn("1234.00 kWh", text, url)
+            self.assertNotIn(f"{draft.value:.2f}", text, url)
+            self.assertNotIn("765.00", text, url)
+            self.assertNotIn("766.00", text, url)
+
     def test_another_customers_bill_and_pdf_give_no_data(self):
         self.authenticate("portal_a", "portal_a")
         for url in (
