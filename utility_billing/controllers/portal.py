@@ -479,6 +479,30 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
     # Odoo's invoice page: contract, period and consumption of the bill
     # ------------------------------------------------------------------
 
+    @http.route()
+    def portal_my_invoice_detail(
+        self, invoice_id, access_token=None, report_type=None, download=False, **kw
+    ):
+        """A utility bill viewed or printed from the portal is the electricity
+        bill (readings, tiers, amount in capitals), not Odoo's generic
+        invoice; the download of a bill without a sent PDF renders it too
+        (``account.move._get_invoice_pdf_proforma``)."""
+        if report_type in ("html", "pdf") and not download:
+            try:
+                invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
+            except (AccessError, MissingError):
+                return request.redirect("/my")
+            if invoice_sudo._utility_is_bill():
+                return self._show_report(
+                    model=invoice_sudo,
+                    report_type=report_type,
+                    report_ref="utility_billing.action_report_utility_bill",
+                    download=download,
+                )
+        return super().portal_my_invoice_detail(
+            invoice_id, access_token=access_token, report_type=report_type, download=download, **kw
+        )
+
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
         contract = invoice.utility_contract_id if "utility_contract_id" in invoice._fields else None

@@ -232,3 +232,18 @@ class AccountMove(models.Model):
         self.env["utility.warning"].sudo()._utility_clear_settled(bills=self)
         return res
 
+    def _get_invoice_pdf_proforma(self):
+        """A utility bill without a sent PDF downloads as the electricity
+        bill (portal Download, back-office download), not as Odoo's generic
+        pro forma invoice."""
+        if not self._utility_is_bill():
+            return super()._get_invoice_pdf_proforma()
+        report = self.env.ref("utility_billing.action_report_utility_bill")
+        content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            report.report_name, self.ids
+        )
+        return {
+            "filename": self._get_invoice_report_filename(report=report),
+            "filetype": "pdf",
+            "content": content,
+        }

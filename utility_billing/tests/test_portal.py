@@ -194,6 +194,31 @@ class TestPortal(UtilityPrepaidCase, HttpCase):
         self.assertEqual(own.status_code, 200)
         self.assertIn(".pdf", own.headers.get("Content-Disposition", ""))
 
+    def test_bill_prints_and_downloads_as_the_electricity_bill(self):
+        """The Print button, the portal bill page and its Download give the
+        electricity bill (readings, amount in capitals), not Odoo's generic
+        invoice; the page names no salesperson."""
+        electricity_bill = self.env.ref("utility_billing.action_report_utility_bill")
+        action = self.bill_a.with_context(discard_logo_check=True).action_print_pdf()
+        self.assertEqual(action["report_name"], electricity_bill.report_name)
+        self.assertEqual(
+            self.env["account.move.send"]._get_default_pdf_report_id(self.bill_a),
+            electricity_bill,
+        )
+        self.assertTrue(self.bill_a.invoice_user_id, "the bill has a salesperson in Odoo")
+        self.authenticate("portal_a", "portal_a")
+        page = self._get(f"/my/invoices/{self.bill_a.id}")
+        self.assertNotIn(self.bill_a.invoice_user_id.name, page.text)
+        html = self._get(f"/my/invoices/{self.bill_a.id}?report_type=html")
+        self.assertIn("Electricity Bill", html.text)
+        self.assertIn("In words", html.text)
+        pdf = self._get(f"/my/invoices/{self.bill_a.id}?report_type=pdf&download=true")
+        self.assertEqual(pdf.status_code, 200)
+        self.assertIn("pdf", pdf.headers.get("Content-Type", ""))
+        # what that download sends: the electricity bill, not the pro forma
+        [document] = self.bill_a._get_invoice_legal_documents_all(allow_fallback=True)
+        self.assertTrue(document["filename"].startswith("Bill "), document["filename"])
+
     def test_own_bill_page_shows_its_supply_contract(self):
         if "utility_contract_id" not in self.env["account.move"]._fields:
             self.skipTest("bills do not record their contract yet")
