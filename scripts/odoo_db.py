@@ -97,9 +97,61 @@ def installed_modules(name, modules):
         conn.close()
 
 
+# Odoo's demo payment provider: the demo customers pay their bills and top up
+# online from the portal. Installed only in the demo database, never a
+# dependency of the add-ons (a real company configures its own provider).
+DEMO_EXTRA_MODULES = ["payment_demo"]
+
+# Run in ``odoo shell`` once the modules are installed: the demo provider is
+# copied disabled into the companies created after it (the demo county), so
+# enable it in test mode for every top-level company. Odoo 19's Chinese
+# translation of payment_demo translates the values of the "payment status"
+# options too ("done" becomes "完成"), so that every demo payment made in
+# Chinese fails: the option values are put back, their labels stay Chinese.
+ENABLE_DEMO_PAYMENT = """
+import re
+view = env.ref("payment_demo.payment_details", raise_if_not_found=False)
+if view:
+    fixes = {}
+    for term in view.get_field_translations("arch_db")[0]:
+        if "simulated_payment_state" in term["source"] and term["value"]:
+            values = iter(re.findall(r'<option value="([^"]*)"', term["source"]))
+            fixed = re.sub(
+                r'<option value="[^"]*"',
+                lambda m, values=values: '<option value="%s"' % next(values),
+                term["value"],
+            )
+            if fixed != term["value"]:
+                fixes.setdefault(term["lang"], {})[term["source"]] = fixed
+    if fixes:
+        view.update_field_translations("arch_db", fixes)
+Provider = env["payment.provider"].sudo()
+for company in env["res.company"].search([("parent_id", "=", False)]):
+    provider = Provider.search([("code", "=", "demo"), ("company_id", "=", company.id)], limit=1)
+    if not provider:
+        provider = env.ref("payment.payment_provider_demo").sudo().copy({"company_id": company.id})
+    if provider.state == "disabled":
+        provider.write({"state": "test", "is_published": True})
+        print("Demo payment provider enabled for", company.name)
+env.cr.commit()
+"""
+
+
+def enable_demo_payment(conf, db):
+    subprocess.run(
+        odoo_command("shell", "-c", conf, "-d", db, "--no-http"),
+        input=ENABLE_DEMO_PAYMENT,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+
+
 def cmd_demo(args):
     conf = local_config()
     modules = args.modules.split(",")
+    modules += [name for name in DEMO_EXTRA_MODULES if name not in modules]
+    args.modules = ",".join(modules)
     if database_exists(args.db):
         missing = set(modules) - installed_modules(args.db, modules)
         if not missing:
@@ -109,6 +161,7 @@ def cmd_demo(args):
                 check=True,
                 cwd=ROOT,
             )
+            enable_demo_payment(conf, args.db)
             return
     print(f"Creating demo database {args.db} with {args.modules} and demo data ...")
     subprocess.run(
@@ -127,6 +180,7 @@ def cmd_demo(args):
         check=True,
         cwd=ROOT,
     )
+    enable_demo_payment(conf, args.db)
 
 
 def cmd_serve(args):

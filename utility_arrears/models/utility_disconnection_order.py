@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 RESIDENTIAL_NOTICE_DAYS = 7
@@ -79,8 +79,12 @@ class UtilityDisconnectionOrder(models.Model):
     bill_ids = fields.Many2many(
         comodel_name="account.move",
         string="Bills",
-        domain="[('move_type', '=', 'out_invoice'), ('partner_id', '=', partner_id)]",
-        help="The overdue bills that caused the order; paying them all stops it.",
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('commercial_partner_id', '=', partner_id),"
+        " ('payment_state', 'in', ('not_paid', 'partial')),"
+        " ('invoice_date_due', '<', context_today().strftime('%Y-%m-%d'))]",
+        help="The overdue bills the order is for: the customer's overdue bills "
+        "when it is created by hand. Paying them all cancels the order.",
     )
     amount_overdue = fields.Monetary(
         currency_field="currency_id", compute="_compute_amount_overdue"
@@ -220,6 +224,51 @@ class UtilityDisconnectionOrder(models.Model):
         # an order stays on the customer and the bills it was made for
         return {"name", "partner_id", "company_id", "bill_ids"}
 
+    @api.constrains("bill_ids", "partner_id", "kind")
+    def _check_bills(self):
+        """A disconnection order names the overdue bills it is for, all of
+        its customer: without them nothing tells what paying stops it."""
+        for order in self.filtered(lambda o: o.kind == "disconnection"):
+            if not order.bill_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%s: a disconnection order must name the overdue bills it is for.",
+                        order.name,
+                    )
+                )
+            customer = order.partner_id.commercial_partner_id
+            if order.bill_ids.filtered(
+                lambda b, c=customer: b.move_type != "out_invoice" or b.commercial_partner_id != c
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(order)s: the bills must be customer bills of %(customer)s.",
+                        order=order.name,
+                        customer=customer.display_name,
+                    )
+                )
+
+    @api.model
+    def _overdue_bills(self, partner, on_date=None):
+        """The customer's posted bills still open and past due on ``on_date``."""
+        on_date = on_date or fields.Date.context_today(self)
+        return self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", on_date),
+            ],
+            order="invoice_date_due, id",
+        )
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id_bills(self):
+        """An order made by hand is for the customer's overdue bills."""
+        if self.kind == "disconnection" and self.state == "draft":
+            self.bill_ids = self._overdue_bills(self.partner_id) if self.partner_id else False
+
     @api.model_create_multi
     def create(self, vals_list):
         new_label = self.env._("New")
@@ -228,7 +277,31 @@ class UtilityDisconnectionOrder(models.Model):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("utility.disconnection.order") or new_label
                 )
+            if (
+                vals.get("kind", "disconnection") == "disconnection"
+                and not vals.get("bill_ids")
+                and vals.get("partner_id")
+            ):
+                # made by hand or by import without bills: the customer's
+                # overdue bills, as the form proposes
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                vals["bill_ids"] = [Command.set(self._overdue_bills(partner).ids)]
         return super().create(vals_list)
+
+    def _check_arrears_open(self):
+        """Refuse to go on with a disconnection whose bills are all paid:
+        there is nothing left to disconnect for."""
+        for order in self.filtered(lambda o: o.kind == "disconnection"):
+            if not order.bill_ids or all(
+                bill.currency_id.is_zero(bill.amount_residual) for bill in order.bill_ids
+            ):
+                raise UserError(
+                    self.env._(
+                        "%s: the bills of this order are paid, there are no arrears to "
+                        "disconnect for. Cancel the order.",
+                        order.name,
+                    )
+                )
 
     # notices -------------------------------------------------------------
 
@@ -255,6 +328,7 @@ class UtilityDisconnectionOrder(models.Model):
         for order in self:
             if order.kind != "disconnection" or order.state != "draft":
                 raise UserError(self.env._("Only a draft disconnection order can be notified."))
+            order._check_arrears_open()
             partners = order.partner_id
             if order.is_important:
                 authority = order.company_id.utility_authority_partner_id
@@ -303,6 +377,7 @@ class UtilityDisconnectionOrder(models.Model):
         for order in self:
             if order.state != "notified":
                 raise UserError(self.env._("Only a notified order can be scheduled."))
+            order._check_arrears_open()
             if not order.scheduled_date:
                 raise UserError(self.env._("Set the date of the disconnection first."))
             order._utility_check_care_cleared()
@@ -346,6 +421,7 @@ class UtilityDisconnectionOrder(models.Model):
                 raise UserError(self.env._("Only a scheduled order can be executed."))
             if order.kind == "disconnection":
                 order._utility_check_care_cleared()
+                order._check_arrears_open()
                 if not order.notice_date or now < order.scheduled_date:
                     raise UserError(
                         self.env._(

@@ -44,7 +44,7 @@ class UtilityDunningAction(models.Model):
         comodel_name="utility.arrears.level", required=True, readonly=True, index=True
     )
     channel = fields.Selection(
-        selection=lambda self: self.env["utility.arrears.level"]._fields["action"].selection,
+        selection="_selection_channel",
         required=True,
         readonly=True,
     )
@@ -65,6 +65,12 @@ class UtilityDunningAction(models.Model):
     disconnection_order_id = fields.Many2one(
         comodel_name="utility.disconnection.order", readonly=True
     )
+
+    @api.model
+    def _selection_channel(self):
+        # the levels' actions, labelled in the user's language (a selection
+        # borrowed as a plain list would show the English labels)
+        return self.env["utility.arrears.level"]._fields["action"]._description_selection(self.env)
 
     _bill_level_uniq = models.Constraint(
         "UNIQUE(bill_id, level_id)", "A dunning level is applied only once per bill."
@@ -134,9 +140,14 @@ class UtilityDunningAction(models.Model):
         if not outcomes:
             return
         rows_by_state = defaultdict(list)
+        # a fallback channel says why it replaced the level's channel
+        note = self.env.context.get("utility_dunning_fallback_note")
         for action, vals in outcomes:
+            message = vals.get("message") or None
+            if note:
+                message = f"{note} {message}" if message else note
             rows_by_state[vals["state"]].append(
-                (action.id, vals.get("message") or None, vals.get("disconnection_order_id") or None)
+                (action.id, message, vals.get("disconnection_order_id") or None)
             )
         self.flush_model(["state", "message", "disconnection_order_id"])
         for state, rows in rows_by_state.items():
@@ -413,20 +424,17 @@ class UtilityDunningAction(models.Model):
         self._write_outcomes(outcomes)
 
     def _action_tv(self):
+        """Queue a notice on the customer's TV screen (the operator's feed);
+        a customer without a TV account, or who opted out, gets the level's
+        reminder through their next channel instead: an SMS to their phone,
+        else a letter (see ``_fallback_from_tv``)."""
         outcomes = []
         partner_ids = set()
+        no_tv = self.browse()
         for action in self:
             partner = action.partner_id
             if not partner.utility_tv_account or partner.utility_tv_opt_out:
-                outcomes.append(
-                    (
-                        action,
-                        {
-                            "state": "skipped",
-                            "message": self.env._("No TV account, or the customer opted out."),
-                        },
-                    )
-                )
+                no_tv |= action
                 continue
             partner_ids.add(partner.id)
             outcomes.append(
@@ -446,6 +454,20 @@ class UtilityDunningAction(models.Model):
             customers.write({"utility_arrears_changed_at": fields.Datetime.now()})
             customers._utility_stamp_arrears_change()
         self._write_outcomes(outcomes)
+        no_tv._fallback_from_tv()
+
+    def _fallback_from_tv(self):
+        """TV notices that cannot be shown go out through the customer's next
+        channel: SMS when they have a phone number, else a letter. The action
+        records the channel used; its message says why."""
+        with_phone = self.filtered(lambda a: a.partner_id.phone_sanitized or a.partner_id.phone)
+        fallbacks = self.with_context(
+            utility_dunning_fallback_note=self.env._("No TV account, or the customer opted out:")
+        )
+        for channel, actions in (("sms", with_phone), ("letter", self - with_phone)):
+            if actions:
+                actions.write({"channel": channel})
+                getattr(fallbacks.browse(actions.ids), f"_action_{channel}")()
 
     def _action_disconnection_notice(self):
         # the written notices are queued for the mail cron, not sent one by

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -124,6 +125,73 @@ class TestDisconnection(UtilityArrearsCase):
         self._pay(self.factory_bill)
         self.assertEqual(order.state, "cancelled")
         self.assertFalse(order.reconnection_order_id)
+
+    def test_order_made_by_hand_names_the_customers_overdue_bills(self):
+        """A manager creating an order for a customer gets it for that
+        customer's overdue bills (not their bills not yet due, not another
+        customer's), with their amount."""
+        not_due = self._make_bill(
+            self.customer, 30.0, fields.Date.today() + timedelta(days=10), fields.Date.today()
+        )
+        order = self.env["utility.disconnection.order"].create(
+            {"partner_id": self.customer.id, "company_id": self.company.id}
+        )
+        self.assertEqual(order.bill_ids, self.home_bill)
+        self.assertNotIn(not_due, order.bill_ids)
+        self.assertEqual(order.amount_overdue, 150.0)
+
+    def test_order_without_overdue_bills_cannot_be_created(self):
+        """No overdue bill, no order: 0.00 arrears is nothing to disconnect for."""
+        punctual = self._make_customer("Punctual Wang", "0100000099")
+        with self.assertRaises(ValidationError):
+            self.env["utility.disconnection.order"].create(
+                {"partner_id": punctual.id, "company_id": self.company.id}
+            )
+        with self.assertRaises(ValidationError):
+            self._order(self.customer, self.factory_bill)  # another customer's bill
+
+    def test_order_whose_bills_are_paid_cannot_be_notified_scheduled_or_executed(self):
+        """The actions check the arrears themselves, whatever cancelled the
+        order or not (here the cancellation at payment is switched off)."""
+        Order = type(self.env["utility.disconnection.order"])
+        draft = self._order(self.customer, self.home_bill)
+        notified = self._order(self.customer, self.home_bill)
+        notified.action_notify()
+        scheduled = self._order(self.customer, self.home_bill)
+        scheduled.action_notify()
+        scheduled.action_schedule()
+        self._backdate(scheduled, 7)
+        with patch.object(Order, "_utility_check_arrears_paid", lambda orders: None):
+            self._pay(self.home_bill)
+        self.assertEqual(scheduled.amount_overdue, 0.0)
+        for order, action in (
+            (draft, draft.action_notify),
+            (notified, notified.action_schedule),
+            (scheduled, scheduled.action_execute),
+        ):
+            state = order.state
+            with self.assertRaisesRegex(UserError, "are paid"):
+                action()
+            self.assertEqual(order.state, state)
+
+    def test_paying_the_bills_cancels_orders_in_every_open_state(self):
+        draft = self._order(self.customer, self.home_bill)
+        scheduled = self._order(self.customer, self.home_bill)
+        scheduled.action_notify()
+        scheduled.action_schedule()
+        self._pay(self.home_bill)
+        self.assertEqual(draft.state, "cancelled")
+        self.assertEqual(scheduled.state, "cancelled")
+
+    def test_counter_payment_of_the_bills_cancels_a_scheduled_order(self):
+        order = self._order(self.factory, self.factory_bill)
+        order.action_notify()
+        order.action_schedule()
+        self._pay(self.factory_bill, amount=4000.0)
+        self.assertEqual(order.state, "scheduled", "part paid: the order stands")
+        self._pay(self.factory_bill, amount=1000.0)
+        self.assertEqual(order.state, "cancelled")
+        self.assertIn("Arrears paid", order.message_ids[0].body)
 
     def test_care_profile_plans_the_next_visit_for_the_responsible(self):
         profile = self.env["utility.care.profile"].create(

@@ -180,6 +180,36 @@ class TestDunning(UtilityArrearsCase):
         self.assertEqual(run.action_ids.message, "TV notice queued for account TV-1.")
         self.assertEqual([row["tv_account"] for row in operator._feed(run.create_date)], ["TV-1"])
 
+    def test_tv_notice_without_tv_account_falls_back_to_sms_then_letter(self):
+        """15 of 16 customers have no TV account: the level still reaches
+        them, by SMS when they have a phone, else by letter."""
+        self.sms_level.action = "tv"
+        no_phone = self._make_customer("Wang Fang", "0100000002")
+        opted_out = self._make_customer(
+            "Li Qiang", "0100000003", phone="+8613800000003", utility_tv_account="TV-3"
+        )
+        opted_out.utility_tv_opt_out = True
+        bills = {
+            partner: self._make_bill(partner, 80.0, "2025-03-01")
+            for partner in (no_phone, opted_out)
+        }
+        run = self._run(date(2025, 3, 5))
+        by_partner = {action.partner_id: action for action in run.action_ids}
+        sms = by_partner[self.customer]
+        self.assertEqual((sms.state, sms.channel), ("done", "sms"))
+        self.assertIn("No TV account", sms.message)
+        self.assertIn("+8613800000001", sms.message)
+        self.assertTrue(self.env["sms.sms"].sudo().search([("number", "=", "+8613800000001")]))
+        self.assertEqual(by_partner[opted_out].channel, "sms")
+        letter = by_partner[no_phone]
+        self.assertEqual((letter.state, letter.channel), ("done", "letter"))
+        self.assertIn("letter", letter.message.lower())
+        self.assertTrue(
+            bills[no_phone].message_ids.filtered(lambda m: m.message_type == "comment"),
+            "the letter to print is on the bill",
+        )
+        self.assertEqual(set(run.action_ids.level_id.mapped("action")), {"tv"})
+
     def test_tv_notice_is_stamped_for_the_feed_when_its_transaction_commits(self):
         """A TV notice made early in a long transaction (a batch of a
         dunning run) would carry a time older than a poll made meanwhile,

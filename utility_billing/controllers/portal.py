@@ -54,6 +54,14 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         except (AccessError, MissingError) as error:
             raise NotFound() from error
 
+    def _utility_visible_reading_domain(self):
+        """Readings a customer sees: validated and billed ones, and their own
+        self-readings under review — never the office's draft readings (the
+        portal record rule says the same)."""
+        return Domain("state", "in", ("validated", "billed")) | (
+            Domain("reading_type", "=", "self") & Domain("state", "!=", "cancelled")
+        )
+
     def _utility_open_warnings(self, contracts_sudo):
         """Open warnings shown as portal banners for these contracts."""
         return (
@@ -175,7 +183,8 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         readings = request.env[READING_MODEL] if self._utility_has_readings() else None
         recent_readings = (
             readings.sudo().search(
-                [("contract_id", "=", contract_sudo.id), ("state", "!=", "cancelled")],
+                Domain("contract_id", "=", contract_sudo.id)
+                & self._utility_visible_reading_domain(),
                 order="reading_date desc",
                 limit=6,
             )
@@ -230,7 +239,7 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
                 request.env[READING_MODEL]
                 .sudo()
                 .search(
-                    [("meter_id", "=", meter_sudo.id), ("state", "!=", "cancelled")],
+                    Domain("meter_id", "=", meter_sudo.id) & self._utility_visible_reading_domain(),
                     order="reading_date desc",
                     limit=24,
                 )
@@ -259,7 +268,7 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
         if not self._utility_has_readings():
             raise NotFound()
         Reading = request.env[READING_MODEL]
-        domain = self._utility_meter_domain() & Domain("state", "!=", "cancelled")
+        domain = self._utility_meter_domain() & self._utility_visible_reading_domain()
         total = Reading.search_count(domain)
         pager = portal_pager(
             url="/my/utility/readings", total=total, page=page, step=self._items_per_page
@@ -487,6 +496,30 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
     # ------------------------------------------------------------------
     # Odoo's invoice page: contract, period and consumption of the bill
     # ------------------------------------------------------------------
+
+    @http.route()
+    def portal_my_invoice_detail(
+        self, invoice_id, access_token=None, report_type=None, download=False, **kw
+    ):
+        """A utility bill viewed or printed from the portal is the electricity
+        bill (readings, tiers, amount in capitals), not Odoo's generic
+        invoice; the download of a bill without a sent PDF renders it too
+        (``account.move._get_invoice_pdf_proforma``)."""
+        if report_type in ("html", "pdf") and not download:
+            try:
+                invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
+            except (AccessError, MissingError):
+                return request.redirect("/my")
+            if invoice_sudo._utility_is_bill():
+                return self._show_report(
+                    model=invoice_sudo,
+                    report_type=report_type,
+                    report_ref="utility_billing.action_report_utility_bill",
+                    download=download,
+                )
+        return super().portal_my_invoice_detail(
+            invoice_id, access_token=access_token, report_type=report_type, download=download, **kw
+        )
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)

@@ -14,6 +14,8 @@ from . import utility_billing_run_skip
 from . import utility_billing_run_preview
 from . import account_move
 from . import account_move_line
+from . import account_payment
+from . import account_move_send
 from . import utility_contract_prepaid
 from . import res_partner_prepaid
 from . import account_move_prepaid

@@ -112,7 +112,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _selection_utility_category(self):
-        return self.env["res.partner"]._fields["utility_category"].selection
+        return self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
 
     @api.depends("utility_period_start")
     def _compute_utility_period(self):
@@ -248,3 +248,29 @@ class AccountMove(models.Model):
     @api.model
     def _utility_get_product(self):
         return self.env.ref("utility_billing.product_electricity")
+
+    def _invoice_paid_hook(self):
+        """Odoo calls this at the reconciliation that pays invoices (or puts
+        them in payment), for the whole batch of a reconciliation: whatever
+        the channel, the warnings of the bills paid clear with the payment."""
+        res = super()._invoice_paid_hook()
+        # sudo: the cashier, agency import or portal customer paying the bill
+        # need no access to warnings; only those of these bills are cleared
+        self.env["utility.warning"].sudo()._utility_clear_settled(bills=self)
+        return res
+
+    def _get_invoice_pdf_proforma(self):
+        """A utility bill without a sent PDF downloads as the electricity
+        bill (portal Download, back-office download), not as Odoo's generic
+        pro forma invoice."""
+        if not self._utility_is_bill():
+            return super()._get_invoice_pdf_proforma()
+        report = self.env.ref("utility_billing.action_report_utility_bill")
+        content, _report_type = self.env["ir.actions.report"]._render_qweb_pdf(
+            report.report_name, self.ids
+        )
+        return {
+            "filename": self._get_invoice_report_filename(report=report),
+            "filetype": "pdf",
+            "content": content,
+        }

@@ -29,8 +29,8 @@ class UtilityContract(models.Model):
         string="Average Daily Consumption (kWh)",
         compute="_compute_prepaid_forecast",
         digits=(16, 2),
-        help="Consumption of the validated readings of the last 90 days divided "
-        "by the days they cover.",
+        help="Consumption of the validated reading periods within the last 90 "
+        "days divided by the days they cover.",
     )
     current_unit_price = fields.Float(
         compute="_compute_prepaid_forecast",
@@ -91,8 +91,16 @@ class UtilityContract(models.Model):
             contract.prepaid_balance = contract.currency_id.round(credit.get(key, 0.0))
 
     def _get_avg_daily_consumption(self):
-        """Average kWh per day of each contract over the validated readings of
-        the last 90 days: {contract id: kWh/day}, one SQL query."""
+        """Average kWh per day of each contract: {contract id: kWh/day}, one
+        SQL query.
+
+        The validated readings whose period lies within the last 90 days
+        count: their consumption over the days they cover. A period that
+        began before the window is left out — the first reading of a meter
+        covers the years since its installation, and averaging a month's
+        use over 1,300 days would make a prepaid balance last for ever.
+        Without any such period, the latest validated reading's own period
+        is the only history there is."""
         if not self.ids or "utility.meter.reading" not in self.env:
             return {}
         self.env["utility.meter.reading"].flush_model(
@@ -102,21 +110,28 @@ class UtilityContract(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT contract_id, SUM(consumption), SUM(period_days)
+                SELECT contract_id,
+                       SUM(consumption) FILTER (WHERE reading_date - period_days >= %(since)s),
+                       SUM(period_days) FILTER (WHERE reading_date - period_days >= %(since)s),
+                       (ARRAY_AGG(consumption ORDER BY reading_date DESC, id DESC))[1],
+                       (ARRAY_AGG(period_days ORDER BY reading_date DESC, id DESC))[1]
                   FROM utility_meter_reading
-                 WHERE contract_id = ANY(%s)
+                 WHERE contract_id = ANY(%(ids)s)
                    AND state IN ('validated', 'billed')
-                   AND reading_date > %s
+                   AND period_days > 0
+                   AND reading_date > %(since)s
               GROUP BY contract_id
                 """,
-                self.ids,
-                since,
+                ids=self.ids,
+                since=since,
             )
         )
         result = {}
-        for contract_id, total, days in self.env.cr.fetchall():
-            if total and total > 0:
-                result[contract_id] = total / (days or CONSUMPTION_WINDOW_DAYS)
+        for contract_id, total, days, last_total, last_days in self.env.cr.fetchall():
+            if not days:
+                total, days = last_total, last_days
+            if total and total > 0 and days:
+                result[contract_id] = total / days
         return result
 
     def _get_unit_price(self, monthly_kwh):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class UtilityWarning(models.Model):
@@ -86,14 +87,23 @@ class UtilityWarning(models.Model):
         for warning in self:
             warning.state = "cleared" if warning.cleared_at else "open"
 
-    @api.depends("kind", "value", "move_id", "contract_id")
+    @api.depends("kind", "value", "move_id", "contract_id", "cleared_at")
     def _compute_message(self):
         for warning in self:
             warning.message = warning._get_message()
 
     def _get_message(self):
         self.ensure_one()
-        amount = self.currency_id.format(self.value) if self.currency_id else self.value
+        value = self.value
+        if not self.cleared_at and self.kind in ("balance_amount", "balance_days"):
+            # an open balance warning tells today's balance, the figure the
+            # contract card beside it shows, not the one of its crossing
+            contract = self.contract_id
+            if self.kind == "balance_amount":
+                value = contract.prepaid_balance
+            elif contract.estimated_days_left >= 0:
+                value = contract.estimated_days_left
+        amount = self.currency_id.format(value) if self.currency_id else value
         if self.kind == "balance_amount":
             return self.env._(
                 "The prepaid balance of contract %(contract)s is low: %(amount)s. Please top up.",
@@ -105,7 +115,7 @@ class UtilityWarning(models.Model):
                 "The prepaid balance of contract %(contract)s lasts about %(days)s more "
                 "days. Please top up.",
                 contract=self.contract_id.name,
-                days=int(self.value),
+                days=int(value),
             )
         if self.kind == "bill_due":
             return self.env._(
@@ -180,6 +190,61 @@ class UtilityWarning(models.Model):
         """Queue one e-mail per warning to the customer."""
         template = self.rule_id.mail_template_id
         return template.send_mail_batch(self.ids)
+
+    # ------------------------------------------------------------------
+    # clearing at the payment (every channel)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _utility_clear_settled(self, bills=None, partners=None):
+        """Clear at once the open warnings that a payment settled, instead of
+        waiting for the next scheduled evaluation: the warnings of ``bills``
+        no longer open (paid or in payment), and the prepaid-balance warnings
+        of ``partners``' contracts whose balance is back above the threshold.
+
+        Called by the reconciliation of bills (``account.move``'s
+        ``_invoice_paid_hook``) and the posting of payments, so every channel
+        — counter, agency file, terminal, online, field round — clears them
+        with the payment. One search per batch of bills or payments.
+
+        :returns: the warnings cleared
+        """
+        domain = Domain.FALSE
+        if bills:
+            settled = bills.filtered(lambda m: m.payment_state not in ("not_paid", "partial"))
+            if settled:
+                domain |= Domain("move_id", "in", settled.ids)
+        if partners:
+            domain |= Domain("kind", "in", ("balance_amount", "balance_days")) & Domain(
+                "partner_id", "in", partners.commercial_partner_id.ids
+            )
+        if domain.is_false():
+            return self.browse()
+        warnings = self.search(Domain("cleared_at", "=", False) & domain)
+        balance_warnings = warnings.filtered(lambda w: w.kind in ("balance_amount", "balance_days"))
+        if balance_warnings:
+            balance_warnings.contract_id.invalidate_recordset(
+                ["prepaid_balance", "estimated_days_left"]
+            )
+        cleared = warnings.filtered(lambda w: w.move_id or not w._utility_still_crossed())
+        if cleared:
+            cleared.write({"cleared_at": fields.Datetime.now()})
+        return cleared
+
+    def _utility_still_crossed(self):
+        """Whether the contract of this balance warning is still below its
+        rule's threshold (same test as the rule's ``_get_crossings_*``)."""
+        self.ensure_one()
+        contract, rule = self.contract_id, self.rule_id
+        if self.kind == "balance_amount":
+            return (
+                contract.currency_id.compare_amounts(
+                    contract.prepaid_balance, rule.threshold_amount
+                )
+                < 0
+            )
+        days = contract.estimated_days_left
+        return 0 <= days < rule.threshold_days
 
     def action_clear(self):
         """Clear open warnings by hand (e.g. the customer was reached)."""

@@ -131,6 +131,55 @@ class TestPortal(UtilityPrepaidCase, HttpCase):
         self.assertEqual(reading.reading_type, "self")
         self.assertIn(reading.state, ("draft", "to_review"))
 
+    def test_customer_sees_validated_readings_not_the_offices_drafts(self):
+        """A reading the office has not validated yet may still be corrected:
+        the customer sees neither it nor a consumption computed from it, on
+        any page nor through the ORM; their own self-reading shows as under
+        review, without consumption."""
+        if "utility.meter.reading" not in self.env:
+            self.skipTest("meter readings not installed")
+        today = fields.Date.today()
+        Reading = self.env["utility.meter.reading"]
+        self.meter.install_date = fields.Date.subtract(today, days=90)
+        validated = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": fields.Date.subtract(today, days=30),
+                "value": self.meter.initial_reading + 1234.0,
+            }
+        )
+        validated.write({"state": "validated"})
+        draft = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": fields.Date.subtract(today, days=2),
+                "value": validated.value + 765.0,
+            }
+        )
+        self.assertEqual(draft.state, "draft")
+        self_reading = Reading.create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": today,
+                "value": draft.value + 1.0,
+                "reading_type": "self",
+            }
+        )
+        env_a = self.env(user=self.user_a)
+        self.assertEqual(env_a["utility.meter.reading"].search([]), validated | self_reading)
+        self.authenticate("portal_a", "portal_a")
+        for url in (
+            "/my/utility/readings",
+            f"/my/utility/meters/{self.meter.id}",
+            f"/my/utility/contracts/{self.contract.id}",
+        ):
+            text = self._get(url).text
+            self.assertIn(f"{validated.value:.2f}", text, url)
+            self.assertIn("1234.00 kWh", text, url)
+            self.assertNotIn(f"{draft.value:.2f}", text, url)
+            self.assertNotIn("765.00", text, url)
+            self.assertNotIn("766.00", text, url)
+
     def test_another_customers_bill_and_pdf_give_no_data(self):
         self.authenticate("portal_a", "portal_a")
         for url in (
@@ -144,6 +193,31 @@ class TestPortal(UtilityPrepaidCase, HttpCase):
         own = self._get(f"/my/invoices/{self.bill_a.id}?report_type=pdf&download=true")
         self.assertEqual(own.status_code, 200)
         self.assertIn(".pdf", own.headers.get("Content-Disposition", ""))
+
+    def test_bill_prints_and_downloads_as_the_electricity_bill(self):
+        """The Print button, the portal bill page and its Download give the
+        electricity bill (readings, amount in capitals), not Odoo's generic
+        invoice; the page names no salesperson."""
+        electricity_bill = self.env.ref("utility_billing.action_report_utility_bill")
+        action = self.bill_a.with_context(discard_logo_check=True).action_print_pdf()
+        self.assertEqual(action["report_name"], electricity_bill.report_name)
+        self.assertEqual(
+            self.env["account.move.send"]._get_default_pdf_report_id(self.bill_a),
+            electricity_bill,
+        )
+        self.assertTrue(self.bill_a.invoice_user_id, "the bill has a salesperson in Odoo")
+        self.authenticate("portal_a", "portal_a")
+        page = self._get(f"/my/invoices/{self.bill_a.id}")
+        self.assertNotIn(self.bill_a.invoice_user_id.name, page.text)
+        html = self._get(f"/my/invoices/{self.bill_a.id}?report_type=html")
+        self.assertIn("Electricity Bill", html.text)
+        self.assertIn("In words", html.text)
+        pdf = self._get(f"/my/invoices/{self.bill_a.id}?report_type=pdf&download=true")
+        self.assertEqual(pdf.status_code, 200)
+        self.assertIn("pdf", pdf.headers.get("Content-Type", ""))
+        # what that download sends: the electricity bill, not the pro forma
+        [document] = self.bill_a._get_invoice_legal_documents_all(allow_fallback=True)
+        self.assertTrue(document["filename"].startswith("Bill "), document["filename"])
 
     def test_own_bill_page_shows_its_supply_contract(self):
         if "utility_contract_id" not in self.env["account.move"]._fields:

@@ -175,14 +175,62 @@ class TestPrepaid(UtilityPrepaidCase):
         self._topup(84.0)
         contract = self.contract
         contract.invalidate_recordset()
-        recent = readings.filtered(lambda r: r.reading_date > fields.Date.subtract(today, days=90))
-        expected_avg = sum(recent.mapped("consumption")) / sum(recent.mapped("period_days"))
-        self.assertGreater(expected_avg, 0)
+        # the periods within the last 90 days: 150 kWh in 30 days twice (the
+        # first reading's period began at the installation, 200 days ago)
+        self.assertEqual(readings[0].period_days, 130)
+        expected_avg = 300.0 / 60
         self.assertAlmostEqual(contract.avg_daily_consumption, expected_avg, places=2)
         # 150 kWh a month sits in the first block: 0.56 per kWh
         price = contract._get_unit_price(expected_avg * 30)
         self.assertAlmostEqual(contract.current_unit_price, price, places=4)
         self.assertEqual(contract.estimated_days_left, int(84.0 // (expected_avg * price)))
+
+    def test_daily_use_leaves_out_the_first_period_since_installation(self):
+        """A meter installed 1,300 days ago, read monthly since: the first
+        reading's period (1,300+ days for one month's use) would make the
+        average 0.5 kWh/day instead of about 10, and the balance last years."""
+        if "utility.meter.reading" not in self.env:
+            self.skipTest("meter readings not installed")
+        today = fields.Date.today()
+        self.meter.write(
+            {"install_date": fields.Date.subtract(today, days=1360), "initial_reading": 0.0}
+        )
+        readings = self.env["utility.meter.reading"].create(
+            [
+                {
+                    "meter_id": self.meter.id,
+                    "reading_date": fields.Date.subtract(today, days=days),
+                    "value": value,
+                }
+                for days, value in ((60, 300.0), (30, 610.0), (0, 900.0))
+            ]
+        )
+        readings.write({"state": "validated"})
+        self.assertEqual(readings[0].period_days, 1300)
+        self._topup(100.0)
+        contract = self.contract
+        contract.invalidate_recordset()
+        self.assertAlmostEqual(contract.avg_daily_consumption, 600.0 / 60, places=2)
+        # 300 kWh a month: 180 x 0.56 + 80 x 0.61 + 40 x 0.86 = 184.0 yuan,
+        # 6.13 yuan a day: 16 days (not 246 at 0.66 kWh/day)
+        self.assertAlmostEqual(contract.current_unit_price, 184.0 / 300, places=2)
+        self.assertEqual(contract.estimated_days_left, 16)
+
+    def test_daily_use_of_a_new_meter_counts_from_its_installation(self):
+        if "utility.meter.reading" not in self.env:
+            self.skipTest("meter readings not installed")
+        today = fields.Date.today()
+        self.meter.write({"install_date": fields.Date.subtract(today, days=40)})
+        reading = self.env["utility.meter.reading"].create(
+            {
+                "meter_id": self.meter.id,
+                "reading_date": fields.Date.subtract(today, days=10),
+                "value": self.meter.initial_reading + 360.0,
+            }
+        )
+        reading.write({"state": "validated"})
+        self.contract.invalidate_recordset()
+        self.assertAlmostEqual(self.contract.avg_daily_consumption, 12.0, places=2)
 
     def test_unit_price_weights_the_blocks(self):
         # 200 kWh: 180 x 0.56 + 20 x 0.61 = 113.0 -> 0.565 per kWh

@@ -133,6 +133,64 @@ class TestWarning(UtilityPrepaidCase, MockSMS):
             self.assertFalse(overdue_rule._evaluate())
         self.assertEqual(created.state, "cleared")
 
+    def _register_payment(self, bills, amount=None):
+        """Pay ``bills`` through Odoo's payment register, as at a counter."""
+        values = {"journal_id": self.bank_journal.id}
+        if amount is not None:
+            values["amount"] = amount
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=bills.ids)
+            .create(values)
+            ._create_payments()
+        )
+
+    def test_overdue_warning_clears_with_the_payment_not_at_the_next_evaluation(self):
+        """The portal banner "overdue, please pay" goes with the payment that
+        settles the bill, not an hour later with the scheduled evaluation; a
+        part payment leaves it."""
+        self.contract.billing_mode = "postpaid"
+        overdue_rule = self.rule.copy(
+            {"name": "Overdue", "kind": "bill_overdue", "threshold_days": 0}
+        )
+        today = fields.Date.today()
+        bills = self._bill(
+            60.0, date=fields.Date.subtract(today, days=30), due=fields.Date.subtract(today, days=5)
+        ) | self._bill(
+            40.0,
+            date=fields.Date.subtract(today, days=60),
+            due=fields.Date.subtract(today, days=35),
+        )
+        with self.mockSMSGateway():
+            warnings = overdue_rule._evaluate()
+        self.assertEqual(warnings.move_id, bills)
+        self._register_payment(bills[0], amount=20.0)
+        self.assertEqual(set(warnings.mapped("state")), {"open"}, "part paid: still overdue")
+        self._register_payment(bills)
+        self.assertEqual(set(warnings.mapped("state")), {"cleared"})
+        self.assertTrue(all(warnings.mapped("cleared_at")))
+
+    def test_low_balance_warning_clears_with_the_top_up(self):
+        self._topup(15.0)
+        warning = self._evaluate()
+        self.assertEqual(warning.state, "open")
+        self._topup(3.0)
+        self.assertEqual(warning.state, "open", "18.00 is still below 20.00")
+        self._topup(10.0)
+        self.assertEqual(warning.state, "cleared")
+
+    def test_open_balance_warning_tells_todays_balance(self):
+        """The banner and the contract card show the same balance: the
+        warning raised at 15.00 says 5.00 once a bill drew 10.00 from it."""
+        self._topup(15.0)
+        warning = self._evaluate()
+        self._bill(10.0)
+        self.contract.invalidate_recordset(["prepaid_balance"])
+        warning.invalidate_recordset(["message"])
+        self.assertEqual(self.contract.prepaid_balance, 5.0)
+        self.assertIn(self.company.currency_id.format(5.0), warning.message)
+        self.assertEqual(warning.value, 15.0, "the crossing itself is kept")
+
     def test_bill_due_soon_warns_before_the_due_date(self):
         self.contract.billing_mode = "postpaid"
         due_rule = self.rule.copy({"name": "Due soon", "kind": "bill_due", "threshold_days": 3})
