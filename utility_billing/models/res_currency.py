@@ -66,6 +66,8 @@ class ResCurrency(models.Model):
             text = value
         else:
             raise AmountError(self.env._("The amount %s is not a number.", shown))
+        # as the user wrote it (a number as digits), cut when absurdly long
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
         integer = rf"{_DIGITS}+"
         if thousands:
             integer = rf"(?:{_DIGITS}+|{_DIGITS}{{1,3}}(?:{re.escape(thousands)}{_DIGITS}{{3}})+)"
@@ -89,7 +91,7 @@ class ResCurrency(models.Model):
                 self.env._(
                     "The amount %(amount)s is too large: it must be below %(maximum)s.",
                     amount=shown,
-                    maximum=maximum,
+                    maximum=f"{maximum:,}",
                 )
             )
         if not allow_zero and not amount:
