@@ -1,9 +1,8 @@
 import json
 
-from odoo import SUPERUSER_ID, fields
+from odoo import fields
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
-from odoo.addons.utility_payment_channels.controllers.terminal_api import UtilityTerminalApi
 from odoo.addons.utility_payment_channels.tests.agency_common import UtilityAgencyCase
 from odoo.addons.utility_payment_channels.tests.common_counter import UtilityCounterCase
 
@@ -19,12 +18,9 @@ class TestLateFeeRemoteChannels(UtilityAgencyCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the terminal's local day (its booking user's, else its company's),
-        # which is not the test user's between their midnights
-        tz = UtilityTerminalApi._time_zone(
-            cls.env["res.users"].browse(SUPERUSER_ID), cls.env.company
-        )
-        cls.today = fields.Date.context_today(cls.env.user.with_context(tz=tz))
+        # the terminal's local day (its company's), which is not the test
+        # user's between their midnights
+        cls.today = cls.env.company._utility_today()
         overdue = fields.Date.subtract(cls.today, days=20)
         cls.customer_zhao, cls.customer_sun = cls.env["res.partner"].create(
             [
@@ -301,7 +297,8 @@ class TestAgencyLinesClaimingOneBill(UtilityAgencyCase):
         )
         self.assertEqual(lines[1].note, "Line 2 of this file already pays this bill.")
         self.assertEqual(
-            lines[3].note, "Line 4 of this file has this transaction id with another amount."
+            lines[3].note,
+            "Line 4 of this file has this transaction id with another customer, bill or amount.",
         )
         self.assertEqual(bill.payment_state, "paid")
         self.assertEqual(older.payment_state, "not_paid")

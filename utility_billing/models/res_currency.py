@@ -36,7 +36,14 @@ class ResCurrency(models.Model):
         return self.amount_to_text(amount)
 
     def _utility_parse_amount(
-        self, value, *, thousands="", decimals=None, allow_zero=False, maximum=AMOUNT_MAX
+        self,
+        value,
+        *,
+        thousands="",
+        decimals=None,
+        allow_zero=False,
+        maximum=AMOUNT_MAX,
+        round_floats=False,
     ):
         """The amount ``value`` as a ``Decimal``, by the one amount grammar of
         every channel (terminal API, agency files, reading imports, portal
@@ -50,7 +57,9 @@ class ResCurrency(models.Model):
 
         Numbers that are already numbers (an int, a finite float of a
         spreadsheet cell or a form field, a ``Decimal`` of a JSON body) are
-        checked for the same bounds and decimals."""
+        checked for the same bounds and decimals; ``round_floats`` rounds a
+        float to the currency first (a Monetary field's value, whose sums
+        carry binary noise such as 323.93000000000006)."""
         self.ensure_one()
         decimals = self.decimal_places if decimals is None else decimals
         shown = str(value)[:40]
@@ -59,6 +68,8 @@ class ResCurrency(models.Model):
         if isinstance(value, float):
             if not math.isfinite(value):
                 raise AmountError(self.env._("The amount %s is not a number.", shown))
+            if round_floats and abs(value) < maximum:
+                value = self.round(value)
             text = format(Decimal(repr(value)), "f")
         elif isinstance(value, int | Decimal):
             text = str(value)
@@ -66,6 +77,8 @@ class ResCurrency(models.Model):
             text = value
         else:
             raise AmountError(self.env._("The amount %s is not a number.", shown))
+        # as the user wrote it (a number as digits), cut when absurdly long
+        shown = text if len(text) <= 40 else f"{text[:40]}…"
         integer = rf"{_DIGITS}+"
         if thousands:
             integer = rf"(?:{_DIGITS}+|{_DIGITS}{{1,3}}(?:{re.escape(thousands)}{_DIGITS}{{3}})+)"
@@ -89,7 +102,7 @@ class ResCurrency(models.Model):
                 self.env._(
                     "The amount %(amount)s is too large: it must be below %(maximum)s.",
                     amount=shown,
-                    maximum=maximum,
+                    maximum=f"{maximum:,}",
                 )
             )
         if not allow_zero and not amount:

@@ -9,3 +9,4 @@ from . import test_prepaid
 from . import test_warning
 from . import test_portal
 from . import test_portal_hostile_input
+from . import test_amount_grammar

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import psycopg2
 
 from odoo import api, fields, models
@@ -7,14 +5,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
 from .account_payment_batch import BATCH_CONTEXT
-
-
-def exceeds_decimals(amount, places):
-    """Whether the ``Decimal`` ``amount`` has more significant decimals than
-    ``places`` (10.100 has two: it is 10.10), for amounts read from the
-    terminal API and from agency files."""
-    return amount != amount.quantize(Decimal(1).scaleb(-places))
-
 
 CHANNEL_SELECTION = [
     ("hall", "Service hall counter"),

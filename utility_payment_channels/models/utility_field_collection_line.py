@@ -160,7 +160,7 @@ class UtilityFieldCollectionLine(models.Model):
                     )
                 )
             try:
-                round_.currency_id._utility_parse_amount(line.amount_collected)
+                round_.currency_id._utility_parse_amount(line.amount_collected, round_floats=True)
             except AmountError as error:
                 raise UserError(error.args[0]) from error
             # at most what the bill owes now with its late fee on the round's day

@@ -93,10 +93,11 @@ class UtilityConsolidatedPayment(models.TransientModel):
                     ],
                     ["commercial_partner_id", "amount_residual"],
                 )
-                # the bills and their late fees today, which the payments charge
-                fees = self.env["account.move"]._utility_late_fee_as_of(
-                    bills, fields.Date.context_today(wizard)
-                )
+                # the bills and their late fees today (the counter's day, the
+                # payments' date), which the payments charge
+                point = wizard.session_id.collection_point_id
+                today = point._utility_today() if point else self.env.company._utility_today()
+                fees = self.env["account.move"]._utility_late_fee_as_of(bills, today)
                 for bill in bills:
                     amount, count = due.get(bill.commercial_partner_id, (0.0, 0))
                     due[bill.commercial_partner_id] = (

@@ -271,7 +271,7 @@ class UtilityCounterPayment(models.TransientModel):
         self.ensure_one()
         currency = self.currency_id
         try:
-            currency._utility_parse_amount(self.amount)
+            currency._utility_parse_amount(self.amount, round_floats=True)
         except AmountError as error:
             raise UserError(error.args[0]) from error
         topup = self._utility_topup()
@@ -303,7 +303,7 @@ class UtilityCounterPayment(models.TransientModel):
         if self.state != "draft":
             raise UserError(self.env._("This payment is already booked."))
         try:
-            self.currency_id._utility_parse_amount(self.amount)
+            self.currency_id._utility_parse_amount(self.amount, round_floats=True)
         except AmountError as error:
             raise UserError(error.args[0]) from error
         self.with_context(utility_topup_approval=True).write(
