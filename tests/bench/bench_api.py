@@ -97,7 +97,8 @@ def _setup(db, customers, terminals, tag):
         keys = [secrets.token_urlsafe(32) for _record in records]
         for record, key in zip(records, keys, strict=True):
             # what action_generate_key stores (the key itself is never stored)
-            record.write({"key_hash": hash_terminal_key(key)})
+            with record._utility_protected_write():
+                record.write({"key_hash": hash_terminal_key(key)})
         work = [(bill.partner_id.utility_customer_number, bill.amount_residual) for bill in bills]
         env.cr.commit()
         return keys, work, records.ids

@@ -173,22 +173,24 @@ def make_dataset(env, size, tag):
             ]
         )
     )
-    contracts = (
-        env["utility.contract"]
-        .with_context(**ctx)
-        .create(
-            [
-                {
-                    "partner_id": p.id,
-                    "service_point_id": sp.id,
-                    "tariff_id": tariff.id,
-                    "date_start": "2020-01-01",
-                    "state": "active",
-                }
-                for p, sp in zip(partners, points)
-            ]
+    # contracts in force from the start, as Activate leaves them
+    with env["utility.contract"].browse()._utility_protected_write():
+        contracts = (
+            env["utility.contract"]
+            .with_context(**ctx)
+            .create(
+                [
+                    {
+                        "partner_id": p.id,
+                        "service_point_id": sp.id,
+                        "tariff_id": tariff.id,
+                        "date_start": "2020-01-01",
+                        "state": "active",
+                    }
+                    for p, sp in zip(partners, points)
+                ]
+            )
         )
-    )
     today = date.today()
     period_end = today.replace(day=1).fromordinal(today.replace(day=1).toordinal() - 1)
     readings = (

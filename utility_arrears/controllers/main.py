@@ -61,7 +61,8 @@ class UtilityArrearsFeedController(http.Controller):
         # sudo: the operator is authenticated by its key; the feed lists only
         # its company's customers with a TV account who did not opt out
         operator = operator.sudo()
-        operator.last_used_at = fields.Datetime.now()
+        with operator._utility_protected_write():
+            operator.last_used_at = fields.Datetime.now()
         return request.make_json_response(operator._feed(since_dt))
 
     @http.route(

@@ -40,7 +40,8 @@ class UtilityTvOperator(models.Model):
 
     @api.model
     def _utility_protected_fields(self):
-        # the key's digest and state are issued and revoked by the actions; the last use is stamped by the feed
+        # the key's digest and state are issued and revoked by the actions;
+        # the last use is stamped by the feed
         return {"key_hash", "key_hint", "last_used_at", "state"}
 
     @api.model

@@ -72,8 +72,14 @@ class TestDunning(UtilityArrearsCase):
 
     def test_database_refuses_a_second_action_of_the_same_level_on_a_bill(self):
         self._run(date(2025, 3, 5))
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            self.env["utility.dunning.action"].create(
+        Action = self.env["utility.dunning.action"]
+        # even the run itself (its permission open) cannot apply a level twice
+        with (
+            Action.browse()._utility_protected_write(),
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+        ):
+            Action.create(
                 {
                     "bill_id": self.bill.id,
                     "partner_id": self.customer.id,

@@ -209,7 +209,8 @@ class UtilityMeterReading(models.Model):
 
     @api.model
     def _utility_protected_fields(self):
-        # the review and the bill of a reading: validated, reviewed and billed by the actions and the billing run
+        # the review and the bill of a reading: validated, reviewed and
+        # billed by the actions and the billing run
         return {"move_id", "review_reason", "state"}
 
     @api.depends("meter_id", "reading_date")

@@ -210,8 +210,11 @@ class TestMeterReading(UtilityBillingCase):
         # nor can a reading be slipped in before it
         with self.assertRaisesRegex(UserError, "before a billed reading"):
             self._read("2024-01-15", 1100)
-        # the billing may release it when the bill is cancelled
-        reading.write({"state": "validated", "move_id": False})
+        # only the billing may release it, when the bill is cancelled
+        with self.assertRaises(AccessError):
+            reading.write({"state": "validated", "move_id": False})
+        with reading._utility_protected_write():
+            reading.write({"state": "validated", "move_id": False})
         self.assertEqual(reading.state, "validated")
 
     def test_billable_readings_are_validated_and_unbilled_in_the_period(self):

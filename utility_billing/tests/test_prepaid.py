@@ -171,7 +171,9 @@ class TestPrepaid(UtilityPrepaidCase):
                 },
             ]
         )
-        readings.write({"state": "validated"})
+        # test set-up: validated as the review would (no abnormal-use check)
+        with readings._utility_protected_write():
+            readings.write({"state": "validated"})
         self._topup(84.0)
         contract = self.contract
         contract.invalidate_recordset()

@@ -58,7 +58,8 @@ class UtilityPaymentTerminal(models.Model):
 
     @api.model
     def _utility_protected_fields(self):
-        # the key's digest is issued and revoked by the manager's actions; the last use is stamped by the API
+        # the key's digest is issued and revoked by the manager's actions;
+        # the last use is stamped by the API
         return {"key_date", "key_hash", "last_used_at", "last_used_ip"}
 
     @api.depends("collection_point_id")

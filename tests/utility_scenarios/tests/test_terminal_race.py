@@ -51,15 +51,18 @@ class TestTerminalDuplicateRace(CommittedScenarioCase):
             }
         )
         key = secrets.token_urlsafe(32)
-        terminal = env["utility.payment.terminal"].create(
-            {
-                "name": point.name,
-                "collection_point_id": point.id,
-                "key_hash": hash_terminal_key(key),
-                # used just now: neither request writes the terminal's row
-                "last_used_at": fields.Datetime.now(),
-            }
-        )
+        Terminal = env["utility.payment.terminal"]
+        # set-up: a key issued as the manager's action would, used just now
+        # (neither request writes the terminal's row)
+        with Terminal.browse()._utility_protected_write():
+            terminal = Terminal.create(
+                {
+                    "name": point.name,
+                    "collection_point_id": point.id,
+                    "key_hash": hash_terminal_key(key),
+                    "last_used_at": fields.Datetime.now(),
+                }
+            )
         setup.commit()
         payload = json.dumps(
             {
