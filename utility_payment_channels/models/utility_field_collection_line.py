@@ -145,7 +145,6 @@ class UtilityFieldCollectionLine(models.Model):
                         "Bill %s was paid through another channel meanwhile.", line.bill_id.name
                     )
                 )
-            line._utility_check_collectable()
             # a round collects its own bills only: open bills of its company
             # and of its village or route (whatever a client wrote on the line)
             bill = line.bill_id.sudo()
@@ -166,6 +165,7 @@ class UtilityFieldCollectionLine(models.Model):
             # at most what the bill owes now with its late fee on the round's day
             fee = self.env["account.move"]._utility_late_fee_as_of(bill, round_.date)
             line._utility_check_ceiling(bill.amount_residual + fee.get(bill.id, 0.0))
+            line._utility_check_collectable()
             point = round_.collection_point_id
             self.env["account.payment"].sudo()._utility_lock_open_bills(
                 line.partner_id, line.bill_id
