@@ -8,3 +8,4 @@ from . import test_billing_run_lines
 from . import test_prepaid
 from . import test_warning
 from . import test_portal
+from . import test_protected_fields
