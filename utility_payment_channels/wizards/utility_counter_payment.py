@@ -80,6 +80,12 @@ class UtilityCounterPayment(models.TransientModel):
     state = fields.Selection(selection=[("draft", "Draft"), ("done", "Paid")], default="draft")
     payment_id = fields.Many2one(comodel_name="account.payment", readonly=True)
 
+    @api.depends("partner_id")
+    def _compute_display_name(self):
+        # the breadcrumb and the window title: not "utility.counter.payment,NewId_..."
+        for wizard in self:
+            wizard.display_name = wizard.partner_id.name or self.env._("Counter")
+
     @api.depends("session_id")
     def _compute_currency_id(self):
         for wizard in self:

@@ -117,7 +117,7 @@ class TestPaymentJourneyTours(HttpCase):
                 "journal_id": self.env.ref("utility_payment_channels.journal_bank_county").id,
                 "date": today,
                 "amount": 110.0,
-                "payment_ref": "TOUR POST TRANSFER",
+                "payment_ref": "中国邮政代收电费划款",
             }
         )
 
