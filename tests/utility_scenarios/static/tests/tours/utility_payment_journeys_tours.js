@@ -515,3 +515,79 @@ registry.category("web_tour.tours").add("utility_accountant_agency_tour", {
         noEnglish("the reconciled settlement"),
     ],
 });
+
+/* Cashier cashier_cg (open demo session) takes a consolidated payment for
+   the demo payer group of Chengguan east street: the payer is the group's
+   village committee, the member owing nothing (0300000199) is not listed,
+   and the cash tendered (the total rounded up to the next hundred) gives
+   the change. */
+const amountOf = (selector) =>
+    parseFloat(document.querySelector(selector).innerText.replace(/[^\d.-]/g, ""));
+
+registry.category("web_tour.tours").add("utility_consolidated_payment_tour", {
+    steps: () => [
+        ...openMenu(
+            "utility_billing.menu_utility_root",
+            "utility_billing.menu_utility_collection",
+            "utility_payment_channels.menu_utility_consolidated_payment"
+        ),
+        {
+            content: "Pick by payer group",
+            trigger: `${field("selection_mode")} input[data-value='group']`,
+            run: "click",
+        },
+        ...pickInDropdown("payer_group_id", "东街", "城关镇东街村委会代缴"),
+        {
+            content: "The payer is the group's village committee",
+            trigger: `${field("payer_id")} input:value(城关镇东街村民委员会)`,
+        },
+        {
+            content: "The members owing something are listed",
+            trigger: `${field("line_ids")} .o_data_row`,
+        },
+        {
+            content: "The member owing nothing is not listed",
+            trigger: `${field("line_ids")}:not(:has(td:contains(0300000199)))`,
+        },
+        noEnglish("the consolidated payment"),
+        {
+            content: "The payer hands over the total rounded up to the next hundred",
+            trigger: `${field("amount_tendered")} input`,
+            async run(helpers) {
+                const total = amountOf(`${field("amount_total")}`);
+                const tendered = Math.floor(total / 100) * 100 + 100;
+                await helpers.edit(String(tendered), `${field("amount_tendered")} input`);
+            },
+        },
+        {
+            content: "Leave the field",
+            trigger: `${field("payer_group_id")} input`,
+            run: "click",
+        },
+        {
+            content: "The change is the tendered cash minus the total",
+            trigger: `${field("amount_change")}:not(:contains(0.00))`,
+            run() {
+                const total = amountOf(`${field("amount_total")}`);
+                const tendered = Math.floor(total / 100) * 100 + 100;
+                const change = amountOf(`${field("amount_change")}`);
+                if (Math.abs(tendered - total - change) > 0.001) {
+                    throw new Error(`Change ${change} for ${tendered} tendered on ${total}`);
+                }
+            },
+        },
+        {
+            content: "Pay all",
+            trigger: "button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "Paid: one payment per member listed",
+            trigger: `${statusIs("done")}`,
+        },
+        {
+            content: "The payments are shown",
+            trigger: `${field("payment_ids")} .o_data_row`,
+        },
+    ],
+});
