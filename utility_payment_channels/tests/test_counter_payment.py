@@ -206,3 +206,10 @@ class TestCounterPayment(UtilityCounterCase):
         # an empty screen: a new record (the search box gets the focus)
         self.assertNotIn("res_id", action)
         self.assertEqual(action["context"], {"default_session_id": self.session.id})
+
+    def test_breadcrumb_names_the_counter_or_its_customer_not_a_technical_id(self):
+        wizard = self.env["utility.counter.payment"].with_user(self.cashier).create({})
+        self.assertEqual(wizard.display_name, "Counter")
+        counter = self._counter()
+        counter.search_term = "0100000002"
+        self.assertEqual(counter.save().display_name, "Wang Fang")

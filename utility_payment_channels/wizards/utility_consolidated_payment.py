@@ -60,6 +60,12 @@ class UtilityConsolidatedPayment(models.TransientModel):
     state = fields.Selection(selection=[("draft", "Draft"), ("done", "Paid")], default="draft")
     payment_ids = fields.Many2many(comodel_name="account.payment", readonly=True)
 
+    @api.depends("payer_id")
+    def _compute_display_name(self):
+        # the breadcrumb and the window title: not the technical record name
+        for wizard in self:
+            wizard.display_name = wizard.payer_id.name or self.env._("Consolidated Payment")
+
     @api.depends("selection_mode", "payer_group_id")
     def _compute_payer_id(self):
         for wizard in self:

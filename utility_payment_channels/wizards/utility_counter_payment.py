@@ -98,6 +98,12 @@ class UtilityCounterPayment(models.TransientModel):
         readonly=True, help="Amount paid the manager approved: another amount needs a new approval."
     )
 
+    @api.depends("partner_id")
+    def _compute_display_name(self):
+        # the breadcrumb and the window title: not "utility.counter.payment,NewId_..."
+        for wizard in self:
+            wizard.display_name = wizard.partner_id.name or self.env._("Counter")
+
     @api.depends("session_id")
     def _compute_currency_id(self):
         for wizard in self:

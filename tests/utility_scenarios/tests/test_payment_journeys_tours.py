@@ -117,7 +117,7 @@ class TestPaymentJourneyTours(HttpCase):
                 "journal_id": self.env.ref("utility_payment_channels.journal_bank_county").id,
                 "date": today,
                 "amount": 110.0,
-                "payment_ref": "TOUR POST TRANSFER",
+                "payment_ref": "中国邮政代收电费划款",
             }
         )
 
@@ -132,3 +132,28 @@ class TestPaymentJourneyTours(HttpCase):
         self.assertEqual(settlement.commission_amount, 10.0)
         self.assertEqual(settlement.statement_line_id, transfer)
         self.assertTrue(transfer.is_reconciled)
+
+    def test_cashier_takes_a_consolidated_payment_for_a_payer_group(self):
+        session = self.env.ref("utility_payment_channels.session_cg_open")
+        group = self.env.ref("utility_payment_channels.payer_group_cg_east")
+        if session.state != "opened":
+            self.skipTest("needs the open demo session of cashier_cg")
+        # a member owing something for sure, and one owing nothing
+        owing, _bills = self._customer("赵桂兰", "0300000198", [66.0])
+        paid_up = self.env["res.partner"].create(
+            {
+                "name": "钱秀珍",
+                "company_id": self.county.id,
+                "utility_customer_number": "0300000199",
+                "utility_category": "residential",
+            }
+        )
+        group.member_ids = [Command.link(owing.id), Command.link(paid_up.id)]
+        payments_before = session.payment_ids
+
+        self.start_tour("/odoo", "utility_consolidated_payment_tour", login="cashier_cg")
+
+        payments = session.payment_ids - payments_before
+        self.assertIn(owing, payments.partner_id)
+        self.assertNotIn(paid_up, payments.partner_id)
+        self.assertEqual(payments.utility_payer_id, group.payer_id)
