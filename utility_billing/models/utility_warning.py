@@ -228,7 +228,9 @@ class UtilityWarning(models.Model):
             )
         cleared = warnings.filtered(lambda w: w.move_id or not w._utility_still_crossed())
         if cleared:
-            cleared.write({"cleared_at": fields.Datetime.now()})
+            # the payment that settles them clears them, whoever books it
+            with cleared._utility_protected_write():
+                cleared.write({"cleared_at": fields.Datetime.now()})
         return cleared
 
     def _utility_still_crossed(self):

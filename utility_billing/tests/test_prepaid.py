@@ -173,6 +173,7 @@ class TestPrepaid(UtilityPrepaidCase):
         )
         # test set-up: validated as the review would (no abnormal-use check)
         with readings._utility_protected_write():
+            with readings._utility_protected_write():
             readings.write({"state": "validated"})
         self._topup(84.0)
         contract = self.contract
@@ -207,7 +208,8 @@ class TestPrepaid(UtilityPrepaidCase):
                 for days, value in ((60, 300.0), (30, 610.0), (0, 900.0))
             ]
         )
-        readings.write({"state": "validated"})
+        with readings._utility_protected_write():
+            readings.write({"state": "validated"})
         self.assertEqual(readings[0].period_days, 1300)
         self._topup(100.0)
         contract = self.contract
@@ -230,7 +232,8 @@ class TestPrepaid(UtilityPrepaidCase):
                 "value": self.meter.initial_reading + 360.0,
             }
         )
-        reading.write({"state": "validated"})
+        with reading._utility_protected_write():
+            reading.write({"state": "validated"})
         self.contract.invalidate_recordset()
         self.assertAlmostEqual(self.contract.avg_daily_consumption, 12.0, places=2)
 

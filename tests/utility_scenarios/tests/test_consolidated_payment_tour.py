@@ -66,7 +66,7 @@ class TestConsolidatedPaymentTour(HttpCase):
             )
         )
         bills.action_post()
-        self.start_tour("/odoo", "utility_consolidated_payment_tour", login="cashier_cg")
+        self.start_tour("/odoo", "utility_committee_pays_for_its_members_tour", login="cashier_cg")
         self.assertEqual(set(bills.mapped("payment_state")), {"paid"})
         payments = session.payment_ids.filtered(lambda p: p.partner_id in members)
         self.assertEqual(payments.partner_id, members[:2])

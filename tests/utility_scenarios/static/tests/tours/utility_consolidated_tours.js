@@ -12,7 +12,7 @@ const amountOf = (name) =>
  * the members who owe (the one owing nothing is not listed), take the cash,
  * see the change, pay all.
  */
-registry.category("web_tour.tours").add("utility_consolidated_payment_tour", {
+registry.category("web_tour.tours").add("utility_committee_pays_for_its_members_tour", {
     url: "/odoo",
     steps: () => [
         ...stepUtils.goToAppSteps("utility_billing.menu_utility_root", "Open Utilities"),
