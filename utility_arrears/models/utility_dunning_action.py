@@ -466,7 +466,8 @@ class UtilityDunningAction(models.Model):
         )
         for channel, actions in (("sms", with_phone), ("letter", self - with_phone)):
             if actions:
-                actions.write({"channel": channel})
+                with actions._utility_protected_write():
+                    actions.write({"channel": channel})
                 getattr(fallbacks.browse(actions.ids), f"_action_{channel}")()
 
     def _action_disconnection_notice(self):
