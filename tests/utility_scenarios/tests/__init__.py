@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_terminal_race
 from . import test_tv_feed_commit
 from . import test_journey_tours
+from . import test_warnings_follow_payment
