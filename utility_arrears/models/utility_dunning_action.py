@@ -430,11 +430,11 @@ class UtilityDunningAction(models.Model):
         else a letter (see ``_fallback_from_tv``)."""
         outcomes = []
         partner_ids = set()
-        no_tv = self.browse()
+        no_tv_ids = []
         for action in self:
             partner = action.partner_id
             if not partner.utility_tv_account or partner.utility_tv_opt_out:
-                no_tv |= action
+                no_tv_ids.append(action.id)
                 continue
             partner_ids.add(partner.id)
             outcomes.append(
@@ -454,7 +454,7 @@ class UtilityDunningAction(models.Model):
             customers.write({"utility_arrears_changed_at": fields.Datetime.now()})
             customers._utility_stamp_arrears_change()
         self._write_outcomes(outcomes)
-        no_tv._fallback_from_tv()
+        self.browse(no_tv_ids)._fallback_from_tv()
 
     def _fallback_from_tv(self):
         """TV notices that cannot be shown go out through the customer's next

@@ -18,3 +18,4 @@ from . import test_payment_journeys_tours
 from . import test_hostile_channels
 from . import test_consolidated_payment_tour
 from . import test_journey_tours
+from . import test_warnings_follow_payment
