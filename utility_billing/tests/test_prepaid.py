@@ -173,7 +173,6 @@ class TestPrepaid(UtilityPrepaidCase):
         )
         # test set-up: validated as the review would (no abnormal-use check)
         with readings._utility_protected_write():
-            with readings._utility_protected_write():
             readings.write({"state": "validated"})
         self._topup(84.0)
         contract = self.contract
