@@ -34,7 +34,8 @@ EDITABLE_FIELDS = {
     "utility.agency": {
         "active", "bank_journal_id", "clearing_account_id", "code", "commission_account_id",
         "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
-        "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids", "journal_id", "name", "outlet_ids",
+        "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids",
+        "journal_id", "name", "outlet_ids",
         "partner_id", "settlement_frequency", "settlement_ids", "settlement_journal_id",
     },
     "utility.arrears.level": {
