@@ -68,6 +68,11 @@ registry.category("web_tour.tours").add("utility_committee_pays_for_its_members_
             run: "edit 500",
         },
         {
+            content: "Leave the field",
+            trigger: `${field("payer_id")} input`,
+            run: "click",
+        },
+        {
             content: "The change is 200.00",
             trigger: `${field("amount_change")}:contains(200.00)`,
             run() {
