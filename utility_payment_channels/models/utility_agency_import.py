@@ -163,10 +163,12 @@ class UtilityAgencyImport(models.Model):
             record.matched_total = sum(
                 lines.filtered(lambda line: line.state == "matched").mapped("amount")
             )
-            # every line is in exactly one of the totals (none stays "new")
+            # every line is in exactly one of the totals (none stays "new");
+            # a new file in the form has no agency (hence no currency) yet
+            currency = record.currency_id or self.env.company.currency_id
             record.totals_balanced = not lines.filtered(
                 lambda line: line.state == "new"
-            ) and not record.currency_id.compare_amounts(
+            ) and not currency.compare_amounts(
                 record.file_total,
                 record.booked_total
                 + record.duplicate_total
