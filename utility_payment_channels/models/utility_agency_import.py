@@ -42,7 +42,7 @@ class UtilityAgencyImport(models.Model):
 
     _name = "utility.agency.import"
     _description = "Agency Collection File"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "id desc"
 
     name = fields.Char(
@@ -70,8 +70,8 @@ class UtilityAgencyImport(models.Model):
         readonly=True,
         tracking=True,
     )
-    date_from = fields.Date(string="First Day", readonly=True)
-    date_to = fields.Date(string="Last Day", readonly=True)
+    date_from = fields.Date(string="First Day", readonly=True, copy=False)
+    date_to = fields.Date(string="Last Day", readonly=True, copy=False)
     line_ids = fields.One2many(
         comodel_name="utility.agency.import.line", inverse_name="import_id", string="Lines"
     )
@@ -113,15 +113,32 @@ class UtilityAgencyImport(models.Model):
     api_count = fields.Integer(
         string="Booked by API",
         readonly=True,
+        copy=False,
         help="Payments the agency's counters booked through the API on the file's days.",
     )
-    api_total = fields.Monetary(string="Amount Booked by API", readonly=True)
+    api_total = fields.Monetary(string="Amount Booked by API", readonly=True, copy=False)
     difference_count = fields.Integer(compute="_compute_difference_count")
 
     _file_hash_uniq = models.UniqueIndex(
         "(agency_id, file_hash) WHERE file_hash IS NOT NULL",
         "This file has already been imported for this agency.",
     )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # the import action only: its number, the file's fingerprint and
+        # days, the API figures taken before booking, the lines it reads
+        # from the file and the differences it finds, and the workflow
+        return {
+            "name", "file_hash", "state", "date_from", "date_to", "api_count", "api_total",
+            "line_ids", "difference_ids",
+        }  # fmt: skip
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # the file and its agency: what was imported never changes under its
+        # lines (a draft uploaded by mistake is deleted and uploaded again)
+        return {"agency_id", "file", "filename"}
 
     @api.depends("line_ids.state", "line_ids.amount")
     def _compute_totals(self):
@@ -147,8 +164,8 @@ class UtilityAgencyImport(models.Model):
                 lines.filtered(lambda line: line.state == "matched").mapped("amount")
             )
             # every line is in exactly one of the totals (none stays "new");
-            # a new file has no agency yet, hence no currency of its own
-            currency = record.currency_id or record.env.company.currency_id
+            # a new file in the form has no agency (hence no currency) yet
+            currency = record.currency_id or self.env.company.currency_id
             record.totals_balanced = not lines.filtered(
                 lambda line: line.state == "new"
             ) and not currency.compare_amounts(
@@ -368,15 +385,18 @@ class UtilityAgencyImport(models.Model):
             }
             if record.name == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.import")
-            record.write(vals)
-            # the API figures are taken before this file books anything
-            api_payments = record._api_payments()
-            record.write(
-                {"api_count": len(api_payments), "api_total": sum(api_payments.mapped("amount"))}
-            )
-            lines = self.env["utility.agency.import.line"].create(
-                [record._prepare_line_vals(row) for row in rows]
-            )
+            Line = self.env["utility.agency.import.line"]
+            with record._utility_protected_write(), Line.browse()._utility_protected_write():
+                record.write(vals)
+                # the API figures are taken before this file books anything
+                api_payments = record._api_payments()
+                record.write(
+                    {
+                        "api_count": len(api_payments),
+                        "api_total": sum(api_payments.mapped("amount")),
+                    }
+                )
+                lines = Line.create([record._prepare_line_vals(row) for row in rows])
             lines._match()
             record._compute_differences(api_payments)
             record._book_matched_lines(lines.filtered(lambda line: line.state == "matched"))
@@ -389,9 +409,11 @@ class UtilityAgencyImport(models.Model):
         size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
         if len(lines) <= size:
             lines._book()
-            self.state = "done"
+            with self._utility_protected_write():
+                self.state = "done"
             return
-        self.state = "booking"
+        with self._utility_protected_write():
+            self.state = "booking"
         self._enqueue_booking(lines, size)
 
     def _enqueue_booking(self, lines, size):
@@ -416,7 +438,8 @@ class UtilityAgencyImport(models.Model):
             size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
             record._enqueue_booking(lines, size)
             if not lines:
-                record.state = "done"
+                with record._utility_protected_write():
+                    record.state = "done"
             record.message_post(
                 body=self.env._("Booking resumed: %s lines still to book.", len(lines))
             )
@@ -437,7 +460,8 @@ class UtilityAgencyImport(models.Model):
         if not self.env["utility.agency.import.line"].search_count(
             [("import_id", "=", self.id), ("state", "=", "matched")], limit=1
         ):
-            self.state = "done"
+            with self._utility_protected_write():
+                self.state = "done"
 
     def _prepare_line_vals(self, row):
         # the file gives local times of the agency: stored in UTC as Odoo does
@@ -539,7 +563,9 @@ class UtilityAgencyImport(models.Model):
             for txn_id, payment in by_txn.items()
             if txn_id not in file_txns
         ]
-        self.env["utility.agency.import.difference"].create(vals_list)
+        Difference = self.env["utility.agency.import.difference"]
+        with Difference.browse()._utility_protected_write():
+            Difference.create(vals_list)
 
     def action_view_differences(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class UtilityAgencyImportDifference(models.Model):
@@ -7,6 +7,7 @@ class UtilityAgencyImportDifference(models.Model):
 
     _name = "utility.agency.import.difference"
     _description = "Agency File Difference"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "import_id desc, kind, txn_id"
 
     import_id = fields.Many2one(
@@ -29,3 +30,12 @@ class UtilityAgencyImportDifference(models.Model):
     payment_id = fields.Many2one(comodel_name="account.payment", string="API Payment")
     amount_file = fields.Monetary(string="Amount in File")
     amount_api = fields.Monetary(string="Amount Booked by API")
+
+    @api.model
+    def _utility_protected_fields(self):
+        # found by the import only: nothing of it is an accountant's to change
+        return {"kind", "txn_id", "line_id", "payment_id", "amount_file", "amount_api"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"import_id"}

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
 KEPT_REASONS = [
@@ -23,6 +23,7 @@ class UtilityAgencyImportLine(models.Model):
 
     _name = "utility.agency.import.line"
     _description = "Agency Collection File Line"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "import_id desc, line_no"
 
     import_id = fields.Many2one(
@@ -71,6 +72,40 @@ class UtilityAgencyImportLine(models.Model):
     )
     collection_point_id = fields.Many2one(comodel_name="utility.collection.point", string="Outlet")
     payment_id = fields.Many2one(comodel_name="account.payment", readonly=True, index=True)
+
+    @api.model
+    def _utility_protected_fields(self):
+        # what the file says (written by the import only), and what became of
+        # the line: its state, the reason and details it was kept for and the
+        # payment booked (by the import, the Book button or the booking job)
+        return {
+            "line_no", "txn_id", "paid_at", "paid_date", "customer_number", "bill_number",
+            "amount", "outlet_code", "state", "reason", "note", "payment_id",
+        }  # fmt: skip
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"import_id"}
+
+    @api.model
+    def _utility_review_fields(self):
+        """What an accountant picks on a line kept for review before pressing
+        Book: editable on kept lines only."""
+        return {"partner_id", "bill_id", "collection_point_id"}
+
+    def write(self, vals):
+        if (
+            self._utility_review_fields().intersection(vals)
+            and not self._utility_has_protected_write()
+            and self.filtered(lambda line: line.state != "kept")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the customer, bill and outlet of a line kept for review can be "
+                    "changed, before booking it."
+                )
+            )
+        return super().write(vals)
 
     def _txn_key(self):
         self.ensure_one()
@@ -228,7 +263,8 @@ class UtilityAgencyImportLine(models.Model):
                         due_by_partner.get(commercial, 0.0) - bill.amount_residual
                     )
             seen.setdefault(line.txn_id, line)
-            line.write(vals)
+            with line._utility_protected_write():
+                line.write(vals)
 
     def _is_same_payment(self, partner, payment):
         """Whether this line is ``payment`` sent again: the same customer,
@@ -319,11 +355,12 @@ class UtilityAgencyImportLine(models.Model):
             for line in self
         ]
         results = self.env["account.payment"]._utility_pay_batch(requests, raise_errors=False)
-        for line, result in zip(self, results):
-            if isinstance(result, UserError):
-                line.write({"state": "kept", "reason": "booking_error", "note": str(result)})
-            else:
-                line.write({"state": state, "payment_id": result.id, "reason": False})
+        with self._utility_protected_write():
+            for line, result in zip(self, results):
+                if isinstance(result, UserError):
+                    line.write({"state": "kept", "reason": "booking_error", "note": str(result)})
+                else:
+                    line.write({"state": state, "payment_id": result.id, "reason": False})
 
     def action_book(self):
         """Book a kept line on the customer, bill and outlet the accountant picked."""
@@ -344,6 +381,17 @@ class UtilityAgencyImportLine(models.Model):
                 and line.bill_id.commercial_partner_id != line.partner_id.commercial_partner_id
             ):
                 raise UserError(self.env._("The bill picked is not a bill of the customer picked."))
+            # the values picked are checked now, whatever the client sent
+            if line.collection_point_id not in line.agency_id.outlet_ids:
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s: the outlet picked is not an outlet of %(agency)s.",
+                        line=line.line_no,
+                        agency=line.agency_id.name,
+                    )
+                )
+            if line.bill_id and line.bill_id.company_id != line.company_id:
+                raise UserError(self.env._("The bill picked is not a bill of this company."))
             line._book(state="resolved")
             if line.state != "resolved":
                 raise UserError(line.note)
@@ -353,7 +401,8 @@ class UtilityAgencyImportLine(models.Model):
         """Give the money back instead of booking it (the agency refunds the payer)."""
         if self.filtered(lambda line: line.state != "kept"):
             raise UserError(self.env._("Only lines kept for review can be marked for refund."))
-        self.write({"state": "refund"})
+        with self._utility_protected_write():
+            self.write({"state": "refund"})
         return True
 
     @api.model

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class UtilityAgencySettlement(models.Model):
@@ -13,7 +13,7 @@ class UtilityAgencySettlement(models.Model):
 
     _name = "utility.agency.settlement"
     _description = "Agency Settlement"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
     _order = "date_to desc, id desc"
 
     name = fields.Char(
@@ -38,6 +38,7 @@ class UtilityAgencySettlement(models.Model):
         default="draft",
         required=True,
         readonly=True,
+        copy=False,
         tracking=True,
     )
     payment_ids = fields.Many2many(
@@ -54,6 +55,7 @@ class UtilityAgencySettlement(models.Model):
     commission_amount = fields.Monetary(
         readonly=True,
         tracking=True,
+        copy=False,
         help="Per transaction times count plus percentage of gross, within the agency's "
         "floor and cap; frozen when posted.",
     )
@@ -89,6 +91,40 @@ class UtilityAgencySettlement(models.Model):
         help="Date of the agency's transfer (statement line created by the settlement)."
     )
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the actions only: the number and state, the payments loaded, the
+        # commission computed from them and its entry
+        return {"name", "state", "payment_ids", "commission_amount", "commission_move_id"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # the payments and the commission are the agency's: it never changes
+        return {"agency_id"}
+
+    # what an accountant edits, and until when
+    _UTILITY_DRAFT_FIELDS = ("date_from", "date_to")
+    _UTILITY_TRANSFER_FIELDS = ("bank_journal_id", "statement_line_id", "transfer_date")
+
+    def write(self, vals):
+        if not self._utility_has_protected_write():
+            if set(self._UTILITY_DRAFT_FIELDS).intersection(vals) and self.filtered(
+                lambda s: s.state != "draft"
+            ):
+                raise AccessError(
+                    self.env._("The period of a settlement can only be changed while draft.")
+                )
+            if set(self._UTILITY_TRANSFER_FIELDS).intersection(vals) and self.filtered(
+                lambda s: s.state in ("reconciled", "cancel")
+            ):
+                raise AccessError(
+                    self.env._(
+                        "The bank transfer of a reconciled or cancelled settlement cannot be "
+                        "changed."
+                    )
+                )
+        return super().write(vals)
+
     @api.depends("agency_id")
     def _compute_bank_journal_id(self):
         for settlement in self:
@@ -109,9 +145,10 @@ class UtilityAgencySettlement(models.Model):
         for settlement in self:
             count = len(settlement.payment_ids)
             gross = sum(settlement.payment_ids.mapped("amount"))
-            settlement.commission_amount = (
-                settlement.agency_id._compute_commission(count, gross) if count else 0.0
-            )
+            with settlement._utility_protected_write():
+                settlement.commission_amount = (
+                    settlement.agency_id._compute_commission(count, gross) if count else 0.0
+                )
 
     def _settled_payment_ids(self):
         """Payments already in another live settlement of the agencies."""
@@ -124,24 +161,32 @@ class UtilityAgencySettlement(models.Model):
         )
         return others.payment_ids.ids
 
+    def _period_payments(self, extra_domain=None):
+        """The agency's booked incoming payments of the settlement's period."""
+        self.ensure_one()
+        return self.env["account.payment"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("journal_id", "=", self.agency_id.journal_id.id),
+                ("payment_type", "=", "inbound"),
+                ("state", "in", ("in_process", "paid")),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+            ]
+            + (extra_domain or [])
+        )
+
     def action_load_payments(self):
         """Take the agency's unsettled payments of the period."""
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(self.env._("Only a draft settlement can be recomputed."))
             settlement.agency_id._check_ready()
-            payments = self.env["account.payment"].search(
-                [
-                    ("company_id", "=", settlement.company_id.id),
-                    ("journal_id", "=", settlement.agency_id.journal_id.id),
-                    ("payment_type", "=", "inbound"),
-                    ("state", "in", ("in_process", "paid")),
-                    ("date", ">=", settlement.date_from),
-                    ("date", "<=", settlement.date_to),
-                    ("id", "not in", settlement._settled_payment_ids()),
-                ]
+            payments = settlement._period_payments(
+                [("id", "not in", settlement._settled_payment_ids())]
             )
-            settlement.payment_ids = [fields.Command.set(payments.ids)]
+            with settlement._utility_protected_write():
+                settlement.payment_ids = [fields.Command.set(payments.ids)]
             settlement._update_commission()
         return True
 
@@ -200,15 +245,26 @@ class UtilityAgencySettlement(models.Model):
                         "Some payments of %s are already in another settlement.", settlement.name
                     )
                 )
+            # the period may have changed since the payments were loaded
+            if settlement.payment_ids - settlement._period_payments():
+                raise UserError(
+                    self.env._(
+                        "Some payments of %s are not payments of the agency in its period: "
+                        "load the payments again.",
+                        settlement.name,
+                    )
+                )
             settlement._update_commission()
             vals = {"state": "confirmed"}
             if settlement.name == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.settlement")
-            settlement.write(vals)
+            with settlement._utility_protected_write():
+                settlement.write(vals)
             if not settlement.currency_id.is_zero(settlement.commission_amount):
                 move = self.env["account.move"].create(settlement._prepare_commission_move_vals())
                 move.action_post()
-                settlement.commission_move_id = move
+                with settlement._utility_protected_write():
+                    settlement.commission_move_id = move
         return True
 
     def _clearing_lines(self):
@@ -236,6 +292,14 @@ class UtilityAgencySettlement(models.Model):
         """Point the picked bank transaction's open counterpart at the clearing account."""
         self.ensure_one()
         st_line = self.statement_line_id
+        # picked in the form: checked now, whatever the client sent
+        if st_line.is_reconciled or st_line.company_id != self.company_id:
+            raise UserError(
+                self.env._(
+                    "The bank transaction %s is already matched, or of another company.",
+                    st_line.display_name,
+                )
+            )
         if self.currency_id.compare_amounts(st_line.amount, self.net_amount):
             raise UserError(
                 self.env._(
@@ -271,9 +335,11 @@ class UtilityAgencySettlement(models.Model):
             else:
                 if not settlement.bank_journal_id:
                     raise UserError(self.env._("Choose the bank journal of the agency's transfer."))
-                settlement.statement_line_id = self.env["account.bank.statement.line"].create(
+                st_line = self.env["account.bank.statement.line"].create(
                     settlement._prepare_statement_line_vals()
                 )
+                with settlement._utility_protected_write():
+                    settlement.statement_line_id = st_line
             lines = settlement._clearing_lines()
             if not settlement.currency_id.is_zero(sum(lines.mapped("amount_residual"))):
                 raise UserError(
@@ -283,7 +349,8 @@ class UtilityAgencySettlement(models.Model):
                     )
                 )
             lines.reconcile()
-            settlement.state = "reconciled"
+            with settlement._utility_protected_write():
+                settlement.state = "reconciled"
         return True
 
     def action_cancel(self):
@@ -297,13 +364,14 @@ class UtilityAgencySettlement(models.Model):
                 )
             if settlement.commission_move_id:
                 settlement.commission_move_id._reverse_moves(cancel=True)
-            settlement.state = "cancel"
+            with settlement._utility_protected_write():
+                settlement.state = "cancel"
         return True
 
     def action_draft(self):
-        self.filtered(lambda s: s.state == "cancel").write(
-            {"state": "draft", "commission_move_id": False}
-        )
+        cancelled = self.filtered(lambda s: s.state == "cancel")
+        with cancelled._utility_protected_write():
+            cancelled.write({"state": "draft", "commission_move_id": False})
         return True
 
     def action_print_xlsx(self):

@@ -7,6 +7,8 @@ without the protection of ``utility.protected.fields.mixin`` or without the
 action's own checks.
 """
 
+import base64
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -404,3 +406,219 @@ class TestWizardsAreOwnedByTheirCreator(RpcAttackCase):
                     ),
                     f"{name} has no rule limiting it to its creator",
                 )
+
+
+@tagged("post_install", "-at_install")
+class TestAgencyAccountantAttacks(RpcAttackCase):
+    """Agency files and settlements: a Utility Accountant books a kept line
+    and settles the agency through the buttons, and cannot set a line's
+    state, its payment, an import's totals or a settlement's amounts by
+    writing them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.county = cls.env.ref("utility_billing.company_county")
+        cls.agency = cls.env.ref("utility_payment_channels.agency_china_post")
+        cls.accountant = new_test_user(
+            cls.env,
+            login="agency_attacker",
+            groups="utility_billing.group_utility_accountant",
+            company_id=cls.county.id,
+            company_ids=[cls.county.id],
+            tz="Asia/Shanghai",
+        )
+        cls.day = fields.Date.context_today(cls.agency.with_context(tz="Asia/Shanghai"))
+        cls.payer, _bills = cls._customer("Attack Payer", "0309900001", 90.0)
+        cls.other, cls.other_bill = cls._customer("Attack Other", "0309900002", 30.0)
+
+    @classmethod
+    def _customer(cls, name, number, amount):
+        customer = cls.env["res.partner"].create(
+            {
+                "name": name,
+                "company_id": cls.county.id,
+                "utility_customer_number": number,
+                "utility_category": "residential",
+            }
+        )
+        bill = (
+            cls.env["account.move"]
+            .with_company(cls.county)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": fields.Date.subtract(cls.day, days=5),
+                    "invoice_date_due": fields.Date.add(cls.day, days=10),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "electricity",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        bill.action_post()
+        return customer, bill
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate("agency_attacker", "agency_attacker")
+        rows = [
+            "txn_id,paid_at,customer_number,bill_number,amount,outlet_code",
+            f"ATK-1,{self.day} 09:00:00,0309900001,,90.00,POST-CG",
+            f"ATK-2,{self.day} 09:05:00,0309999999,,30.00,POST-CG",
+        ]
+        import_id = self._call(
+            "utility.agency.import",
+            "create",
+            {
+                "agency_id": self.agency.id,
+                "file": base64.b64encode("\n".join(rows).encode()).decode(),
+                "filename": "attack.csv",
+            },
+        )
+        self._call("utility.agency.import", "action_import", [import_id])
+        self.agency_import = self.env["utility.agency.import"].browse(import_id)
+        self.booked, self.kept = self.agency_import.line_ids.sorted("line_no")
+        self.assertEqual(self.booked.state, "booked")
+        self.assertEqual(self.kept.state, "kept")
+
+    def test_accountant_cannot_write_a_line_booked(self):
+        self.assertRefused(
+            ACCESS_ERROR, "utility.agency.import.line", "write", self.kept.ids, {"state": "booked"}
+        )
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.import.line",
+            "write",
+            self.kept.ids,
+            {"state": "resolved", "reason": False},
+        )
+        self.assertEqual(self.kept.state, "kept")
+        self.assertEqual(self.agency_import.kept_total, 30.0)
+
+    def test_accountant_cannot_link_a_line_to_another_customers_payment(self):
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.import.line",
+            "write",
+            self.kept.ids,
+            {"payment_id": self.booked.payment_id.id},
+        )
+        self.assertFalse(self.kept.payment_id)
+        # nor move a booked line to another customer afterwards
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.import.line",
+            "write",
+            self.booked.ids,
+            {"partner_id": self.other.id},
+        )
+        self.assertEqual(self.booked.partner_id, self.payer)
+        # nor create a line of its own in the file
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.import.line",
+            "create",
+            {
+                "import_id": self.agency_import.id,
+                "txn_id": "FORGED",
+                "amount": 1000.0,
+                "state": "booked",
+                "payment_id": self.booked.payment_id.id,
+            },
+        )
+        self.assertEqual(len(self.agency_import.line_ids), 2)
+
+    def test_accountant_cannot_change_an_imports_totals(self):
+        for vals in (
+            {"booked_total": 120.0, "kept_total": 0.0, "kept_count": 0},
+            {"file_total": 90.0},
+            {"api_total": 120.0, "api_count": 2},
+            {"state": "draft"},
+            {"file": base64.b64encode(b"txn_id\n").decode()},
+        ):
+            with self.subTest(vals=vals):
+                self.assertRefused(
+                    ACCESS_ERROR, "utility.agency.import", "write", self.agency_import.ids, vals
+                )
+        self.agency_import.invalidate_recordset()
+        self.assertEqual(self.agency_import.state, "done")
+        self.assertEqual(self.agency_import.booked_total, 90.0)
+        self.assertEqual(self.agency_import.kept_total, 30.0)
+        self.assertTrue(self.agency_import.totals_balanced)
+
+    def _settlement(self):
+        settlement_id = self._call(
+            "utility.agency.settlement",
+            "create",
+            {"agency_id": self.agency.id, "date_from": str(self.day), "date_to": str(self.day)},
+        )
+        self._call("utility.agency.settlement", "action_load_payments", [settlement_id])
+        return self.env["utility.agency.settlement"].browse(settlement_id)
+
+    def test_accountant_cannot_change_a_settlements_amounts_or_state(self):
+        settlement = self._settlement()
+        self.assertEqual(settlement.gross_amount, 90.0)
+        self.assertEqual(settlement.commission_amount, 10.0)
+        for vals in (
+            {"commission_amount": 0.0},
+            {"gross_amount": 1.0, "net_amount": 1.0},
+            {"payment_ids": [Command.set([])]},
+            {"state": "reconciled"},
+            {"commission_move_id": self.booked.payment_id.move_id.id},
+            {"agency_id": self.env.ref("utility_payment_channels.agency_rural_bank").id},
+        ):
+            with self.subTest(vals=vals):
+                self.assertRefused(
+                    ACCESS_ERROR, "utility.agency.settlement", "write", settlement.ids, vals
+                )
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.settlement",
+            "create",
+            {"agency_id": self.agency.id, "state": "reconciled", "commission_amount": 0.0},
+        )
+        settlement.invalidate_recordset()
+        self.assertEqual(settlement.state, "draft")
+        self.assertEqual(settlement.commission_amount, 10.0)
+        self.assertEqual(settlement.net_amount, 80.0)
+        # posted: its period is frozen
+        self._call("utility.agency.settlement", "action_confirm", settlement.ids)
+        self.assertRefused(
+            ACCESS_ERROR,
+            "utility.agency.settlement",
+            "write",
+            settlement.ids,
+            {"date_to": str(fields.Date.add(self.day, days=1))},
+        )
+
+    def test_accountant_resolves_a_kept_line_and_settles_the_agency(self):
+        """The buttons still work: pick the customer and bill, Book, then a
+        new settlement, Load Payments, Post Commission."""
+        self._call(
+            "utility.agency.import.line",
+            "write",
+            self.kept.ids,
+            {"partner_id": self.other.id, "bill_id": self.other_bill.id},
+        )
+        self._call("utility.agency.import.line", "action_book", self.kept.ids)
+        self.assertEqual(self.kept.state, "resolved")
+        self.assertEqual(self.kept.payment_id.partner_id, self.other)
+        self.assertEqual(self.other_bill.payment_state, "paid")
+        self.assertEqual(self.agency_import.kept_total, 0.0)
+        self.assertEqual(self.agency_import.booked_total, 120.0)
+        settlement = self._settlement()
+        self.assertEqual(settlement.payment_ids, (self.booked | self.kept).payment_id)
+        self.assertEqual(settlement.gross_amount, 120.0)
+        self._call("utility.agency.settlement", "action_confirm", settlement.ids)
+        self.assertEqual(settlement.state, "confirmed")
+        self.assertEqual(settlement.net_amount, 110.0)
+        self.assertTrue(settlement.commission_move_id)

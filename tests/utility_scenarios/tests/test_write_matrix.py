@@ -16,9 +16,10 @@ protected, create-only, computed, or listed below as user-editable
 someone decides which it is.
 """
 
+import base64
 import json
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
@@ -35,8 +36,14 @@ EDITABLE_FIELDS = {
         "active", "bank_journal_id", "clearing_account_id", "code", "commission_account_id",
         "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
         "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids",
-        "journal_id", "name", "outlet_ids",
-        "partner_id", "settlement_frequency", "settlement_ids", "settlement_journal_id",
+        "journal_id", "name", "outlet_ids", "partner_id", "settlement_frequency", "settlement_ids",
+        "settlement_journal_id",
+    },
+    # on a line kept for review, before Book (refused on the other lines)
+    "utility.agency.import.line": {"bill_id", "collection_point_id", "partner_id"},
+    # the period while draft; the transfer until reconciled
+    "utility.agency.settlement": {
+        "bank_journal_id", "date_from", "date_to", "statement_line_id", "transfer_date",
     },
     "utility.arrears.level": {
         "action", "days_overdue", "mail_template_id", "name", "policy_id", "sequence",
@@ -61,9 +68,8 @@ EDITABLE_FIELDS = {
     },
     "utility.cashier.session.count": {"quantity"},
     "utility.collection.point": {
-        "tz",
         "active", "card_journal_id", "code", "company_id", "hand_in_point_id", "journal_id", "kind",
-        "name", "qr_journal_id", "session_ids", "station_id", "user_ids",
+        "name", "qr_journal_id", "session_ids", "station_id", "tz", "user_ids",
     },
     "utility.contract": {
         "billing_mode", "boundary_point", "company_id", "date_end", "date_start", "name", "note",
@@ -124,15 +130,7 @@ MATRIX_RECORD_DOMAINS = {
 
 # Models of the add-ons not (yet) under the mechanism, with the reason. Any
 # other model without the mixin fails test_every_model_is_classified.
-MODELS_WITHOUT_PROTECTED_FIELDS = {
-    # reworked for issue 22 item 4 (every agency file line booked, a true
-    # duplicate or kept for an accountant) and the settlement at the same
-    # time: their states, payment links and totals join the mechanism then
-    "utility.agency.import": "agency file import: being reworked (issue 22, item 4)",
-    "utility.agency.import.difference": "agency file import: being reworked (issue 22, item 4)",
-    "utility.agency.import.line": "agency file import: being reworked (issue 22, item 4)",
-    "utility.agency.settlement": "agency settlement: being reworked at the same time",
-}
+MODELS_WITHOUT_PROTECTED_FIELDS = {}
 
 
 def _utility_models(env):
@@ -264,6 +262,32 @@ class TestWriteMatrix(HttpCase):
         Failure = env["utility.api.auth.failure"]
         with Failure.browse()._utility_protected_write():
             Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
+        # an agency file (a line booked, one kept, differences with the
+        # API) and a settlement of its payment, made with their actions
+        agency = env.ref("utility_payment_channels.agency_china_post")
+        day = fields.Date.context_today(agency.with_context(tz="Asia/Shanghai"))
+        header = "txn_id,paid_at,customer_number,bill_number,amount,outlet_code"
+        files = [
+            [
+                f"WM-1,{day} 09:00:00,{customer.utility_customer_number},,1.00,POST-CG",
+                f"WM-2,{day} 09:05:00,0399999999,,2.00,POST-CG",
+            ],
+            # a second file: other lines and differences to link
+            [f"WM-3,{day} 10:00:00,0399999998,,3.00,POST-CG"],
+        ]
+        env["utility.agency.import"].create(
+            [
+                {
+                    "agency_id": agency.id,
+                    "file": base64.b64encode("\n".join([header, *rows]).encode()),
+                    "filename": f"write_matrix_{index}.csv",
+                }
+                for index, rows in enumerate(files)
+            ]
+        ).action_import()
+        env["utility.agency.settlement"].create(
+            {"agency_id": agency.id, "date_from": day, "date_to": day}
+        ).action_load_payments()
         if not env["utility.billing.run.skip"].search_count([]):
             env["utility.billing.run"].search([("state", "=", "draft")], limit=1).action_preview()
 
