@@ -199,8 +199,8 @@ class TestHostileChannels(HttpCase):
             self.skipTest("the demo cashier session is not open")
         self.company.utility_topup_approval_limit = 500.0
         self.authenticate("cashier_cg", "cashier_cg")
-        action = self._rpc("utility.counter.payment", "action_open_counter", [])["result"]
-        wizard_id = action["res_id"]
+        # the counter screen the menu opens, as the web client saves it
+        wizard_id = self._rpc("utility.counter.payment", "create", [{}])["result"]
         partner = self.env["res.partner"].search(
             [
                 ("utility_customer_number", "!=", False),
