@@ -28,7 +28,9 @@ class UtilityArrearsPolicy(models.Model):
     )
     currency_id = fields.Many2one(comodel_name="res.currency", related="company_id.currency_id")
     category = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["utility_category"].selection,
+        selection=lambda self: (
+            self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
+        ),
         help="Customer category this policy applies to; empty applies to all "
         "categories without a policy of their own.",
         tracking=True,

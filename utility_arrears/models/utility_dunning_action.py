@@ -44,7 +44,9 @@ class UtilityDunningAction(models.Model):
         comodel_name="utility.arrears.level", required=True, readonly=True, index=True
     )
     channel = fields.Selection(
-        selection=lambda self: self.env["utility.arrears.level"]._fields["action"].selection,
+        selection=lambda self: (
+            self.env["utility.arrears.level"]._fields["action"]._description_selection(self.env)
+        ),
         required=True,
         readonly=True,
     )

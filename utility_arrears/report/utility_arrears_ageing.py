@@ -21,7 +21,9 @@ class UtilityArrearsAgeing(models.Model):
         comodel_name="utility.supply.station", string="Supply Station", readonly=True
     )
     category = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["utility_category"].selection,
+        selection=lambda self: (
+            self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
+        ),
         readonly=True,
     )
     bill_count = fields.Integer(string="Open Bills", readonly=True)

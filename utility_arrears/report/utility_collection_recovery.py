@@ -88,7 +88,9 @@ class UtilityCollectionRecovery(models.Model):
         comodel_name="utility.supply.station", string="Supply Station", readonly=True
     )
     category = fields.Selection(
-        selection=lambda self: self.env["res.partner"]._fields["utility_category"].selection,
+        selection=lambda self: (
+            self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
+        ),
         string="Customer Category",
         readonly=True,
     )

@@ -112,7 +112,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _selection_utility_category(self):
-        return self.env["res.partner"]._fields["utility_category"].selection
+        return self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
 
     @api.depends("utility_period_start")
     def _compute_utility_period(self):

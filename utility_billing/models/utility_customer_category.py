@@ -23,4 +23,4 @@ class UtilityCustomerCategory(models.Model):
 
     @api.model
     def _selection_code(self):
-        return self.env["res.partner"]._fields["utility_category"].selection
+        return self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)

@@ -75,7 +75,7 @@ class UtilityTariff(models.Model):
 
     @api.model
     def _selection_category(self):
-        return self.env["res.partner"]._fields["utility_category"].selection
+        return self.env["res.partner"]._fields["utility_category"]._description_selection(self.env)
 
     def _compute_current_version(self):
         today = fields.Date.context_today(self)
