@@ -60,6 +60,11 @@ class UtilityConsolidatedPayment(models.TransientModel):
     state = fields.Selection(selection=[("draft", "Draft"), ("done", "Paid")], default="draft")
     payment_ids = fields.Many2many(comodel_name="account.payment", readonly=True)
 
+    def _compute_display_name(self):
+        # the breadcrumb's title of the screen, not "utility.consolidated.payment,NewId_..."
+        for wizard in self:
+            wizard.display_name = self.env._("Consolidated Payment")
+
     @api.depends("selection_mode", "payer_group_id")
     def _compute_payer_id(self):
         for wizard in self:

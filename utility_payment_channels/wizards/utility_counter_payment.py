@@ -98,6 +98,11 @@ class UtilityCounterPayment(models.TransientModel):
         readonly=True, help="Amount paid the manager approved: another amount needs a new approval."
     )
 
+    def _compute_display_name(self):
+        # the breadcrumb's title of the screen, not "utility.counter.payment,NewId_..."
+        for wizard in self:
+            wizard.display_name = self.env._("Counter Payment")
+
     @api.depends("session_id")
     def _compute_currency_id(self):
         for wizard in self:
