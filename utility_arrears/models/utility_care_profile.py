@@ -124,11 +124,13 @@ class UtilityCareProfile(models.Model):
         activity_type = self.env.ref("utility_arrears.mail_activity_type_care_visit")
         self.activity_unlink(["utility_arrears.mail_activity_type_care_visit"])
         for profile in self.filtered(lambda p: p.active and p.user_id):
+            # read by the visitor: in their language, not the creator's
+            env = self.with_context(lang=profile.user_id.lang).env
             profile.activity_schedule(
                 act_type_xmlid="utility_arrears.mail_activity_type_care_visit",
                 date_deadline=profile.next_visit_date,
-                summary=activity_type.summary
-                or self.env._("Caring visit to %s", profile.partner_id.name),
+                summary=activity_type.with_env(env).summary
+                or env._("Caring visit to %s", profile.partner_id.name),
                 user_id=profile.user_id.id,
             )
 

@@ -166,15 +166,25 @@ class AccountMove(models.Model):
                         company.name,
                     )
                 )
+            # named in every installed language: created once, by whoever
+            # bills first (a cron has no language), read by everyone
+            names = {
+                lang: self.with_context(lang=lang).env._("Utility Bills")
+                for lang in {
+                    "en_US",
+                    *(code for code, _label in self.env["res.lang"].get_installed()),
+                }
+            }
             journal = journal_model.create(
                 {
-                    "name": self.env._("Utility Bills"),
+                    "name": names["en_US"],
                     "code": BILL_JOURNAL_CODE,
                     "type": "sale",
                     "company_id": company.id,
                     "default_account_id": income.id,
                 }
             )
+            journal.update_field_translations("name", names)
         return journal.sudo(False)
 
     def _utility_frozen_when_posted(self):

@@ -74,4 +74,5 @@ class UtilityServicePoint(models.Model):
     @api.depends("code", "name")
     def _compute_display_name(self):
         for point in self:
-            point.display_name = f"{point.code} {point.name}"
+            # a new point has neither yet: no "False" in the title
+            point.display_name = " ".join(part for part in (point.code, point.name) if part)

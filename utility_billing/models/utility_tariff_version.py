@@ -96,6 +96,16 @@ class UtilityTariffVersion(models.Model):
         for version in self:
             version.name = f"{version.tariff_id.name or ''} {version.date_from or ''}".strip()
 
+    @api.depends("tariff_id.name", "date_from")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        # 'name' is stored in the language of whoever created the version; the
+        # title follows the tariff's name in the reader's language
+        for version in self:
+            version.display_name = (
+                f"{version.tariff_id.name or ''} {version.date_from or ''}".strip()
+            )
+
     @api.depends("tariff_id.version_ids.date_from", "tariff_id.version_ids.state")
     def _compute_date_to(self):
         for version in self:
@@ -120,14 +130,14 @@ class UtilityTariffVersion(models.Model):
                         self.env._(
                             "The blocks of %(version)s must rise: each block ends above "
                             "the previous one.",
-                            version=version.name,
+                            version=version.display_name,
                         )
                     )
                 if not block.limit_to and index != len(blocks) - 1:
                     raise ValidationError(
                         self.env._(
                             "Only the last block of %(version)s may be open-ended.",
-                            version=version.name,
+                            version=version.display_name,
                         )
                     )
                 previous_to = block.limit_to
@@ -173,7 +183,7 @@ class UtilityTariffVersion(models.Model):
         for version in self:
             if version.state != "draft":
                 raise UserError(
-                    self.env._("Only a draft version can be approved (%s).", version.name)
+                    self.env._("Only a draft version can be approved (%s).", version.display_name)
                 )
             if not version.block_ids and not (
                 version.price_flat or version.price_peak or version.price_valley
@@ -181,7 +191,7 @@ class UtilityTariffVersion(models.Model):
                 raise UserError(
                     self.env._(
                         "Version %s has no prices: add blocks or time-of-use prices.",
-                        version.name,
+                        version.display_name,
                     )
                 )
             blocks = version.block_ids.sorted(lambda b: (b.sequence, b.id))
@@ -190,7 +200,7 @@ class UtilityTariffVersion(models.Model):
                     self.env._(
                         "The last block of %s must have no upper limit: consumption above "
                         "it would otherwise not be billed.",
-                        version.name,
+                        version.display_name,
                     )
                 )
             clash = version.tariff_id.version_ids.filtered(

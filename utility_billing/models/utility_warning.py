@@ -172,8 +172,9 @@ class UtilityWarning(models.Model):
                     "res_model_id": model_id,
                     "res_id": warning.contract_id.id,
                     "activity_type_id": activity_type.id if activity_type else False,
-                    "summary": warning.rule_id.name,
-                    "note": warning.message,
+                    # read by the staff member: in their language, not the cron's
+                    "summary": warning.rule_id.with_context(lang=user.lang).name,
+                    "note": warning.with_context(lang=user.lang)._get_message(),
                     "user_id": user.id,
                     "date_deadline": today,
                 }

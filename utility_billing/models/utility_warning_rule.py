@@ -244,7 +244,10 @@ class UtilityWarningRule(models.Model):
     @api.model
     def _cron_evaluate(self):
         """Scheduled action: evaluate every active rule."""
-        rules = self.search([])
+        # a scheduled action runs without a language: the texts it stores
+        # (SMS logged in the chatter) are written in the cron user's
+        lang = self.env.context.get("lang") or self.env.user.lang
+        rules = self.with_context(lang=lang).search([])
         created = rules._evaluate()
         _logger.info("Utility warnings: %s new crossings notified.", len(created))
         return True

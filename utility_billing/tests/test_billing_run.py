@@ -264,6 +264,18 @@ class TestBillingRun(UtilityBillingCase):
         self.assertEqual(rerun.move_ids.amount_total, 184.00)
         self.assertEqual(reading.move_id, rerun.move_ids)
 
+    def test_bill_journal_is_named_in_every_installed_language(self):
+        """The "Utility Bills" journal is created by whoever bills first, a
+        job without a language as well: it is named in every installed
+        language, not in English for all."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        company = self.setup_other_company(name="Lizhuang utility")["company"]
+        journal = (
+            self.env["account.move"].with_context(lang=None)._utility_get_bill_journal(company)
+        )
+        self.assertEqual(journal.with_context(lang="en_US").name, "Utility Bills")
+        self.assertEqual(journal.with_context(lang="zh_CN").name, "电费账单")
+
     def test_a_posted_bill_never_goes_back_to_draft(self):
         """Only the audit-safe cancel wizard corrects a bill: Odoo's Reset to
         Draft is neither offered nor accepted, whoever asks, for the bill and

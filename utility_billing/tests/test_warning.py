@@ -210,3 +210,17 @@ class TestWarning(UtilityPrepaidCase, MockSMS):
                 [("rule_id", "=", self.rule.id), ("contract_id", "=", self.contract.id)]
             )
         )
+
+    def test_staff_activity_is_written_in_the_staff_language(self):
+        """A scheduled action runs without a language: the activity it leaves
+        for the officer is written in the officer's, not in English."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.officer.lang = "zh_CN"
+        self.rule.with_context(lang="zh_CN").name = "余额低于20元"
+        self._topup(15.0)
+        self.contract.invalidate_recordset()
+        with self.mockSMSGateway():
+            self.env["utility.warning.rule"].with_context(lang=None)._cron_evaluate()
+        activity = self._activities()
+        self.assertEqual(activity.summary, "余额低于20元")
+        self.assertIn("预付费余额不足", str(activity.note))

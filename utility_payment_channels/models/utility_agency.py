@@ -271,6 +271,13 @@ class UtilityAgency(models.Model):
             "company_ids": [fields.Command.set(self.company_id.ids)],
         }
 
+    def _utility_in_languages(self, text):
+        """``text(env)`` in every installed language, to name a record made
+        once (maybe by a job or the demo, which have no language) and read by
+        everyone in theirs."""
+        langs = {"en_US", *(code for code, _label in self.env["res.lang"].get_installed())}
+        return {lang: text(self.with_context(lang=lang).env) for lang in langs}
+
     def _journal_code(self):
         """AG + the agency id in base 36: five characters cover 46,656 agencies."""
         digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -286,18 +293,30 @@ class UtilityAgency(models.Model):
         for agency in self:
             if agency.journal_id:
                 continue
-            account = agency.clearing_account_id or self.env["account.account"].create(
-                agency._prepare_clearing_account_vals()
+            account = agency.clearing_account_id
+            if not account:
+                account = self.env["account.account"].create(
+                    agency._prepare_clearing_account_vals()
+                )
+                account.update_field_translations(
+                    "name",
+                    agency._utility_in_languages(
+                        lambda env, agency=agency: env._("Amount due from agency %s", agency.name)
+                    ),
+                )
+            names = agency._utility_in_languages(
+                lambda env, agency=agency: env._("Agency %s", agency.name)
             )
             journal = self.env["account.journal"].create(
                 {
-                    "name": self.env._("Agency %s", agency.name),
+                    "name": names["en_US"],
                     "code": agency._journal_code(),
                     "type": "bank",
                     "company_id": agency.company_id.id,
                     "default_account_id": account.id,
                 }
             )
+            journal.update_field_translations("name", names)
             journal.inbound_payment_method_line_ids.payment_account_id = account
             journal.outbound_payment_method_line_ids.payment_account_id = account
             agency.write({"clearing_account_id": account.id, "journal_id": journal.id})

@@ -120,7 +120,10 @@ class UtilityCollectionPoint(models.Model):
     @api.depends("code", "name")
     def _compute_display_name(self):
         for point in self:
-            point.display_name = f"[{point.code}] {point.name}"
+            # a new point has neither yet: no "[False] False" in the title
+            point.display_name = (
+                f"[{point.code}] {point.name or ''}".strip() if point.code else point.name
+            )
 
     # -- per-kind hooks (same shape as payment.provider's hooks) -------------
     def _utility_payment_methods(self):

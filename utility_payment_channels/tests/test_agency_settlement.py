@@ -41,6 +41,26 @@ class TestAgencySettlement(UtilityAgencyCase):
         settlement.action_load_payments()
         return settlement
 
+    def test_agency_journal_and_account_are_named_in_every_language(self):
+        """The agency's journal and clearing account are made once, by a job
+        or the demo as well: a user in zh_CN reads their Chinese names."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        agency = self.env["utility.agency"].create(
+            {
+                "name": "Rural Bank",
+                "code": "RCB",
+                "partner_id": self.post_partner.id,
+                "bank_journal_id": self.bank_journal.id,
+            }
+        )
+        agency.with_context(lang=None).action_create_journal()
+        self.assertEqual(agency.journal_id.with_context(lang="en_US").name, "Agency Rural Bank")
+        self.assertEqual(agency.journal_id.with_context(lang="zh_CN").name, "代收机构 Rural Bank")
+        self.assertEqual(
+            agency.clearing_account_id.with_context(lang="zh_CN").name,
+            "代收机构 Rural Bank 应付金额",
+        )
+
     def test_commission_floor_applies_to_a_small_settlement(self):
         # 3 x 0.50 + 0.2% x 300 = 2.10, below the floor of 10
         settlement = self._settlement()
