@@ -16,6 +16,7 @@ class UtilityCounterPayment(models.TransientModel):
 
     _name = "utility.counter.payment"
     _description = "Counter Payment"
+    _inherit = ["utility.protected.fields.mixin"]
 
     session_id = fields.Many2one(
         comodel_name="utility.cashier.session",
@@ -189,28 +190,17 @@ class UtilityCounterPayment(models.TransientModel):
             company = wizard.session_id.company_id or self.env.company
             wizard.topup_limit = company.utility_topup_approval_limit
 
-    # set by action_approve_topup only: never by a client's write or create
+    # set by action_approve_topup only, through the server-side permission:
+    # never by a client's write or create, whatever context it sends
     @api.model
-    def _utility_approval_fields(self):
+    def _utility_protected_fields(self):
         return {"topup_approved_by_id", "topup_approved_amount"}
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._utility_check_approval_write(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._utility_check_approval_write(vals)
-        return super().write(vals)
-
-    def _utility_check_approval_write(self, vals):
-        if self._utility_approval_fields() & set(vals) and not self.env.context.get(
-            "utility_topup_approval"
-        ):
-            raise AccessError(
-                self.env._("A top-up is approved with the Approve Top-up button only.")
-            )
+    @api.model
+    def _utility_computed_protected_fields(self):
+        # the screen's figures are recomputed by the server anyway; only the
+        # approval is guarded here
+        return set()
 
     @api.depends("line_ids.selected", "line_ids.amount_residual")
     def _compute_amounts(self):
@@ -312,9 +302,8 @@ class UtilityCounterPayment(models.TransientModel):
             self.currency_id._utility_parse_amount(self.amount, round_floats=True)
         except AmountError as error:
             raise UserError(error.args[0]) from error
-        self.with_context(utility_topup_approval=True).write(
-            {"topup_approved_by_id": self.env.uid, "topup_approved_amount": self.amount}
-        )
+        with self._utility_protected_write():
+            self.write({"topup_approved_by_id": self.env.uid, "topup_approved_amount": self.amount})
         return True
 
     def action_confirm(self):

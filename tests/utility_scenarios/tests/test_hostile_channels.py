@@ -233,6 +233,15 @@ class TestHostileChannels(HttpCase):
             [[wizard_id], {"topup_approved_by_id": manager.id, "topup_approved_amount": due + 600}],
         )
         self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        # nor with any context the client makes up (no context key opens it)
+        answer = self._rpc(
+            "utility.counter.payment",
+            "write",
+            [[wizard_id], {"topup_approved_by_id": manager.id, "topup_approved_amount": due + 600}],
+            {"context": {"utility_topup_approval": True}},
+        )
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        self.assertFalse(self.env["utility.counter.payment"].browse(wizard_id).topup_approved_by_id)
         # a top-up within the limit is taken
         self._rpc("utility.counter.payment", "write", [[wizard_id], {"amount": due + 400.0}])
         answer = self._rpc("utility.counter.payment", "action_confirm", [[wizard_id]])
