@@ -38,6 +38,9 @@
         "views/menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "utility_payment_channels/static/src/js/*",
+        ],
         "web.assets_tests": [
             "utility_payment_channels/static/tests/tours/*.js",
         ],

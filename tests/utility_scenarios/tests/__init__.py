@@ -19,3 +19,4 @@ from . import test_hostile_channels
 from . import test_consolidated_payment_tour
 from . import test_journey_tours
 from . import test_warnings_follow_payment
+from . import test_counter_keyboard_tour
