@@ -1,7 +1,12 @@
+import math
 from contextlib import contextmanager
 
 from odoo import Command, api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+# beyond this a float field's value is no amount nor quantity of a utility
+# (and Odoo's rounding of it overflows): refused with a clear error, not a 500
+NUMBER_LIMIT = 1e15
 
 # Name of the attribute of the database cursor that holds the open write
 # permissions: a list of (model name, frozenset of ids, or None for the whole
@@ -157,12 +162,34 @@ class UtilityProtectedFieldsMixin(models.AbstractModel):
         if refused and not self._utility_has_protected_write():
             self._utility_raise_protected(refused)
 
+    def _utility_check_numbers(self, vals):
+        """Refuse a NaN, an infinity or an absurd number sent for a float or
+        monetary field (JSON-RPC accepts 1e308) with a translated error."""
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if (
+                field is not None
+                and field.type in ("float", "monetary")
+                and isinstance(value, float)
+                and not (math.isfinite(value) and abs(value) < NUMBER_LIMIT)
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(field)s: %(value)s is not a number this form accepts.",
+                        field=field._description_string(self.env),
+                        value=str(value)[:40],
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._utility_check_numbers(vals)
         self._utility_check_protected_create(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
+        self._utility_check_numbers(vals)
         self._utility_check_protected_write(vals)
         return super().write(vals)
 

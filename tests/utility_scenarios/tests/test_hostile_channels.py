@@ -216,6 +216,13 @@ class TestHostileChannels(HttpCase):
                 self._rpc("utility.counter.payment", "write", [[wizard_id], {"amount": amount}])
                 answer = self._rpc("utility.counter.payment", "action_confirm", [[wizard_id]])
                 self.assertIn("error", answer)
+        # an amount no rounding can hold is a clear error, not a server error
+        for field in ("amount", "amount_tendered"):
+            with self.subTest(field=field):
+                answer = self._rpc(
+                    "utility.counter.payment", "write", [[wizard_id], {field: 1e308}]
+                )
+                self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.UserError")
         self.assertEqual(
             self.env["account.payment"].search_count([("partner_id", "=", partner.id)]), before
         )
