@@ -1,5 +1,7 @@
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, tagged
+
+from .tour_common import customer_with_open_bills
 
 
 @tagged("post_install", "-at_install")
@@ -14,22 +16,19 @@ class TestConsolidatedPaymentTour(HttpCase):
         county = self.env.ref("utility_billing.company_county")
         Partner = self.env["res.partner"].with_company(county)
         committee = Partner.create({"name": "前进村村民委员会", "company_id": county.id})
-        members = Partner.create(
-            [
-                {
-                    "name": name,
-                    "company_id": county.id,
-                    "utility_customer_number": number,
-                    "utility_category": "residential",
-                    "utility_station_id": self.env.ref("utility_billing.station_cg").id,
-                }
-                for name, number in (
-                    ("赵一", "0900000001"),
-                    ("钱二", "0900000002"),
-                    ("孙三", "0900000003"),
-                )
-            ]
-        )
+        # two members owe a bill each (120 and 180), the third owes nothing
+        members = Partner.browse()
+        bills = self.env["account.move"]
+        for name, number, amounts in (
+            ("赵一", "0900000001", [120.0]),
+            ("钱二", "0900000002", [180.0]),
+            ("孙三", "0900000003", []),
+        ):
+            member, member_bills = customer_with_open_bills(
+                self.env, name, number, amounts, station="utility_billing.station_cg"
+            )
+            members |= member
+            bills |= member_bills
         group = self.env["utility.payer.group"].create(
             {
                 "name": "前进村委会代缴",
@@ -38,34 +37,6 @@ class TestConsolidatedPaymentTour(HttpCase):
                 "member_ids": [Command.set(members.ids)],
             }
         )
-        today = fields.Date.context_today(committee)
-        # not due yet: no late fee, whatever the arrears policy says
-        bills = (
-            self.env["account.move"]
-            .with_company(county)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": member.id,
-                        "invoice_date": today,
-                        "invoice_date_due": fields.Date.add(today, days=15),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "电费",
-                                    "quantity": 1,
-                                    "price_unit": amount,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                    for member, amount in zip(members[:2], (120.0, 180.0), strict=True)
-                ]
-            )
-        )
-        bills.action_post()
         self.start_tour("/odoo", "utility_committee_pays_for_its_members_tour", login="cashier_cg")
         self.assertEqual(set(bills.mapped("payment_state")), {"paid"})
         payments = session.payment_ids.filtered(lambda p: p.partner_id in members)

@@ -1,5 +1,6 @@
-from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
+
+from .tour_common import customer_with_open_bills
 
 
 @tagged("post_install", "-at_install")
@@ -11,44 +12,9 @@ class TestCounterKeyboardTour(HttpCase):
         session = self.env.ref("utility_payment_channels.session_cg_open", raise_if_not_found=False)
         if not session or session.state != "opened":
             self.skipTest("needs the demo data (make test installs it)")
-        county = self.env.ref("utility_billing.company_county")
-        customer = self.env["res.partner"].create(
-            {
-                "name": "周桂英",
-                "company_id": county.id,
-                "utility_customer_number": "0300000187",
-                "utility_category": "residential",
-                "utility_station_id": self.env.ref("utility_billing.station_cg").id,
-            }
+        customer, bills = customer_with_open_bills(
+            self.env, "周桂英", "0300000187", [100.0, 84.0], station="utility_billing.station_cg"
         )
-        today = fields.Date.context_today(customer)
-        # not due yet: no late fee, whatever the arrears policy says
-        bills = (
-            self.env["account.move"]
-            .with_company(county)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": customer.id,
-                        "invoice_date": today,
-                        "invoice_date_due": fields.Date.add(today, days=15),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "电费",
-                                    "quantity": 1,
-                                    "price_unit": amount,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                    for amount in (100.0, 84.0)
-                ]
-            )
-        )
-        bills.action_post()
         self.start_tour("/odoo", "utility_counter_keyboard_tour", login="cashier_cg")
         self.assertEqual(set(bills.mapped("payment_state")), {"paid"})
         payment = session.payment_ids.filtered(lambda p: p.partner_id == customer)

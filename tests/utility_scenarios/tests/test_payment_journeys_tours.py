@@ -6,6 +6,8 @@ accountant's agency file, settlement and bank reconciliation."""
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .tour_common import customer_with_open_bills
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentJourneyTours(HttpCase):
@@ -24,43 +26,7 @@ class TestPaymentJourneyTours(HttpCase):
 
     def _customer(self, name, number, amounts):
         """A Lizhuang customer with open bills not due yet (no late fee)."""
-        customer = self.env["res.partner"].create(
-            {
-                "name": name,
-                "company_id": self.county.id,
-                "utility_customer_number": number,
-                "utility_category": "residential",
-                "utility_station_id": self.env.ref("utility_billing.station_lz").id,
-            }
-        )
-        today = fields.Date.context_today(customer)
-        bills = (
-            self.env["account.move"]
-            .with_company(self.county)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": customer.id,
-                        "invoice_date": fields.Date.subtract(today, days=10 - index),
-                        "invoice_date_due": fields.Date.add(today, days=10 + index),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "电费",
-                                    "quantity": 1,
-                                    "price_unit": amount,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                    for index, amount in enumerate(amounts)
-                ]
-            )
-        )
-        bills.action_post()
-        return customer, bills
+        return customer_with_open_bills(self.env, name, number, amounts)
 
     def test_cashier_day_from_opening_to_the_managers_approval(self):
         cashier = self.env.ref("utility_payment_channels.user_cashier_lz")
