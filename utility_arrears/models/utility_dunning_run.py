@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.utility_billing.models.row_lock import lock_nowait
+from odoo.addons.utility_billing.tools.locks import lock_nowait
 
 JOB_CHANNEL = "root.utility_arrears"
 

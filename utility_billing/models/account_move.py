@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .batch_company_check import batch_checked
+from ..tools.company_check import batch_checked
 from .res_partner import ranks_written_at_end
 
 BILL_JOURNAL_CODE = "UTB"

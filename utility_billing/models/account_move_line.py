@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .batch_company_check import batch_checked
+from ..tools.company_check import batch_checked
 
 
 class AccountMoveLine(models.Model):

@@ -2,7 +2,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from ..models.batch_company_check import BATCH_COMPANY_CHECK, companies_consistent
+from ..tools.company_check import BATCH_COMPANY_CHECK, companies_consistent
 from .common import UtilityBillingCase
 
 

@@ -14,6 +14,7 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.http import request
 
 from odoo.addons.utility_billing.models.res_currency import AMOUNT_MAX, AmountError
+from odoo.addons.utility_billing.tools.locks import advisory_lock, try_advisory_lock
 
 from .openapi import OPENAPI_DOCUMENT
 
@@ -24,9 +25,6 @@ MAX_AMOUNT = AMOUNT_MAX
 # what a customer number can be: printable, no NUL (which PostgreSQL refuses)
 CUSTOMER_NUMBER_MAX_LENGTH = 64
 TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
-# first key of the advisory locks taken on a terminal's transaction id while
-# it is booked (the second key is a hash of the id): "UTXN"
-TXN_LOCK_NAMESPACE = 0x5554584E
 
 
 class ApiError(Exception):
@@ -401,10 +399,9 @@ class UtilityTerminalApi(http.Controller):
         # a terminal retrying while its first request is still being booked:
         # wait for that request, then answer its result (rather than booking
         # again and failing on the transaction id's unique index)
-        txn_lock = [TXN_LOCK_NAMESPACE, f"{terminal._utility_txn_scope()}:{txn_id}"]
-        env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", txn_lock)
-        if not env.cr.fetchone()[0]:
-            env.cr.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", txn_lock)
+        txn_lock = f"{terminal._utility_txn_scope()}:{txn_id}"
+        if not try_advisory_lock(env.cr, "terminal_txn", txn_lock):
+            advisory_lock(env.cr, "terminal_txn", txn_lock)
             answer = self._committed_duplicate(env, terminal, txn_id, customer_number, amount)
             if answer:
                 return answer

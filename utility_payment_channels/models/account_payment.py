@@ -1,8 +1,8 @@
-import psycopg2
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
+
+from odoo.addons.utility_billing.tools.locks import lock_nowait
 
 from .account_payment_batch import BATCH_CONTEXT
 
@@ -438,20 +438,14 @@ class AccountPayment(models.Model):
         open_bills = self._utility_open_bills(partner, bills)
         if not open_bills:
             return open_bills
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    "SELECT id FROM account_move WHERE id IN %s FOR UPDATE NOWAIT",
-                    [tuple(open_bills.ids)],
-                )
-        except psycopg2.errors.LockNotAvailable as error:
+        if not lock_nowait(open_bills, "FOR UPDATE"):
             raise UserError(
                 self.env._(
                     "A bill of %s is being paid at another counter right now: "
                     "refresh and check the open bills before taking the money.",
                     partner.display_name,
                 )
-            ) from error
+            )
         return open_bills
 
     def _utility_receivable_balance(self):

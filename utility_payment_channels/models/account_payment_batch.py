@@ -3,10 +3,11 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.exceptions import UserError
 
-from odoo.addons.utility_billing.models.batch_company_check import (
+from odoo.addons.utility_billing.tools.company_check import (
     BATCH_COMPANY_CHECK,
     batch_checked,
 )
+from odoo.addons.utility_billing.tools.locks import lock_rows
 
 # mass creation: no tracking values, no "created" message per payment
 BATCH_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
@@ -428,11 +429,7 @@ class AccountPayment(models.Model):
     def _utility_batch_lock(self, open_bills):
         """Lock the open bills of all the segment's customers at once (in id
         order: no deadlock between two batches)."""
-        ids = sorted({bill.id for bills in open_bills.values() for bill in bills})
-        if ids:
-            self.env.cr.execute(
-                "SELECT id FROM account_move WHERE id IN %s ORDER BY id FOR UPDATE", [tuple(ids)]
-            )
+        lock_rows(self.env["account.move"].concat(*open_bills.values()))
 
     @api.model
     def _utility_batch_residuals(self, open_bills):

@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.utility_billing.models.row_lock import lock_nowait
+from odoo.addons.utility_billing.tools.locks import lock_nowait, try_advisory_lock
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
@@ -346,11 +346,7 @@ class UtilityAgencyImport(models.Model):
             )
         if file_hash:
             # transaction-level lock on (agency, file content), released at commit
-            cr.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)",
-                [self.agency_id.id, int(file_hash[:7], 16)],
-            )
-            if not cr.fetchone()[0]:
+            if not try_advisory_lock(cr, "agency_file", f"{self.agency_id.id}:{file_hash}"):
                 raise UserError(
                     self.env._(
                         "The same file of %(agency)s is being imported by another user "

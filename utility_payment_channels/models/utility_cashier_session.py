@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.utility_billing.models.row_lock import lock_nowait
+from odoo.addons.utility_billing.tools.locks import lock_nowait
 
 SESSION_STATES = [
     ("opened", "In Progress"),

@@ -1,0 +1,12 @@
+"""Plain helpers shared by the three add-ons, outside any model.
+
+* ``locks``: every lock the add-ons take (row locks with or without waiting,
+  advisory locks under one key namespace);
+* ``company_check``: the company consistency of a batch of records, checked
+  once per distinct value.
+
+Other add-ons import them as ``odoo.addons.utility_billing.tools.<module>``.
+"""
+
+from . import company_check
+from . import locks
