@@ -11,6 +11,10 @@ DB_USER="${DB_USER:-odoo}"
 DB_PASSWORD="${DB_PASSWORD:-odoo}"
 mkdir -p "$STATE"
 log() { printf '[pg] %s\n' "$*" >&2; }
+# The admin commands below name their server, database and user themselves: the
+# caller's libpq variables (PGHOST=localhost PGUSER=odoo in a developer's shell)
+# would otherwise send them to another user and database than the ones named.
+PG_CLEAN_ENV=(env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGUSER -u PGDATABASE -u PGPASSWORD -u PGPASSFILE -u PGSERVICE)
 
 pg_bindir() {
     local d
@@ -38,7 +42,11 @@ if [ "$(id -u)" = 0 ]; then
         fi
         for _ in $(seq 1 30); do pg_isready -q -h "$HOST" -p "$PORT" && break; sleep 1; done
     fi
-    psql_admin() { su postgres -c "psql -p $PORT -qtAX $(printf '%q ' "$@")"; }
+    # 'su' keeps the caller's environment: clear the libpq variables so that
+    # psql reaches the postgres role through the local socket.
+    psql_admin() {
+        "${PG_CLEAN_ENV[@]}" su postgres -c "psql -p $PORT -d postgres -qtAX $(printf '%q ' "$@")"
+    }
 else
     DATA="$STATE/pgdata"
     SOCK="$STATE/pgrun"
@@ -55,7 +63,7 @@ else
         "$BIN/pg_ctl" -D "$DATA" -l "$STATE/postgresql.log" -w \
             -o "-p $PORT -k $SOCK -c listen_addresses=localhost" start >/dev/null
     fi
-    psql_admin() { psql -h "$SOCK" -p "$PORT" -d postgres -qtAX "$@"; }
+    psql_admin() { "${PG_CLEAN_ENV[@]}" psql -h "$SOCK" -p "$PORT" -d postgres -qtAX "$@"; }
 fi
 
 pg_isready -q -h "$HOST" -p "$PORT" || { log "PostgreSQL does not answer on $HOST:$PORT"; exit 1; }
