@@ -15,7 +15,7 @@ help:
 	@echo "make run    - install, create the demo database '$(DB)' and serve http://localhost:$(HTTP_PORT)"
 	@echo "make test   - run every test and the linters on a fresh database '$(TEST_DB)'"
 	@echo "make lint   - pre-commit run --all-files"
-	@echo "make bench  - benchmarks at county scale (table printed and saved in bench/)"
+	@echo "make bench  - benchmarks at county scale (table printed and saved in tests/bench/results.md)"
 
 install:
 	bash scripts/setup.sh
