@@ -1,4 +1,4 @@
-"""Terminal API (DESIGN.md, public interface): self-service terminals, ATMs
+"""Terminal API (public interface: docs/ARCHITECTURE.md, openapi.py): self-service terminals, ATMs
 and agencies' networked counters query bills and pay them over JSON/HTTP,
 each authenticated by its own bearer key."""
 

@@ -3,7 +3,7 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-# Columns of the agency collection file (DESIGN.md, public interface).
+# Columns of the agency collection file (public interface: docs/ARCHITECTURE.md).
 AGENCY_FILE_COLUMNS = (
     "txn_id",
     "paid_at",

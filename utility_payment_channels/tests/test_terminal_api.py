@@ -16,7 +16,7 @@ API = "/utility/api/v1"
 
 @tagged("post_install", "-at_install")
 class TestTerminalApi(UtilityAgencyCase, HttpCase):
-    """The terminal API over real HTTP, as DESIGN.md publishes it."""
+    """The terminal API over real HTTP, as openapi.py and docs/ARCHITECTURE.md publish it."""
 
     @classmethod
     def setUpClass(cls):
