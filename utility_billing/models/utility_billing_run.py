@@ -11,9 +11,9 @@ from odoo.tools import float_round, split_every
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tools.company_check import BATCH_COMPANY_CHECK
 from ..tools.locks import lock_nowait
 from .utility_billing_run_preview import ANOMALY_FACTOR
+from .utility_bulk_booking import BATCH_COMPANY_CHECK
 
 JOB_CHANNEL = "root.utility_billing"
 
