@@ -73,6 +73,19 @@ Flags (context keys unless said otherwise):
     Compared: ``TestPaymentEntryCopy`` (every stored value of copies and of
     Odoo's entries for the same payments).
 
+Shortcuts without a flag, guarded by the columns they write
+(``unknown_columns``: a stored column they do not know sends them to the
+ORM), each one with its own comparison test:
+
+* the journal entries copied in SQL (``ENTRY_COPY`` above, whitelist in
+  ``utility_payment_channels/models/account_payment_entry_copy.py``);
+* the dunning activities and followers inserted in SQL
+  (``utility.dunning.action._insert_activities`` in utility_arrears), which
+  notify the assigned users as ``mail.activity.create`` does;
+* the dunning notes logged with one ``_message_create``
+  (``account.move._utility_message_log_batch`` in utility_arrears), which
+  fall back to Odoo's ``_message_log_batch`` when a module overrides it.
+
 ``BATCH_CONTEXT`` (Odoo's ``tracking_disable``, ``mail_create_nolog``, ``mail_notrack``)
     Mass creation of payments with no "created" message nor tracking values
     (``quiet=True``); the chatter stays on for what a person does.
@@ -206,3 +219,15 @@ def entry_copy_refused(env):
     """Whether the caller turned the copy of payment entries off
     (``utility_entry_copy=False``, as the comparison tests do)."""
     return env.context.get(ENTRY_COPY) is False
+
+
+def unknown_columns(model, known):
+    """The stored columns of ``model`` (as the ORM knows them, every module
+    installed) outside ``known``: a shortcut writing rows in SQL falls back
+    to the ORM when there is any (a column another module added may be
+    required or computed, which the ORM fills and an INSERT would not)."""
+    return {
+        name
+        for name, field in model._fields.items()
+        if field.store and field.column_type and name != "id"
+    } - set(known)
