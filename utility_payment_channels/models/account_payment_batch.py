@@ -352,10 +352,9 @@ class AccountPayment(models.Model):
         # fiscal positions as Odoo finds them, once per fiscal profile (the
         # billing run's lookup; customers with contacts are left to Odoo)
         fiscal_positions = {
-            company.id: self.env["utility.billing.run"]
-            .new({"company_id": company.id})
-            ._utility_fiscal_positions(
-                self.filtered(lambda pay, company=company: pay.company_id == company).partner_id
+            company.id: self.env["utility.bill.builder"]._utility_fiscal_positions(
+                company,
+                self.filtered(lambda pay, company=company: pay.company_id == company).partner_id,
             )
             for company in self.company_id
         }
