@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .utility_bulk_booking import batch_checked, bulk_booking, sequence_formats
+from .utility_bulk_booking import batch_checked, bulk_booking, cached_sequence_formats
 
 BILL_JOURNAL_CODE = "UTB"
 
@@ -224,7 +224,7 @@ class AccountMove(models.Model):
         locked Odoo increments the following ones from its transaction cache
         (``_locked_increment``), so only the format is reused, never a
         number."""
-        formats = sequence_formats(self.env)
+        formats = cached_sequence_formats(self.env)
         if formats is None or self.journal_id.is_self_billing:
             return super()._get_next_sequence_format()
         key = (

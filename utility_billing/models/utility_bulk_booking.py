@@ -203,7 +203,7 @@ def pending_ranks(env):
     return env.cr.cache.get(PENDING_RANKS)
 
 
-def sequence_formats(env):
+def cached_sequence_formats(env):
     """The numbering formats reused within a ``sequence_formats`` block
     (``{key: (format, values)}``), or None outside one."""
     return env.cr.cache.get(SEQUENCE_FORMATS)
