@@ -2,9 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero
 
+from odoo.addons.utility_billing.models.utility_bulk_booking import BATCH_CONTEXT
 from odoo.addons.utility_billing.tools.locks import lock_nowait
-
-from .account_payment_batch import BATCH_CONTEXT
 
 CHANNEL_SELECTION = [
     ("hall", "Service hall counter"),
