@@ -16,6 +16,7 @@ from odoo.http import request
 from odoo.addons.utility_billing.models.res_currency import AMOUNT_MAX, AmountError
 from odoo.addons.utility_billing.tools.locks import advisory_lock, try_advisory_lock
 
+from ..tools.api_error import UtilityApiError
 from .openapi import OPENAPI_DOCUMENT
 
 _logger = logging.getLogger(__name__)
@@ -27,14 +28,15 @@ CUSTOMER_NUMBER_MAX_LENGTH = 64
 TXN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,64}\Z")
 
 
-class ApiError(Exception):
-    """An answer of the API with a stable error code."""
-
-    def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+def api_error_response(error):
+    """The JSON answer of a refused request (a ``UtilityApiError``):
+    ``{"code", "message"}`` with its HTTP status, and when to retry."""
+    headers = None
+    if error.retry_after is not None:
+        headers = [("Retry-After", str(error.retry_after))]
+    return request.make_json_response(
+        {"code": error.code, "message": error.message}, status=error.status, headers=headers
+    )
 
 
 class UtilityTerminalApi(http.Controller):
@@ -48,39 +50,17 @@ class UtilityTerminalApi(http.Controller):
         try:
             terminal, env = self._authenticate()
             body, status = handler(terminal, env, *args)
-        except ApiError as error:
-            headers = None
-            if error.status == 429:
-                # the block lasts at most the failure window
-                _max, window, _delay = request.env["utility.api.auth.failure"]._utility_settings()
-                headers = [("Retry-After", str(window))]
-            return self._json(
-                {"code": error.code, "message": error.message}, error.status, headers=headers
-            )
+        except UtilityApiError as error:
+            return api_error_response(error)
         return self._json(body, status)
 
     def _authenticate(self):
         """The calling terminal and the environment to serve it with."""
-        header = request.httprequest.headers.get("Authorization", "")
-        scheme, _sep, key = header.partition(" ")
-        terminal = request.env["utility.payment.terminal"]
         address = request.httprequest.remote_addr
-        failures = request.env["utility.api.auth.failure"]
-        if scheme.lower() == "bearer" and key.strip():
-            # sudo: the caller is not a user; only the terminal table is read,
-            # to find the terminal whose key digest matches the bearer key
-            terminal = terminal.sudo()._utility_authenticate(key.strip())
-        # a valid key is always served: the refused keys of a neighbour behind
-        # the same address (a hall's NAT) only block further unknown keys
-        if not terminal and failures._utility_is_blocked(address, "terminal"):
-            raise ApiError(
-                429, "too_many_attempts", "Too many refused keys from this address; retry later."
-            )
-        if not terminal:
-            # logged and slowed down there; the key itself is never logged
-            failures._utility_register_failure(address, "terminal")
-            raise ApiError(401, "unauthorized", "Unknown or revoked terminal key.")
-        terminal._utility_touch(request.httprequest.remote_addr)
+        terminal = request.env["utility.payment.terminal"]._utility_api_authenticate(
+            request.httprequest.headers.get("Authorization", ""), address
+        )
+        terminal._utility_touch(address)
         company = terminal.company_id
         user = terminal.user_id or request.env["res.users"].browse(SUPERUSER_ID)
         # sudo: the terminal is authenticated; every query below is limited to
@@ -105,9 +85,11 @@ class UtilityTerminalApi(http.Controller):
             data = json.loads(request.httprequest.get_data(as_text=True), parse_float=Decimal)
         except (ValueError, RecursionError) as err:
             # RecursionError: arrays or objects nested thousands deep
-            raise ApiError(422, "invalid_json", "The request body is not valid JSON.") from err
+            raise UtilityApiError(
+                422, "invalid_json", "The request body is not valid JSON."
+            ) from err
         if not isinstance(data, dict):
-            raise ApiError(422, "invalid_json", "The request body must be a JSON object.")
+            raise UtilityApiError(422, "invalid_json", "The request body must be a JSON object.")
         return data
 
     def _parse_amount(self, value, currency):
@@ -118,14 +100,14 @@ class UtilityTerminalApi(http.Controller):
         try:
             amount = currency._utility_parse_amount(value, maximum=MAX_AMOUNT)
         except AmountError as err:
-            raise ApiError(422, "invalid_amount", err.args[0]) from err
+            raise UtilityApiError(422, "invalid_amount", err.args[0]) from err
         return float(amount)
 
     def _find_customer(self, env, company, customer_number):
         if not customer_number.isprintable() or len(customer_number) > CUSTOMER_NUMBER_MAX_LENGTH:
             # a NUL byte or control character (PostgreSQL refuses NUL in a
             # query): no customer has such a number
-            raise ApiError(404, "customer_not_found", "No customer has this number.")
+            raise UtilityApiError(404, "customer_not_found", "No customer has this number.")
         partner = env["res.partner"].search_fetch(
             [
                 ("utility_customer_number", "=", customer_number),
@@ -136,7 +118,7 @@ class UtilityTerminalApi(http.Controller):
             limit=1,
         )
         if not partner:
-            raise ApiError(404, "customer_not_found", "No customer has this number.")
+            raise UtilityApiError(404, "customer_not_found", "No customer has this number.")
         return partner
 
     def _open_bills(self, env, company, partner, bills=None):
@@ -227,7 +209,7 @@ class UtilityTerminalApi(http.Controller):
             payment.currency_id.compare_amounts(payment.amount, amount)
         )
         if not same:
-            raise ApiError(
+            raise UtilityApiError(
                 409,
                 "duplicate_conflict",
                 "This terminal_txn_id was already used for another customer or amount.",
@@ -370,15 +352,15 @@ class UtilityTerminalApi(http.Controller):
             if data.get(name) in (None, "")
         ]
         if missing:
-            raise ApiError(422, "missing_field", f"Missing field(s): {', '.join(missing)}.")
+            raise UtilityApiError(422, "missing_field", f"Missing field(s): {', '.join(missing)}.")
         company = terminal.company_id
         currency = company.currency_id
         customer_number = data["customer_number"]
         txn_id = data["terminal_txn_id"]
         if not isinstance(customer_number, str):
-            raise ApiError(422, "invalid_field", "customer_number must be a string.")
+            raise UtilityApiError(422, "invalid_field", "customer_number must be a string.")
         if not isinstance(txn_id, str) or not TXN_ID_PATTERN.match(txn_id):
-            raise ApiError(
+            raise UtilityApiError(
                 422,
                 "invalid_field",
                 "terminal_txn_id must be 1 to 64 letters, digits or . _ : -",
@@ -388,10 +370,12 @@ class UtilityTerminalApi(http.Controller):
         if not isinstance(bill_numbers, list) or not all(
             isinstance(number, str) and number for number in bill_numbers
         ):
-            raise ApiError(422, "invalid_field", "bill_numbers must be a list of bill numbers.")
+            raise UtilityApiError(
+                422, "invalid_field", "bill_numbers must be a list of bill numbers."
+            )
         allow_prepaid = data.get("allow_prepaid", False)
         if not isinstance(allow_prepaid, bool):
-            raise ApiError(422, "invalid_field", "allow_prepaid must be true or false.")
+            raise UtilityApiError(422, "invalid_field", "allow_prepaid must be true or false.")
 
         existing = self._txn_payment(env, terminal, txn_id)
         if existing:
@@ -420,7 +404,7 @@ class UtilityTerminalApi(http.Controller):
             by_number = {bill.name: bill for bill in found}
             unknown = [number for number in bill_numbers if number not in by_number]
             if unknown:
-                raise ApiError(
+                raise UtilityApiError(
                     404,
                     "bill_not_found",
                     f"Unknown bill(s) of this customer: {', '.join(unknown)}.",
@@ -430,7 +414,7 @@ class UtilityTerminalApi(http.Controller):
             )
             paid = bills.filtered(lambda bill: bill.payment_state not in ("not_paid", "partial"))
             if paid:
-                raise ApiError(
+                raise UtilityApiError(
                     422, "bill_not_open", f"Already paid: {', '.join(paid.mapped('name'))}."
                 )
         open_bills = self._open_bills(env, company, partner, bills)
@@ -441,13 +425,13 @@ class UtilityTerminalApi(http.Controller):
             due = currency.round(due + sum(self._late_fees(env, open_bills).values()))
         if not allow_prepaid:
             if not open_bills:
-                raise ApiError(
+                raise UtilityApiError(
                     422,
                     "no_open_bills",
                     "The customer has nothing to pay; send allow_prepaid to take a prepayment.",
                 )
             if currency.compare_amounts(amount, due) > 0:
-                raise ApiError(
+                raise UtilityApiError(
                     422,
                     "amount_exceeds_due",
                     f"The amount is above the {due:.2f} due (late fees included); send "
@@ -488,7 +472,7 @@ class UtilityTerminalApi(http.Controller):
                 return answer
             raise ConcurrencyError("Concurrent booking of the same transaction") from err
         except UserError as err:
-            raise ApiError(422, "payment_refused", str(err)) from err
+            raise UtilityApiError(422, "payment_refused", str(err)) from err
         return self._receipt(env, terminal, payment), 201
 
     @http.route(
@@ -507,5 +491,7 @@ class UtilityTerminalApi(http.Controller):
         # an id no terminal can send (a NUL byte...) was never booked
         payment = TXN_ID_PATTERN.match(txn_id) and self._txn_payment(env, terminal, txn_id)
         if not payment:
-            raise ApiError(404, "payment_not_found", "This terminal has no payment with this id.")
+            raise UtilityApiError(
+                404, "payment_not_found", "This terminal has no payment with this id."
+            )
         return self._receipt(env, terminal, payment), 200

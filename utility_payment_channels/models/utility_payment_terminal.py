@@ -1,15 +1,13 @@
-import hashlib
-import hmac
 import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .utility_api_key_mixin import hash_api_key
 
-def hash_terminal_key(key):
-    """Only this digest of a terminal key is stored."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+# only this digest of a terminal key is stored (see utility.api.key.mixin)
+hash_terminal_key = hash_api_key
 
 
 class UtilityPaymentTerminal(models.Model):
@@ -20,8 +18,10 @@ class UtilityPaymentTerminal(models.Model):
 
     _name = "utility.payment.terminal"
     _description = "Payment Terminal"
-    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin", "utility.api.key.mixin"]
     _order = "name"
+    _utility_api_channel = "terminal"
+    _utility_api_unauthorized_message = "Unknown or revoked terminal key."
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -119,19 +119,6 @@ class UtilityPaymentTerminal(models.Model):
         for terminal in self:
             terminal.message_post(body=self.env._("The API key was revoked."))
         return True
-
-    @api.model
-    def _utility_authenticate(self, key):
-        """The active terminal holding ``key``, or an empty recordset.
-
-        Must be called with sudo (the digest is not readable otherwise)."""
-        if not key:
-            return self.browse()
-        digest = hash_terminal_key(key)
-        terminal = self.search([("key_hash", "=", digest)], limit=1)
-        if terminal and hmac.compare_digest(terminal.key_hash, digest):
-            return terminal
-        return self.browse()
 
     def _utility_touch(self, address):
         """Record the last use, at most once a minute to keep concurrent
