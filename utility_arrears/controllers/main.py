@@ -1,7 +1,7 @@
 import re
 from datetime import UTC, datetime
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
 from odoo.addons.utility_payment_channels.controllers.openapi import _error_response
@@ -20,7 +20,7 @@ class UtilityArrearsFeedController(http.Controller):
 
     @staticmethod
     def _error(status, code, message):
-        return request.make_json_response({"code": code, "message": message}, status=status)
+        return api_error_response(UtilityApiError(status, code, message))
 
     @http.route(
         "/utility/api/v1/arrears",
@@ -49,12 +49,7 @@ class UtilityArrearsFeedController(http.Controller):
             return self._error(
                 422, "invalid_since", "Parameter 'since' must be an ISO 8601 timestamp."
             )
-        # sudo: the operator is authenticated by its key; the feed lists only
-        # its company's customers with a TV account who did not opt out
-        operator = operator.sudo()
-        with operator._utility_protected_write():
-            operator.last_used_at = fields.Datetime.now()
-        return request.make_json_response(operator._feed(since_dt))
+        return request.make_json_response(operator._utility_api_feed(since_dt))
 
     @http.route(
         "/utility/api/v1/arrears",

@@ -94,6 +94,17 @@ class UtilityTvOperator(models.Model):
         ``utility.api.key.mixin``)."""
         return self._utility_authenticate(key)
 
+    def _utility_api_feed(self, since):
+        """The feed as the API serves it to this authenticated operator: its
+        last use is stamped, then ``_feed``."""
+        self.ensure_one()
+        # sudo: the operator is authenticated by its key; the feed lists only
+        # its company's customers with a TV account who did not opt out
+        operator = self.sudo()
+        with operator._utility_protected_write():
+            operator.last_used_at = fields.Datetime.now()
+        return operator._feed(since)
+
     def _feed(self, since):
         """Customers of the operator's company with a TV account, not opted
         out, whose arrears changed at or after ``since`` (a naive UTC
