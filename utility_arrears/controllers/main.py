@@ -1,11 +1,15 @@
 import re
 from datetime import UTC, datetime
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
 from odoo.addons.utility_payment_channels.controllers.openapi import _error_response
-from odoo.addons.utility_payment_channels.controllers.terminal_api import UtilityTerminalApi
+from odoo.addons.utility_payment_channels.controllers.terminal_api import (
+    UtilityTerminalApi,
+    api_error_response,
+)
+from odoo.addons.utility_payment_channels.tools.api_error import UtilityApiError
 
 # an offset whose "+" the client did not encode arrives as a space
 UNENCODED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
@@ -16,7 +20,7 @@ class UtilityArrearsFeedController(http.Controller):
 
     @staticmethod
     def _error(status, code, message):
-        return request.make_json_response({"code": code, "message": message}, status=status)
+        return api_error_response(UtilityApiError(status, code, message))
 
     @http.route(
         "/utility/api/v1/arrears",
@@ -29,26 +33,13 @@ class UtilityArrearsFeedController(http.Controller):
     def arrears_feed(self, since=None, **kwargs):
         """Customers in arrears changed since ``since``, for the operator
         whose key is given."""
-        header = request.httprequest.headers.get("Authorization", "")
-        scheme, _sep, key = header.partition(" ")
-        # the scheme is case-insensitive (RFC 7235), as for the terminal API
-        key = key.strip() if scheme.lower() == "bearer" else ""
-        address = request.httprequest.remote_addr
-        failures = request.env["utility.api.auth.failure"]
-        operator = request.env["utility.tv.operator"]._authenticate(key)
-        # a valid key is always served: the refused keys of a neighbour behind
-        # the same address only block further unknown keys
-        if not operator and failures._utility_is_blocked(address, "tv_feed"):
-            response = self._error(
-                429, "too_many_attempts", "Too many refused keys from this address; retry later."
+        try:
+            operator = request.env["utility.tv.operator"]._utility_api_authenticate(
+                request.httprequest.headers.get("Authorization", ""),
+                request.httprequest.remote_addr,
             )
-            # the block lasts at most the failure window
-            response.headers["Retry-After"] = str(failures._utility_settings()[1])
-            return response
-        if not operator:
-            # logged and slowed down there; the key itself is never logged
-            failures._utility_register_failure(address, "tv_feed")
-            return self._error(401, "unauthorized", "Unknown or revoked API key.")
+        except UtilityApiError as error:
+            return api_error_response(error)
         try:
             since_dt = datetime.fromisoformat(UNENCODED_OFFSET.sub(r"\1+\2", (since or "").strip()))
             if since_dt.tzinfo:
@@ -58,12 +49,7 @@ class UtilityArrearsFeedController(http.Controller):
             return self._error(
                 422, "invalid_since", "Parameter 'since' must be an ISO 8601 timestamp."
             )
-        # sudo: the operator is authenticated by its key; the feed lists only
-        # its company's customers with a TV account who did not opt out
-        operator = operator.sudo()
-        with operator._utility_protected_write():
-            operator.last_used_at = fields.Datetime.now()
-        return request.make_json_response(operator._feed(since_dt))
+        return request.make_json_response(operator._utility_api_feed(since_dt))
 
     @http.route(
         "/utility/api/v1/arrears",

@@ -1,9 +1,9 @@
-import hashlib
-import hmac
 import secrets
 
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
+
+from odoo.addons.utility_payment_channels.models.utility_api_key_mixin import hash_api_key
 
 
 class UtilityTvOperator(models.Model):
@@ -13,8 +13,9 @@ class UtilityTvOperator(models.Model):
 
     _name = "utility.tv.operator"
     _description = "TV Operator"
-    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin", "utility.api.key.mixin"]
     _order = "name"
+    _utility_api_channel = "tv_feed"
 
     name = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(comodel_name="res.partner", string="Operator Company")
@@ -44,10 +45,6 @@ class UtilityTvOperator(models.Model):
         # the last use is stamped by the feed
         return {"key_hash", "key_hint", "last_used_at", "state"}
 
-    @api.model
-    def _hash_key(self, key):
-        return hashlib.sha256(key.encode()).hexdigest()
-
     def _set_new_key(self):
         """Store the hash of a new random key and return the key."""
         self.ensure_one()
@@ -56,7 +53,7 @@ class UtilityTvOperator(models.Model):
         # manager sets it only through this method
         with self._utility_protected_write():
             self.sudo().write(
-                {"key_hash": self._hash_key(key), "key_hint": key[:6], "state": "active"}
+                {"key_hash": hash_api_key(key), "key_hint": key[:6], "state": "active"}
             )
         self.message_post(body=self.env._("New API key generated; earlier keys revoked."))
         return key
@@ -86,18 +83,27 @@ class UtilityTvOperator(models.Model):
         return True
 
     @api.model
+    def _utility_api_key_domain(self, digest):
+        # only an active operator is served (a revoked one's digest is
+        # cleared as well)
+        return [("state", "=", "active"), *super()._utility_api_key_domain(digest)]
+
+    @api.model
     def _authenticate(self, key):
-        """The active operator owning ``key``, or an empty recordset."""
-        if not key:
-            return self.browse()
-        digest = self._hash_key(key)
-        # sudo: called by the public API before any user is known; only the
-        # matching operator is returned
-        operators = self.sudo().search([("state", "=", "active")])
-        for operator in operators:
-            if operator.key_hash and hmac.compare_digest(operator.key_hash, digest):
-                return operator
-        return self.browse()
+        """The active operator owning ``key``, or an empty recordset (see
+        ``utility.api.key.mixin``)."""
+        return self._utility_authenticate(key)
+
+    def _utility_api_feed(self, since):
+        """The feed as the API serves it to this authenticated operator: its
+        last use is stamped, then ``_feed``."""
+        self.ensure_one()
+        # sudo: the operator is authenticated by its key; the feed lists only
+        # its company's customers with a TV account who did not opt out
+        operator = self.sudo()
+        with operator._utility_protected_write():
+            operator.last_used_at = fields.Datetime.now()
+        return operator._feed(since)
 
     def _feed(self, since):
         """Customers of the operator's company with a TV account, not opted

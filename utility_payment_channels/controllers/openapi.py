@@ -1,6 +1,7 @@
 """OpenAPI 3 description of the terminal API, served at
-/utility/api/v1/openapi.json. Keep it in step with terminal_api.py: the
-tests validate the API's real answers against these schemas."""
+/utility/api/v1/openapi.json. Keep it in step with terminal_api.py and the
+answers of utility.payment.terminal's _utility_api_* methods: the tests
+validate the API's real answers against these schemas."""
 
 
 def _error_response(description, codes):

@@ -6,6 +6,7 @@ from . import account_payment_entry_copy
 from . import account_move
 from . import account_bank_statement_line
 from . import utility_agency
+from . import utility_api_key_mixin
 from . import utility_payment_terminal
 from . import utility_api_auth_failure
 from . import utility_agency_import

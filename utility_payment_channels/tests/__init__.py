@@ -1,6 +1,7 @@
 from . import test_collection_point
 from . import test_payment_allocation
 from . import test_terminal_api
+from . import test_terminal_api_model
 from . import test_agency_import
 from . import test_agency_settlement
 from . import test_cashier_session
