@@ -1,6 +1,6 @@
-"""Terminal API (public interface: docs/ARCHITECTURE.md, openapi.py): self-service terminals, ATMs and
-agencies' networked counters query bills and pay them over JSON/HTTP, each
-authenticated by its own bearer key.
+"""Terminal API (public interface: docs/ARCHITECTURE.md, openapi.py):
+self-service terminals, ATMs and agencies' networked counters query bills
+and pay them over JSON/HTTP, each authenticated by its own bearer key.
 
 HTTP <-> dict and error mapping only: the key is checked by
 ``utility.api.key.mixin``, the rules (prepayment limit, refused bills,
