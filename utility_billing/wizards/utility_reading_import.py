@@ -78,6 +78,7 @@ class UtilityReadingImport(models.TransientModel):
                     position=err.start,
                 )
             ) from err
+        header = [tabular.fold(column) for column in header]
         missing = [col for col in REQUIRED_COLUMNS if col not in header]
         if missing:
             raise UserError(
@@ -91,8 +92,6 @@ class UtilityReadingImport(models.TransientModel):
             )
         result = []
         for number, row in rows:
-            if tabular.is_blank(row):
-                continue
             values = {col: row[i] if i < len(row) else None for i, col in enumerate(header)}
             result.append((number, values))
         if not result:
@@ -115,8 +114,8 @@ class UtilityReadingImport(models.TransientModel):
         # thousands by commas, two decimals at most, finite and bounded
         try:
             return float(
-                self.env.company.currency_id._utility_parse_amount(
-                    cell, thousands=",", decimals=2, allow_zero=True
+                tabular.parse_amount(
+                    self.env.company.currency_id, cell, decimals=2, allow_zero=True
                 )
             )
         except AmountError as err:
@@ -145,13 +144,13 @@ class UtilityReadingImport(models.TransientModel):
             try:
                 number = self._parse_number(values.get(column))
             except ValueError:
-                errors.append(
-                    self.env._(
-                        "%(column)s '%(cell)s' is not a number.",
-                        column=column,
-                        cell=values.get(column),
-                    )
+                cell = values.get(column)
+                error = self.env._(
+                    "%(column)s '%(cell)s' is not a number.", column=column, cell=cell
                 )
+                if isinstance(cell, str) and tabular.is_decimal_comma(cell):
+                    error = f"{error} {tabular.decimal_comma_hint(self.env)}"
+                errors.append(error)
                 continue
             if number is not None and float_compare(number, 0.0, precision_digits=2) < 0:
                 errors.append(

@@ -15,3 +15,4 @@ from . import test_payment_entry_copy
 from . import test_agency_import_resume
 from . import test_agency_import_money
 from . import test_counter_ceiling
+from . import test_agency_import_file_rules
