@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.utility_billing.tools.new_name import is_new_name
+
 RESIDENTIAL_NOTICE_DAYS = 7
 OTHER_NOTICE_DAYS = 3
 SECOND_NOTICE_BEFORE = timedelta(hours=1)
@@ -273,7 +275,7 @@ class UtilityDisconnectionOrder(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == new_label:
+            if is_new_name(self, vals.get("name")):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("utility.disconnection.order") or new_label
                 )

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.tools import tabular
 from odoo.addons.utility_billing.tools.locks import lock_nowait, try_advisory_lock
+from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
@@ -337,7 +338,7 @@ class UtilityAgencyImport(models.Model):
                 "date_from": min(row["paid_at"] for row in rows).date(),
                 "date_to": max(row["paid_at"] for row in rows).date(),
             }
-            if record.name == self.env._("New"):
+            if is_new_name(record, record.name):
                 vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.import")
             Line = self.env["utility.agency.import.line"]
             with record._utility_protected_write(), Line.browse()._utility_protected_write():
