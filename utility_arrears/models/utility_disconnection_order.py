@@ -477,7 +477,7 @@ class UtilityDisconnectionOrder(models.Model):
         for partner, partner_bills in bills.grouped("partner_id").items():
             if partner in by_partner:
                 with by_partner[partner]._utility_protected_write():
-                    by_partner[partner].bill_ids = [(4, bill.id) for bill in partner_bills]
+                    by_partner[partner].bill_ids = [Command.link(bill.id) for bill in partner_bills]
                 continue
             vals_list.append(
                 {
@@ -485,7 +485,7 @@ class UtilityDisconnectionOrder(models.Model):
                     "company_id": partner_bills[0].company_id.id,
                     "level_id": level.id,
                     "user_id": level.user_id.id,
-                    "bill_ids": [(6, 0, partner_bills.ids)],
+                    "bill_ids": [Command.set(partner_bills.ids)],
                 }
             )
         with self.browse()._utility_protected_write():
@@ -516,7 +516,7 @@ class UtilityDisconnectionOrder(models.Model):
                     "state": "scheduled",
                     "partner_id": order.partner_id.id,
                     "company_id": order.company_id.id,
-                    "bill_ids": [(6, 0, order.bill_ids.ids)],
+                    "bill_ids": [Command.set(order.bill_ids.ids)],
                     "origin_order_id": order.id,
                     "user_id": order.user_id.id,
                     "scheduled_date": now,

@@ -1,6 +1,6 @@
 import base64
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
@@ -206,9 +206,9 @@ class UtilityReadingImport(models.TransientModel):
         ]
         self.write(
             {
-                "line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
+                "line_ids": [Command.clear()] + [Command.create(line) for line in lines],
                 "state": "rejected" if rejected else "done",
-                "reading_ids": [(6, 0, [] if rejected else [p["reading_id"] for p in parsed])],
+                "reading_ids": [Command.set([] if rejected else [p["reading_id"] for p in parsed])],
             }
         )
         return {
