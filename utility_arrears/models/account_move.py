@@ -1,6 +1,6 @@
 from markupsafe import escape
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.mail.models.mail_thread import MailThread
@@ -242,7 +242,7 @@ class AccountMove(models.Model):
                                 "quantity": 1.0,
                                 "price_unit": detail["fee"],
                                 "account_id": company._utility_late_fee_account().id,
-                                "tax_ids": [(5, 0, 0)],
+                                "tax_ids": [Command.clear()],
                             },
                         )
                     ],

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import Command, fields, models
 
 
 class ResCompany(models.Model):
@@ -39,7 +39,7 @@ class ResCompany(models.Model):
                 "name": self.env._("Late payment fees"),
                 "code": Account._search_new_account_code(start),
                 "account_type": "income_other",
-                "company_ids": [(6, 0, self.ids)],
+                "company_ids": [Command.set(self.ids)],
             }
         )
         company.utility_late_fee_account_id = account
@@ -63,7 +63,7 @@ class ResCompany(models.Model):
                     "sale_ok": True,
                     "purchase_ok": False,
                     "company_id": self.id,
-                    "taxes_id": [(5, 0, 0)],
+                    "taxes_id": [Command.clear()],
                     "property_account_income_id": account.id,
                 }
             )

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.utility_billing.tools.new_name import is_new_name
+
 RESIDENTIAL_NOTICE_DAYS = 7
 OTHER_NOTICE_DAYS = 3
 SECOND_NOTICE_BEFORE = timedelta(hours=1)
@@ -273,7 +275,7 @@ class UtilityDisconnectionOrder(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == new_label:
+            if is_new_name(self, vals.get("name")):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("utility.disconnection.order") or new_label
                 )
@@ -475,7 +477,7 @@ class UtilityDisconnectionOrder(models.Model):
         for partner, partner_bills in bills.grouped("partner_id").items():
             if partner in by_partner:
                 with by_partner[partner]._utility_protected_write():
-                    by_partner[partner].bill_ids = [(4, bill.id) for bill in partner_bills]
+                    by_partner[partner].bill_ids = [Command.link(bill.id) for bill in partner_bills]
                 continue
             vals_list.append(
                 {
@@ -483,7 +485,7 @@ class UtilityDisconnectionOrder(models.Model):
                     "company_id": partner_bills[0].company_id.id,
                     "level_id": level.id,
                     "user_id": level.user_id.id,
-                    "bill_ids": [(6, 0, partner_bills.ids)],
+                    "bill_ids": [Command.set(partner_bills.ids)],
                 }
             )
         with self.browse()._utility_protected_write():
@@ -514,7 +516,7 @@ class UtilityDisconnectionOrder(models.Model):
                     "state": "scheduled",
                     "partner_id": order.partner_id.id,
                     "company_id": order.company_id.id,
-                    "bill_ids": [(6, 0, order.bill_ids.ids)],
+                    "bill_ids": [Command.set(order.bill_ids.ids)],
                     "origin_order_id": order.id,
                     "user_id": order.user_id.id,
                     "scheduled_date": now,

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.tools.locks import lock_nowait
+from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 JOB_CHANNEL = "root.utility_arrears"
 
@@ -78,7 +79,7 @@ class UtilityDunningRun(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == new_label:
+            if is_new_name(self, vals.get("name")):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("utility.dunning.run") or new_label
                 )

@@ -523,6 +523,6 @@ class UtilityCustomerPortal(account_portal.PortalAccount, payment_portal.Payment
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
-        contract = invoice.utility_contract_id if "utility_contract_id" in invoice._fields else None
+        contract = invoice.utility_contract_id
         values["utility_contract"] = contract.sudo() if contract else False
         return values

@@ -13,19 +13,9 @@ class AccountMove(models.Model):
 
     def _utility_is_bill(self):
         """Whether each move is a utility bill: a posted customer invoice of a
-        contract (or, before the billing fields exist, of a customer who has
-        a supply contract)."""
+        contract."""
         invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
-        if "utility_contract_id" in self._fields:
-            return invoices.filtered("utility_contract_id")
-        partners = invoices.commercial_partner_id
-        with_contract = {
-            partner.id
-            for [partner] in self.env["utility.contract"]
-            .sudo()
-            ._read_group([("partner_id", "in", partners.ids)], ["partner_id"])
-        }
-        return invoices.filtered(lambda m: m.commercial_partner_id.id in with_contract)
+        return invoices.filtered("utility_contract_id")
 
     @api.model
     def _utility_apply_prepaid(self, bills):

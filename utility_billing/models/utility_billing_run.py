@@ -10,6 +10,7 @@ from odoo.tools import split_every
 
 from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 from ..tools.locks import lock_nowait
 from .utility_billing_run_preview import ANOMALY_FACTOR
@@ -177,7 +178,7 @@ class UtilityBillingRun(models.Model):
     def create(self, vals_list):
         new_label = self.env._("New")
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == new_label:
+            if is_new_name(self, vals.get("name")):
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("utility.billing.run") or new_label
                 )

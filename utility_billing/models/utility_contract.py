@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.utility_billing.tools.new_name import is_new_name
+
 
 class UtilityContract(models.Model):
     """A supply contract (供用電合同) between the company and a customer for a
@@ -167,7 +169,7 @@ class UtilityContract(models.Model):
         new_label = self.env._("New")
         seq = self.env["ir.sequence"]
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == new_label:
+            if is_new_name(self, vals.get("name")):
                 vals["name"] = seq.next_by_code("utility.contract") or new_label
         return super().create(vals_list)
 

@@ -101,7 +101,7 @@ class UtilityContract(models.Model):
         use over 1,300 days would make a prepaid balance last for ever.
         Without any such period, the latest validated reading's own period
         is the only history there is."""
-        if not self.ids or "utility.meter.reading" not in self.env:
+        if not self.ids:
             return {}
         self.env["utility.meter.reading"].flush_model(
             ["contract_id", "reading_date", "consumption", "period_days", "state"]

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.utility_billing.tools.new_name import is_new_name
+
 
 class UtilityServicePoint(models.Model):
     """A place that is supplied: an address in a village, served by a supply
@@ -67,7 +69,7 @@ class UtilityServicePoint(models.Model):
         new_label = self.env._("New")
         seq = self.env["ir.sequence"]
         for vals in vals_list:
-            if not vals.get("code") or vals["code"] == new_label:
+            if is_new_name(self, vals.get("code")):
                 vals["code"] = seq.next_by_code("utility.service.point") or new_label
         return super().create(vals_list)
 

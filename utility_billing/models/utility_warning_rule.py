@@ -159,19 +159,8 @@ class UtilityWarningRule(models.Model):
         return bills._utility_is_bill()
 
     def _bill_contracts(self, bills):
-        """{bill id: contract id}: the bill's own contract when the billing
-        records it, else the customer's active contract."""
-        if "utility_contract_id" in bills._fields:
-            return {bill.id: bill.utility_contract_id.id for bill in bills}
-        contracts = self.env["utility.contract"].search(
-            Domain("partner_id", "in", bills.commercial_partner_id.ids)
-            & Domain("state", "=", "active"),
-            order="date_start desc",
-        )
-        by_partner = {}
-        for contract in contracts:
-            by_partner.setdefault(contract.partner_id.commercial_partner_id.id, contract.id)
-        return {bill.id: by_partner.get(bill.commercial_partner_id.id) for bill in bills}
+        """{bill id: contract id}: the contract each bill was made for."""
+        return {bill.id: bill.utility_contract_id.id for bill in bills}
 
     def _get_crossings_bill_due(self):
         today = fields.Date.context_today(self)

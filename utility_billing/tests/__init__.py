@@ -10,4 +10,5 @@ from . import test_warning
 from . import test_portal
 from . import test_portal_hostile_input
 from . import test_amount_grammar
+from . import test_new_name
 from . import test_protected_fields

@@ -173,3 +173,52 @@ class TestReadingImport(UtilityBillingCase):
         self.assertEqual(wizard.state, "done")
         self.assertEqual(wizard.review_count, 1)
         self.assertEqual(wizard.reading_ids.state, "to_review")
+
+    # the rules every uploaded file follows (utility_billing/tools/tabular.py),
+    # the same as the agency file reader's
+
+    def test_decimal_comma_is_refused_on_its_row_saying_decimals_take_a_point(self):
+        """1,5 is neither 15 nor 1.5: the row is refused and says why; a comma
+        between groups of three digits is a thousands separator."""
+        wizard = self._import(
+            "meter_serial;reading_date;value\n"
+            "M0001;2024-01-31;1,150\n"  # 2: 1150
+            "M0001;2024-02-29;1200,5\n"  # 3: a decimal comma
+        )
+        self.assertEqual(wizard.state, "rejected")
+        reasons = self._reasons(wizard)
+        self.assertEqual(sorted(reasons), [3])
+        self.assertIn("'1200,5' is not a number", reasons[3])
+        self.assertIn("write decimals with a point", reasons[3])
+        self.assertEqual(wizard.line_ids.filtered(lambda line: line.row == 2).value, 1150)
+        self.assertFalse(self._saved())
+
+    def test_reading_date_written_with_its_time_is_read_as_its_date(self):
+        """A spreadsheet saved as CSV writes a date cell with its time, as an
+        agency file writes a payment time: the reading is of that day, as it
+        is when the same cell comes from an XLSX workbook."""
+        wizard = self._import(
+            "meter_serial,reading_date,value\n"
+            "M0001,2024-01-31 00:00:00,1100\n"
+            "M0001,2024.02.29 18:30,1180\n"
+        )
+        self.assertEqual(wizard.state, "done", self._reasons(wizard))
+        self.assertEqual(
+            wizard.reading_ids.sorted("reading_date").mapped("reading_date"),
+            [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29)],
+        )
+
+    def test_lines_of_spaces_are_blank_and_line_numbers_stay_the_files(self):
+        """A line of spaces left by a spreadsheet is blank, not a row refused
+        for an empty meter serial that rejects the whole file; blank lines
+        before the header are skipped too, and rows keep their line numbers."""
+        wizard = self._import(
+            "\n"
+            "meter_serial,reading_date,value\n"
+            "M0001,2024-01-31,1100\n"
+            " , , \n"
+            "M0001,2024-02-29,1180\n"
+        )
+        self.assertEqual(wizard.state, "done", self._reasons(wizard))
+        self.assertEqual(wizard.line_ids.mapped("row"), [3, 5])
+        self.assertEqual(len(self._saved()), 2)

@@ -3,10 +3,16 @@
 * ``locks``: every lock the add-ons take (row locks with or without waiting,
   advisory locks under one key namespace);
 * ``company_check``: the company consistency of a batch of records, checked
-  once per distinct value.
+  once per distinct value;
+* ``new_name``: whether a record's name is still the placeholder "New",
+  in any language;
+* ``tabular``: the one reader of uploaded CSV/XLSX files (encoding,
+  delimiter, header, amounts, dates).
 
 Other add-ons import them as ``odoo.addons.utility_billing.tools.<module>``.
 """
 
 from . import company_check
 from . import locks
+from . import new_name
+from . import tabular

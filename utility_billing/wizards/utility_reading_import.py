@@ -1,26 +1,14 @@
 import base64
-import csv
-import datetime
-import io
-import logging
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from odoo.addons.utility_billing.models.res_currency import AmountError
-
-_logger = logging.getLogger(__name__)
-
-try:
-    import openpyxl
-except ImportError:  # pragma: no cover - openpyxl ships with Odoo's requirements
-    _logger.debug("openpyxl is not installed: XLSX reading import is unavailable")
-    openpyxl = None
+from odoo.addons.utility_billing.tools import tabular
 
 REQUIRED_COLUMNS = ("meter_serial", "reading_date", "value")
 OPTIONAL_COLUMNS = ("value_peak", "value_flat", "value_valley")
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 
 
 class _ImportRejected(Exception):
@@ -78,12 +66,19 @@ class UtilityReadingImport(models.TransientModel):
         data = base64.b64decode(self.file or b"")
         if not data:
             raise UserError(self.env._("The file is empty."))
-        name = (self.filename or "").lower()
-        if name.endswith(".xlsx") or data[:2] == b"PK":
-            header, rows = self._read_xlsx(data)
-        else:
-            header, rows = self._read_csv(data)
-        header = [str(col or "").strip().lower() for col in header]
+        try:
+            header, rows = tabular.read_table(
+                self.env, data, filename=self.filename or "", xlsx=True
+            )
+        except UnicodeDecodeError as err:
+            raise UserError(
+                self.env._(
+                    "The file is not UTF-8 encoded (byte %(position)s). Save it again as "
+                    "'CSV UTF-8' (in Excel or WPS: Save As > CSV UTF-8) and import it again.",
+                    position=err.start,
+                )
+            ) from err
+        header = [tabular.fold(column) for column in header]
         missing = [col for col in REQUIRED_COLUMNS if col not in header]
         if missing:
             raise UserError(
@@ -97,70 +92,15 @@ class UtilityReadingImport(models.TransientModel):
             )
         result = []
         for number, row in rows:
-            if not any(cell not in (None, "") for cell in row):
-                continue  # blank line
             values = {col: row[i] if i < len(row) else None for i, col in enumerate(header)}
             result.append((number, values))
         if not result:
             raise UserError(self.env._("The file has no reading rows."))
         return result
 
-    def _read_csv(self, data):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as err:
-            raise UserError(
-                self.env._(
-                    "The file is not UTF-8 encoded (byte %(position)s). Save it again as "
-                    "'CSV UTF-8' (in Excel or WPS: Save As > CSV UTF-8) and import it again.",
-                    position=err.start,
-                )
-            ) from err
-        if "\x00" in text:
-            raise UserError(
-                self.env._("The file contains NUL characters: it is not a CSV text file.")
-            )
-        first_line = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=first_line.count)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            lines = list(reader)
-        except csv.Error as err:
-            raise UserError(self.env._("The file is not a valid CSV file: %s", err)) from err
-        if not lines:
-            raise UserError(self.env._("The file is empty."))
-        return lines[0], [(number, line) for number, line in enumerate(lines[1:], start=2)]
-
-    def _read_xlsx(self, data):
-        if openpyxl is None:
-            raise UserError(self.env._("XLSX import needs the Python library openpyxl."))
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as err:
-            raise UserError(self.env._("The file is not a valid XLSX workbook: %s", err)) from err
-        sheet = workbook.worksheets[0]
-        lines = list(sheet.iter_rows(values_only=True))
-        workbook.close()
-        if not lines:
-            raise UserError(self.env._("The file is empty."))
-        return lines[0], [(number, line) for number, line in enumerate(lines[1:], start=2)]
-
     # ------------------------------------------------------------------
     # parsing cells
     # ------------------------------------------------------------------
-    def _parse_date(self, cell):
-        if isinstance(cell, datetime.datetime):
-            return cell.date()
-        if isinstance(cell, datetime.date):
-            return cell
-        text = str(cell or "").strip()
-        for fmt in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        return None
-
     def _parse_number(self, cell):
         """Float of a cell, None when empty; raises ValueError if not numeric."""
         if cell is None or (isinstance(cell, str) and not cell.strip()):
@@ -174,8 +114,8 @@ class UtilityReadingImport(models.TransientModel):
         # thousands by commas, two decimals at most, finite and bounded
         try:
             return float(
-                self.env.company.currency_id._utility_parse_amount(
-                    cell, thousands=",", decimals=2, allow_zero=True
+                tabular.parse_amount(
+                    self.env.company.currency_id, cell, decimals=2, allow_zero=True
                 )
             )
         except AmountError as err:
@@ -189,7 +129,7 @@ class UtilityReadingImport(models.TransientModel):
             serial = str(int(values["meter_serial"]))
         if not serial:
             errors.append(self.env._("The meter serial is empty."))
-        date = self._parse_date(values.get("reading_date"))
+        date = tabular.parse_date(values.get("reading_date"))
         if not date:
             errors.append(
                 self.env._(
@@ -204,13 +144,13 @@ class UtilityReadingImport(models.TransientModel):
             try:
                 number = self._parse_number(values.get(column))
             except ValueError:
-                errors.append(
-                    self.env._(
-                        "%(column)s '%(cell)s' is not a number.",
-                        column=column,
-                        cell=values.get(column),
-                    )
+                cell = values.get(column)
+                error = self.env._(
+                    "%(column)s '%(cell)s' is not a number.", column=column, cell=cell
                 )
+                if isinstance(cell, str) and tabular.is_decimal_comma(cell):
+                    error = f"{error} {tabular.decimal_comma_hint(self.env)}"
+                errors.append(error)
                 continue
             if number is not None and float_compare(number, 0.0, precision_digits=2) < 0:
                 errors.append(
@@ -266,9 +206,9 @@ class UtilityReadingImport(models.TransientModel):
         ]
         self.write(
             {
-                "line_ids": [(5, 0, 0)] + [(0, 0, line) for line in lines],
+                "line_ids": [Command.clear()] + [Command.create(line) for line in lines],
                 "state": "rejected" if rejected else "done",
-                "reading_ids": [(6, 0, [] if rejected else [p["reading_id"] for p in parsed])],
+                "reading_ids": [Command.set([] if rejected else [p["reading_id"] for p in parsed])],
             }
         )
         return {

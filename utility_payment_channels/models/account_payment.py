@@ -5,12 +5,13 @@ from odoo.tools import float_compare, float_is_zero
 from odoo.addons.utility_billing.models.utility_bulk_booking import BATCH_CONTEXT
 from odoo.addons.utility_billing.tools.locks import lock_nowait
 
+from .utility_collection_point import COLLECTION_POINT_KINDS
+
+# a payment's channel is the kind of its collection point (two named as seen
+# from the payment), or a bank transfer, which has no point
+CHANNEL_LABELS = {"agency": "Agency", "field": "Door-to-door collection"}
 CHANNEL_SELECTION = [
-    ("hall", "Service hall counter"),
-    ("agency", "Agency"),
-    ("terminal", "Self-service terminal"),
-    ("field", "Door-to-door collection"),
-    ("online", "Online"),
+    *((kind, CHANNEL_LABELS.get(kind, label)) for kind, label in COLLECTION_POINT_KINDS),
     ("bank", "Bank transfer"),
 ]
 

@@ -1,8 +1,5 @@
 import base64
-import csv
 import hashlib
-import io
-from datetime import datetime
 
 import pytz
 
@@ -10,24 +7,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.utility_billing.tools import tabular
 from odoo.addons.utility_billing.tools.locks import lock_nowait, try_advisory_lock
+from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
 
 BOOKING_BATCH_SIZE = 1000
-PAID_AT_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-    # compact bank formats
-    "%Y%m%d%H%M%S",
-    "%Y%m%d",
-)
-# the separator an agency may put between groups of three digits
-THOUSANDS_SEPARATORS = {"none": "", "comma": ",", "space": " ", "apostrophe": "'"}
 
 
 class UtilityAgencyImport(models.Model):
@@ -185,7 +171,8 @@ class UtilityAgencyImport(models.Model):
     # parsing
     # ------------------------------------------------------------------
     def _read_rows(self):
-        """Rows of the file as dicts keyed by our column names.
+        """Rows of the file as dicts keyed by our column names, read by the
+        rules of every uploaded file (``utility_billing.tools.tabular``).
 
         Refuses the whole file (nothing is saved) on a wrong encoding,
         missing columns, bad dates or bad amounts, naming the line."""
@@ -193,7 +180,9 @@ class UtilityAgencyImport(models.Model):
         content = base64.b64decode(self.file or b"")
         encoding = self.agency_id.file_encoding or "utf-8"
         try:
-            text = content.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+            header, lines = tabular.read_table(
+                self.env, content, filename=self.filename or "", encoding=encoding
+            )
         except UnicodeDecodeError as err:
             raise UserError(
                 self.env._(
@@ -207,37 +196,12 @@ class UtilityAgencyImport(models.Model):
                     )[encoding],
                 )
             ) from err
-        if "\x00" in text:
-            raise UserError(
-                self.env._(
-                    "The file %s contains NUL characters: it is not a CSV text file.",
-                    self.filename or "",
-                )
-            )
-        first_line = text.lstrip().split("\n", 1)[0]
-        # a semicolon- or tab-separated file (no comma in its header)
-        delimiter = next((d for d in ",;\t" if d in first_line), ",")
-        try:
-            reader = iter(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
-        except csv.Error as err:
-            raise UserError(
-                self.env._(
-                    "The file %(file)s is not a valid CSV file: %(error)s",
-                    file=self.filename or "",
-                    error=err,
-                )
-            ) from err
-        header = next(reader, None)
-        if not header:
-            raise UserError(self.env._("The file is empty."))
-        header = [column.strip() for column in header]
-        # headers are matched whatever their case (TXN_ID, Amount...)
-        folded = [column.casefold() for column in header]
+        folded = [tabular.fold(column) for column in header]
         columns = self.agency_id._get_file_columns()
         missing = [
             columns[column]
             for column in AGENCY_FILE_REQUIRED_COLUMNS
-            if columns[column].casefold() not in folded
+            if tabular.fold(columns[column]) not in folded
         ]
         if missing:
             raise UserError(
@@ -248,15 +212,13 @@ class UtilityAgencyImport(models.Model):
                 )
             )
         index = {
-            ours: folded.index(theirs.casefold())
+            ours: folded.index(tabular.fold(theirs))
             for ours, theirs in columns.items()
-            if theirs.casefold() in folded
+            if tabular.fold(theirs) in folded
         }
         rows = []
-        thousands = THOUSANDS_SEPARATORS[self.agency_id.file_thousands_separator or "none"]
-        for line_no, values in enumerate(reader, start=2):
-            if not any(value.strip() for value in values):
-                continue
+        thousands = tabular.THOUSANDS_SEPARATORS[self.agency_id.file_thousands_separator or "none"]
+        for line_no, values in lines:
             if len(values) < len(header):
                 values = values + [""] * (len(header) - len(values))
             row = {ours: values[position].strip() for ours, position in index.items()}
@@ -274,7 +236,7 @@ class UtilityAgencyImport(models.Model):
             # character outside the amount grammar
             raw_amount = values[index["amount"]]
             try:
-                amount = self.currency_id._utility_parse_amount(raw_amount, thousands=thousands)
+                amount = tabular.parse_amount(self.currency_id, raw_amount, thousands=thousands)
             except UserError as err:
                 raise UserError(
                     self.env._(
@@ -297,21 +259,18 @@ class UtilityAgencyImport(models.Model):
         return pytz.timezone(self.company_id._utility_tz())
 
     def _parse_paid_at(self, value, line_no):
-        """The agency's local time of a payment (naive). An ISO 8601 time with
-        an offset (2025-01-10T09:00:00+08:00) is brought to the company's
-        time zone."""
-        for date_format in PAID_AT_FORMATS:
-            try:
-                return datetime.strptime(value, date_format)
-            except ValueError:
-                continue
+        """The agency's local time of a payment (naive), read by the datetime
+        rule of every uploaded file (``tabular.parse_datetime``). An ISO 8601
+        time with an offset (2025-01-10T09:00:00+08:00) is brought to the
+        company's time zone."""
+        paid_at = tabular.parse_datetime(value)
         try:
-            paid_at = datetime.fromisoformat(value)
-            if paid_at.tzinfo:
+            if paid_at and paid_at.tzinfo:
                 paid_at = paid_at.astimezone(self._utility_tz()).replace(tzinfo=None)
             # stored in UTC: the local time must have one (not so on the first
             # or last day of the calendar)
-            self._utility_tz().localize(paid_at).astimezone(pytz.utc)
+            if paid_at:
+                self._utility_tz().localize(paid_at).astimezone(pytz.utc)
         except (ValueError, OverflowError):
             # OverflowError: an offset moving the time out of the calendar
             paid_at = None
@@ -379,7 +338,7 @@ class UtilityAgencyImport(models.Model):
                 "date_from": min(row["paid_at"] for row in rows).date(),
                 "date_to": max(row["paid_at"] for row in rows).date(),
             }
-            if record.name == self.env._("New"):
+            if is_new_name(record, record.name):
                 vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.import")
             Line = self.env["utility.agency.import.line"]
             with record._utility_protected_write(), Line.browse()._utility_protected_write():

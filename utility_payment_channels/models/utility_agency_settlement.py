@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.utility_billing.tools.new_name import is_new_name
+
 
 class UtilityAgencySettlement(models.Model):
     """What an agency owes for a period and how it was paid.
@@ -256,7 +258,7 @@ class UtilityAgencySettlement(models.Model):
                 )
             settlement._update_commission()
             vals = {"state": "confirmed"}
-            if settlement.name == self.env._("New"):
+            if is_new_name(settlement, settlement.name):
                 vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.settlement")
             with settlement._utility_protected_write():
                 settlement.write(vals)

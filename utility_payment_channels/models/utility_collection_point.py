@@ -3,6 +3,17 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+# the kinds of collection point; each is also the channel of the payments
+# taken there (account_payment.CHANNEL_SELECTION is made from this list): a
+# new kind is added here only
+COLLECTION_POINT_KINDS = [
+    ("hall", "Service hall counter"),
+    ("agency", "Agency outlet"),
+    ("terminal", "Self-service terminal"),
+    ("field", "Field collection round"),
+    ("online", "Online"),
+]
+
 
 class UtilityCollectionPoint(models.Model):
     """A place or way through which customers pay: a service-hall counter, an
@@ -20,13 +31,7 @@ class UtilityCollectionPoint(models.Model):
     code = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     kind = fields.Selection(
-        selection=[
-            ("hall", "Service hall counter"),
-            ("agency", "Agency outlet"),
-            ("terminal", "Self-service terminal"),
-            ("field", "Field collection round"),
-            ("online", "Online"),
-        ],
+        selection=COLLECTION_POINT_KINDS,
         required=True,
         default="hall",
         tracking=True,

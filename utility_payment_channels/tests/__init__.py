@@ -16,3 +16,5 @@ from . import test_payment_entry_copy
 from . import test_agency_import_resume
 from . import test_agency_import_money
 from . import test_counter_ceiling
+from . import test_agency_import_file_rules
+from . import test_agency_import_name
