@@ -758,7 +758,25 @@ class UtilityBillingRun(models.Model):
         return self.env._("Billing run %s: close", self.name)
 
     def _batch_job_todo(self):
-        return self._get_scope_contracts()
+        return self._get_unbilled_contracts(self._get_scope_contracts())
+
+    def _get_unbilled_contracts(self, contracts):
+        """``contracts`` without a bill in force of this run: what a run
+        started again (after a crash, a failed batch, new readings) still
+        has to bill or skip. A contract skipped is tried again; one whose
+        bill was cancelled by a credit note is billed again."""
+        if self.state not in ("running", "done"):
+            return contracts
+        billed = self.env["account.move"].search_fetch(
+            [
+                ("utility_billing_run_id", "=", self.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "!=", "cancel"),
+                ("utility_credited", "=", False),
+            ],
+            ["utility_contract_id"],
+        )
+        return contracts - billed.utility_contract_id
 
     def _batch_job_is_done(self):
         # every contract of the scope billed or skipped
@@ -787,13 +805,15 @@ class UtilityBillingRun(models.Model):
 
     def action_run(self):
         """Bill the scope: one queue_job job per batch of contracts, then a job
-        closing the run. Running again only bills what is still unbilled."""
+        closing the run. Running again only bills what is still unbilled,
+        with jobs for those contracts only."""
         self.ensure_one()
         self._batch_job_lock()
-        contracts = self._batch_job_todo()
+        contracts = self._get_scope_contracts()
+        todo = self._get_unbilled_contracts(contracts)
         # created here, never by concurrent batches
         self.env["account.move"]._utility_get_bill_journal(self.company_id)
-        self._batch_job_start(contracts, {"contract_count": len(contracts)})
+        self._batch_job_start(todo, {"contract_count": len(contracts)})
         return True
 
     def _run_batch(self, contract_ids):
