@@ -27,10 +27,12 @@ class UtilityBatchJobMixin(models.AbstractModel):
        (``_batch_job_process``, idempotent: units already done are left
        alone). Running a batch twice is harmless.
     3. **Done check and close**: with a closing job
-       (``_batch_job_close_method``), queue_job runs it once every batch job
-       of the start is done; without one, each batch job closes the record
-       when no unit is left to do (``_batch_job_is_done``). Closing
-       (``_batch_job_close``) sets the done state (plus the model's message).
+       (``_batch_job_close_method``, calling ``_batch_job_finish``), queue_job
+       runs it once every batch job of the start is done (the closing job of
+       an earlier start leaves the closing to the last start's); without
+       one, each batch job closes the record when no unit is left to do
+       (``_batch_job_is_done``). Closing (``_batch_job_close``) sets the
+       done state (plus the model's message).
        The per-batch check sees only what is committed when the job started:
        two last batches running at once would each see the other's units
        still to do. It is therefore for models whose jobs run one at a time
@@ -213,6 +215,42 @@ class UtilityBatchJobMixin(models.AbstractModel):
         if not self._batch_job_close_method and self._batch_job_is_done():
             self._batch_job_close()
         return result
+
+    def _batch_job_finish(self):
+        """The work of the closing job: close the record, unless it was
+        started again after this job was enqueued. That later start has its
+        own closing job, run once its own batches are done: this one, whose
+        batches were done first, would close the record while the later
+        batches still run, and the record would be closed twice."""
+        self.ensure_one()
+        if self._batch_job_superseded():
+            return self.env._("Started again since: closed by the closing job of the last start.")
+        self._batch_job_close()
+        return True
+
+    def _batch_job_superseded(self):
+        """Whether the running closing job (``job_uuid`` in the context, set
+        by queue_job) has a later closing job of the same record."""
+        job_uuid = self.env.context.get("job_uuid")
+        if not job_uuid:
+            return False
+        # sudo: the jobs of this very record, only counted; queue.job is
+        # readable by queue_job managers only
+        jobs = self.env["queue.job"].sudo()
+        current = jobs.search([("uuid", "=", job_uuid)], limit=1)
+        return bool(
+            current
+            and jobs.search_count(
+                [
+                    ("id", ">", current.id),
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", self._batch_job_close_method),
+                    ("func_string", "=like", f"{self!r}.%"),
+                    ("state", "!=", "cancelled"),
+                ],
+                limit=1,
+            )
+        )
 
     def _batch_job_resume(self):
         """Enqueue again the units a running record has not done yet, e.g.

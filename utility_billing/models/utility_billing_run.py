@@ -881,10 +881,9 @@ class UtilityBillingRun(models.Model):
         return self.env._("%(bills)s bills, %(skips)s skipped.", bills=len(moves), skips=len(skips))
 
     def _finish_run(self):
-        """Job: close the run once all its batches are done."""
-        self.ensure_one()
-        self._batch_job_close()
-        return True
+        """Job: close the run once all its batches are done
+        (``_batch_job_finish``)."""
+        return self._batch_job_finish()
 
     def action_check_progress(self):
         """Close a running run whose jobs are all done (e.g. after a failed
