@@ -2,8 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.utility_billing.tools.locks import lock_nowait
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 JOB_CHANNEL = "root.utility_arrears"
@@ -16,8 +14,14 @@ class UtilityDunningRun(models.Model):
 
     _name = "utility.dunning.run"
     _description = "Dunning Run"
-    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin", "utility.batch.job.mixin"]
     _order = "date desc, id desc"
+    # the run's life cycle (utility.batch.job.mixin): draft actions carried
+    # out in batches of ``batch_size``, one job at a time on the arrears
+    # channel, the last one closing the run
+    _batch_job_unit_model = "utility.dunning.action"
+    _batch_job_method = "_run_batch"
+    _batch_job_channel = JOB_CHANNEL
 
     name = fields.Char(
         string="Reference",
@@ -257,42 +261,49 @@ class UtilityDunningRun(models.Model):
         self.invalidate_recordset(["action_ids", "action_count", "todo_count"])
         self.env["account.move"].invalidate_model(["utility_dunning_action_ids"])
 
-    def _todo_actions(self):
+    # ------------------------------------------------------------------
+    # the run's jobs (life cycle: utility.batch.job.mixin)
+    # ------------------------------------------------------------------
+    def _todo_domain(self):
+        return [("run_id", "=", self.id), ("state", "=", "draft")]
+
+    def _batch_job_todo(self):
         """The actions of the run still to do (ids only, nothing read)."""
         self.ensure_one()
-        return self.env["utility.dunning.action"].search(
-            [("run_id", "=", self.id), ("state", "=", "draft")], order="id"
+        return self.env["utility.dunning.action"].search(self._todo_domain(), order="id")
+
+    def _batch_job_is_done(self):
+        # one query, not a read of every action of the run by every job
+        return not self.env["utility.dunning.action"].search_count(self._todo_domain(), limit=1)
+
+    def _batch_job_size(self):
+        return max(self.batch_size, 1)
+
+    def _batch_job_busy_message(self):
+        return self.env._(
+            "Dunning run %s is being processed by another user right now: "
+            "refresh and try again in a moment.",
+            ", ".join(self.mapped("name")),
         )
 
-    def _lock_for_processing(self):
-        """Row-lock the runs without waiting: a run started or resumed by
-        another user at the same moment gives a clear message instead of
-        enqueuing its batches twice."""
-        if not lock_nowait(self):
-            raise UserError(
-                self.env._(
-                    "Dunning run %s is being processed by another user right now: "
-                    "refresh and try again in a moment.",
-                    ", ".join(self.mapped("name")),
-                )
-            )
+    def _batch_job_units_busy_message(self):
+        return self.env._("These dunning actions are being carried out by another worker.")
 
-    def _enqueue_batches(self, actions):
-        """One background job per batch of ``actions`` (actions to do)."""
-        self.ensure_one()
-        size = max(self.batch_size, 1)
-        for start in range(0, len(actions), size):
-            batch = actions[start : start + size]
-            self.with_delay(
-                channel=JOB_CHANNEL,
-                description=self.env._(
-                    "Dunning %(run)s: actions %(start)s", run=self.name, start=start + 1
-                ),
-            )._run_batch(batch.ids)
+    def _batch_job_description(self, index, total, start):
+        return self.env._("Dunning %(run)s: actions %(start)s", run=self.name, start=start)
+
+    def _batch_job_not_running_message(self):
+        return self.env._("Only a running dunning run can be resumed.")
+
+    def _batch_job_resumed_message(self, todo):
+        return self.env._("Run resumed: %s actions still to do.", len(todo))
+
+    def _batch_job_process(self, actions):
+        actions.filtered(lambda a: a.state == "draft")._execute()
 
     def action_run(self):
         """Carry out the previewed actions in background batches."""
-        self._lock_for_processing()
+        self._batch_job_lock()
         for run in self:
             if run.state != "draft":
                 raise UserError(self.env._("This run has already been started."))
@@ -312,48 +323,20 @@ class UtilityDunningRun(models.Model):
             )
             customers = self.env["res.partner"].browse([row[0] for row in self.env.cr.fetchall()])
             self.env["res.partner"]._utility_refresh_arrears(customers, on_date=run.date)
-            todo = run._todo_actions()
-            with run._utility_protected_write():
-                run.state = "running"
-            run._enqueue_batches(todo)
-            if not todo:
-                with run._utility_protected_write():
-                    run.state = "done"
+            run._batch_job_start(run._batch_job_todo())
         return True
 
     def action_resume(self):
         """Run again what a running run has not carried out yet, e.g. after
         its worker was killed: new jobs for the actions still to do, none for
         the actions done (a level is never applied twice to a bill)."""
-        self._lock_for_processing()
-        for run in self:
-            if run.state != "running":
-                raise UserError(self.env._("Only a running dunning run can be resumed."))
-            todo = run._todo_actions()
-            run._enqueue_batches(todo)
-            if not todo:
-                with run._utility_protected_write():
-                    run.state = "done"
-            run.message_post(body=self.env._("Run resumed: %s actions still to do.", len(todo)))
-        return True
+        return self._batch_job_resume()
 
     def _run_batch(self, action_ids):
         """Job: carry out a batch of actions. Idempotent: actions already
         carried out are not repeated, and actions another worker is carrying
         out right now are retried later (then found done)."""
-        self.ensure_one()
-        actions = self.env["utility.dunning.action"].browse(action_ids).exists()
-        if not lock_nowait(actions):
-            raise RetryableJobError(
-                self.env._("These dunning actions are being carried out by another worker."),
-                seconds=10,
-            )
-        actions.filtered(lambda a: a.state == "draft")._execute()
-        if not self.env["utility.dunning.action"].search_count(
-            [("run_id", "=", self.id), ("state", "=", "draft")], limit=1
-        ):
-            with self._utility_protected_write():
-                self.state = "done"
+        return self._batch_job_perform(action_ids)
 
     def action_view_actions(self):
         self.ensure_one()

@@ -1,4 +1,5 @@
 from . import utility_protected_fields_mixin
+from . import utility_batch_job_mixin
 from . import utility_supply_station
 from . import utility_service_point
 from . import utility_meter

@@ -8,13 +8,11 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import split_every
 
-from odoo.addons.queue_job.delay import group
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
-from ..tools.locks import lock_nowait
 from .utility_billing_run_preview import ANOMALY_FACTOR
-from .utility_bulk_booking import BATCH_COMPANY_CHECK
+from .utility_bulk_booking import bulk_context
 
 JOB_CHANNEL = "root.utility_billing"
 
@@ -33,8 +31,20 @@ class UtilityBillingRun(models.Model):
 
     _name = "utility.billing.run"
     _description = "Billing Run"
-    _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "utility.protected.fields.mixin",
+        "utility.batch.job.mixin",
+    ]
     _order = "date_from desc, id desc"
+    # the run's life cycle (utility.batch.job.mixin): contracts billed in
+    # batches of ``batch_size``, two at a time on the billing channel, then
+    # a closing job
+    _batch_job_unit_model = "utility.contract"
+    _batch_job_method = "_run_batch"
+    _batch_job_channel = JOB_CHANNEL
+    _batch_job_close_method = "_finish_run"
 
     name = fields.Char(
         required=True,
@@ -346,74 +356,103 @@ class UtilityBillingRun(models.Model):
             )
         return lines
 
-    def _lock_for_processing(self):
-        """Row-lock the run without waiting: a second user starting the same
-        run at the same moment gets a clear message instead of enqueuing
-        every batch twice."""
-        if not lock_nowait(self):
-            raise UserError(
-                self.env._(
-                    "Billing run %s is being processed by another user right now: "
-                    "refresh and try again in a moment.",
-                    ", ".join(self.mapped("name")),
-                )
-            )
+    # ------------------------------------------------------------------
+    # the run's jobs (life cycle: utility.batch.job.mixin)
+    # ------------------------------------------------------------------
+    def _batch_job_busy_message(self):
+        return self.env._(
+            "Billing run %s is being processed by another user right now: "
+            "refresh and try again in a moment.",
+            ", ".join(self.mapped("name")),
+        )
 
-    def action_run(self):
-        """Bill the scope: one queue_job job per batch of contracts, then a job
-        closing the run. Running again only bills what is still unbilled."""
-        self.ensure_one()
-        self._lock_for_processing()
-        contracts = self._get_scope_contracts()
-        # created here, never by concurrent batches
-        self.env["account.move"]._utility_get_bill_journal(self.company_id)
-        with self._utility_protected_write():
-            self.write({"state": "running", "contract_count": len(contracts)})
+    def _batch_job_units_busy_message(self):
+        # the contracts another job (of this run or of another run of the
+        # period) is billing right now: no waiting, no second bill; retried
+        # later, they are then found billed
+        return self.env._("Some of these contracts are being billed by another job.")
+
+    def _batch_job_description(self, index, total, start):
+        return self.env._(
+            "Billing run %(run)s: batch %(index)s/%(total)s",
+            run=self.name,
+            index=index,
+            total=total,
+        )
+
+    def _batch_job_close_description(self):
+        return self.env._("Billing run %s: close", self.name)
+
+    def _batch_job_todo(self):
+        return self._get_unbilled_contracts(self._get_scope_contracts())
+
+    def _get_unbilled_contracts(self, contracts):
+        """``contracts`` without a bill in force of this run: what a run
+        started again (after a crash, a failed batch, new readings) still
+        has to bill or skip. A contract skipped is tried again; one whose
+        bill was cancelled by a credit note is billed again."""
+        if self.state not in ("running", "done"):
+            return contracts
+        billed = self.env["account.move"].search_fetch(
+            [
+                ("utility_billing_run_id", "=", self.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "!=", "cancel"),
+                ("utility_credited", "=", False),
+            ],
+            ["utility_contract_id"],
+        )
+        return contracts - billed.utility_contract_id
+
+    def _batch_job_is_done(self):
+        # every contract of the scope billed or skipped
+        return self.bill_count + self.skip_count >= self.contract_count
+
+    def _batch_job_started(self, units):
         self.message_post(
             body=self.env._(
                 "Billing started for %(count)s contracts in batches of %(size)s.",
-                count=len(contracts),
+                count=self.contract_count,
                 size=self.batch_size,
             )
         )
-        batches = list(split_every(self.batch_size, contracts.ids, list))
-        delayables = [
-            self.delayable(
-                channel=JOB_CHANNEL,
-                description=self.env._(
-                    "Billing run %(run)s: batch %(index)s/%(total)s",
-                    run=self.name,
-                    index=index,
-                    total=len(batches),
-                ),
-            )._run_batch(batch)
-            for index, batch in enumerate(batches, start=1)
-        ]
-        finish = self.delayable(
-            channel=JOB_CHANNEL,
-            description=self.env._("Billing run %s: close", self.name),
-        )._finish_run()
-        if delayables:
-            group(*delayables).on_done(finish).delay()
-        else:
-            finish.delay()
+
+    def _batch_job_close(self):
+        result = super()._batch_job_close()
+        self.message_post(
+            body=self.env._(
+                "Billing done: %(bills)s bills for %(amount)s, %(skips)s contracts skipped.",
+                bills=self.bill_count,
+                amount=self.billed_amount,
+                skips=self.skip_count,
+            )
+        )
+        return result
+
+    def action_run(self):
+        """Bill the scope: one queue_job job per batch of contracts, then a job
+        closing the run. Running again only bills what is still unbilled,
+        with jobs for those contracts only."""
+        self.ensure_one()
+        self._batch_job_lock()
+        contracts = self._get_scope_contracts()
+        todo = self._get_unbilled_contracts(contracts)
+        # created here, never by concurrent batches
+        self.env["account.move"]._utility_get_bill_journal(self.company_id)
+        self._batch_job_start(todo, {"contract_count": len(contracts)})
         return True
 
     def _run_batch(self, contract_ids):
-        """Job: bill ``contract_ids`` — one create, one post for all bills.
+        """Job: bill ``contract_ids`` (``_batch_job_process``), or retried
+        later when another job is billing some of them."""
+        return self._batch_job_perform(contract_ids)
+
+    def _batch_job_process(self, contracts):
+        """Bill ``contracts`` — one create, one post for all bills.
 
         Idempotent: contracts already billed for the period (by this run in an
         earlier attempt, or by anything else) get no second bill."""
         self.ensure_one()
-        contracts = self.env["utility.contract"].browse(contract_ids).exists()
-        # the contracts another job (of this run or of another run of the
-        # period) is billing right now: no waiting, no second bill; retried
-        # later, they are then found billed
-        if not lock_nowait(contracts):
-            raise RetryableJobError(
-                self.env._("Some of these contracts are being billed by another job."),
-                seconds=10,
-            )
         bills, skips = self._prepare_bills(contracts)
         skip_model = self.env["utility.billing.run.skip"]
         # an attempt run again replaces what the previous attempt recorded
@@ -426,12 +465,9 @@ class UtilityBillingRun(models.Model):
         journal = move_model._utility_get_bill_journal(self.company_id)
         product = move_model._utility_get_product()
         vals_list = [self._prepare_move_vals(bill, journal, product) for bill in bills]
-        create_context = {
-            "tracking_disable": True,
-            "mail_create_nolog": True,
-            "mail_notrack": True,
-            BATCH_COMPANY_CHECK: True,
-        }
+        # quiet mass creation, companies checked once per value (see
+        # utility_bulk_booking)
+        create_context = bulk_context(company_check=True, quiet=True)
         builder = self.env["utility.bill.builder"]
         if builder._utility_can_precompute_lines(self, bills, journal):
             defaults = builder._utility_batch_defaults(self, bills)
@@ -469,25 +505,15 @@ class UtilityBillingRun(models.Model):
         return self.env._("%(bills)s bills, %(skips)s skipped.", bills=len(moves), skips=len(skips))
 
     def _finish_run(self):
-        """Job: close the run once all its batches are done."""
-        self.ensure_one()
-        with self._utility_protected_write():
-            self.write({"state": "done"})
-        self.message_post(
-            body=self.env._(
-                "Billing done: %(bills)s bills for %(amount)s, %(skips)s contracts skipped.",
-                bills=self.bill_count,
-                amount=self.billed_amount,
-                skips=self.skip_count,
-            )
-        )
-        return True
+        """Job: close the run once all its batches are done
+        (``_batch_job_finish``)."""
+        return self._batch_job_finish()
 
     def action_check_progress(self):
         """Close a running run whose jobs are all done (e.g. after a failed
         batch was fixed and run again by hand)."""
         for run in self.filtered(lambda r: r.state == "running"):
-            if run.bill_count + run.skip_count >= run.contract_count:
+            if run._batch_job_is_done():
                 run._finish_run()
         return True
 

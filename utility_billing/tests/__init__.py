@@ -5,6 +5,8 @@ from . import test_meter_reading
 from . import test_reading_import
 from . import test_billing_run
 from . import test_billing_run_lines
+from . import test_billing_run_jobs
+from . import test_batch_job_mixin
 from . import test_prepaid
 from . import test_warning
 from . import test_portal

@@ -6,9 +6,8 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.utility_billing.tools import tabular
-from odoo.addons.utility_billing.tools.locks import lock_nowait, try_advisory_lock
+from odoo.addons.utility_billing.tools.locks import try_advisory_lock
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 from .utility_agency import AGENCY_FILE_REQUIRED_COLUMNS
@@ -28,8 +27,15 @@ class UtilityAgencyImport(models.Model):
 
     _name = "utility.agency.import"
     _description = "Agency Collection File"
-    _inherit = ["mail.thread", "utility.protected.fields.mixin"]
+    _inherit = ["mail.thread", "utility.protected.fields.mixin", "utility.batch.job.mixin"]
     _order = "id desc"
+    # the booking's life cycle (utility.batch.job.mixin): matched lines
+    # booked at once, or for a big file in batches, one job at a time on the
+    # payment channels' channel, the last one closing the import
+    _batch_job_unit_model = "utility.agency.import.line"
+    _batch_job_method = "_book_batch"
+    _batch_job_channel = "root.utility_payment_channels"
+    _batch_job_running_state = "booking"
 
     name = fields.Char(
         required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
@@ -288,31 +294,23 @@ class UtilityAgencyImport(models.Model):
     # ------------------------------------------------------------------
     # import
     # ------------------------------------------------------------------
-    def _lock_for_processing(self, file_hash=None):
+    def _lock_for_processing(self, file_hash):
         """Lock the import without waiting, and the file itself (same agency,
-        same content) when ``file_hash`` is given: a second user importing
-        the same file at the same moment gets a clear message and books
-        nothing, instead of waiting and failing on the unique file index."""
+        same content): a second user importing the same file at the same
+        moment gets a clear message and books nothing, instead of waiting and
+        failing on the unique file index."""
         self.ensure_one()
         cr = self.env.cr
-        if not lock_nowait(self):
+        self._batch_job_lock()
+        # transaction-level lock on (agency, file content), released at commit
+        if not try_advisory_lock(cr, "agency_file", f"{self.agency_id.id}:{file_hash}"):
             raise UserError(
                 self.env._(
-                    "The agency file %s is being processed by another user right now: "
-                    "refresh to see the result.",
-                    self.filename or self.name,
+                    "The same file of %(agency)s is being imported by another user "
+                    "right now: nothing was booked. Refresh in a moment to see it.",
+                    agency=self.agency_id.name,
                 )
             )
-        if file_hash:
-            # transaction-level lock on (agency, file content), released at commit
-            if not try_advisory_lock(cr, "agency_file", f"{self.agency_id.id}:{file_hash}"):
-                raise UserError(
-                    self.env._(
-                        "The same file of %(agency)s is being imported by another user "
-                        "right now: nothing was booked. Refresh in a moment to see it.",
-                        agency=self.agency_id.name,
-                    )
-                )
 
     def action_import(self):
         """Parse the file, book what matches, keep the rest, list the differences."""
@@ -354,69 +352,63 @@ class UtilityAgencyImport(models.Model):
                 lines = Line.create([record._prepare_line_vals(row) for row in rows])
             lines._match()
             record._compute_differences(api_payments)
-            record._book_matched_lines(lines.filtered(lambda line: line.state == "matched"))
+            # booked at once, or in background batches (queue_job) for big
+            # files so that a failure loses no batch
+            record._batch_job_start(lines.filtered(lambda line: line.state == "matched"))
         return True
 
-    def _book_matched_lines(self, lines):
-        """Book at once, or in background batches (queue_job) for big files
-        so that several workers share them and a failure loses no batch."""
-        self.ensure_one()
-        size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
-        if len(lines) <= size:
-            lines._book()
-            with self._utility_protected_write():
-                self.state = "done"
-            return
-        with self._utility_protected_write():
-            self.state = "booking"
-        self._enqueue_booking(lines, size)
+    # ------------------------------------------------------------------
+    # the booking's jobs (life cycle: utility.batch.job.mixin)
+    # ------------------------------------------------------------------
+    def _batch_job_size(self):
+        return self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
 
-    def _enqueue_booking(self, lines, size):
+    def _batch_job_run_inline(self, units):
+        return len(units) <= self._batch_job_size()
+
+    def _batch_job_todo(self):
         self.ensure_one()
-        for start in range(0, len(lines), size):
-            self.with_delay(
-                channel="root.utility_payment_channels",
-                description=self.env._(
-                    "Agency file %(name)s: lines %(start)s", name=self.name, start=start + 1
-                ),
-            )._book_batch(lines[start : start + size].ids)
+        return self.line_ids.filtered(lambda line: line.state == "matched")
+
+    def _batch_job_is_done(self):
+        # one query, not a read of every line of the file by every job
+        return not self.env["utility.agency.import.line"].search_count(
+            [("import_id", "=", self.id), ("state", "=", "matched")], limit=1
+        )
+
+    def _batch_job_busy_message(self):
+        return self.env._(
+            "The agency file %s is being processed by another user right now: "
+            "refresh to see the result.",
+            ", ".join(record.filename or record.name for record in self),
+        )
+
+    def _batch_job_units_busy_message(self):
+        return self.env._("These lines are being booked by another worker.")
+
+    def _batch_job_description(self, index, total, start):
+        return self.env._("Agency file %(name)s: lines %(start)s", name=self.name, start=start)
+
+    def _batch_job_not_running_message(self):
+        return self.env._("Only a file being booked can be resumed.")
+
+    def _batch_job_resumed_message(self, todo):
+        return self.env._("Booking resumed: %s lines still to book.", len(todo))
+
+    def _batch_job_process(self, lines):
+        lines.filtered(lambda line: line.state == "matched")._book()
 
     def action_resume_booking(self):
         """Book what a file in booking has not booked yet, e.g. after its
         background worker was killed: new jobs for the matched lines left,
         none for the lines booked (a transaction is never booked twice)."""
-        for record in self:
-            if record.state != "booking":
-                raise UserError(self.env._("Only a file being booked can be resumed."))
-            record._lock_for_processing()
-            lines = record.line_ids.filtered(lambda line: line.state == "matched")
-            size = self.env.context.get("utility_agency_booking_batch", BOOKING_BATCH_SIZE)
-            record._enqueue_booking(lines, size)
-            if not lines:
-                with record._utility_protected_write():
-                    record.state = "done"
-            record.message_post(
-                body=self.env._("Booking resumed: %s lines still to book.", len(lines))
-            )
-        return True
+        return self._batch_job_resume()
 
     def _book_batch(self, line_ids):
         """Job: book a batch of matched lines. Idempotent: lines already
         booked are skipped and bookings dedupe on the transaction id; lines
         another worker is booking right now are retried later."""
-        self.ensure_one()
-        lines = self.env["utility.agency.import.line"].browse(line_ids).exists()
-        if not lock_nowait(lines):
-            raise RetryableJobError(
-                self.env._("These lines are being booked by another worker."), seconds=10
-            )
-        lines.filtered(lambda line: line.state == "matched")._book()
-        # one query, not a read of every line of the file by every job
-        if not self.env["utility.agency.import.line"].search_count(
-            [("import_id", "=", self.id), ("state", "=", "matched")], limit=1
-        ):
-            with self._utility_protected_write():
-                self.state = "done"
+        return self._batch_job_perform(line_ids)
 
     def _prepare_line_vals(self, row):
         # the file gives local times of the agency: stored in UTC as Odoo does
