@@ -27,17 +27,6 @@ class PaymentTransaction(models.Model):
                 return self.env._("TOPUP-%s", contract.name)
         return super()._compute_reference_prefix(separator, **values)
 
-    def _create_payment(self, **extra_create_values):
-        # With the payment channels installed, an online payment records its
-        # channel and the provider's transaction like every other channel.
-        payment_fields = self.env["account.payment"]._fields
-        if "utility_channel" in payment_fields and "utility_channel" not in extra_create_values:
-            extra_create_values["utility_channel"] = "online"
-            extra_create_values["utility_external_txn_id"] = (
-                self.provider_reference or self.reference
-            )
-        return super()._create_payment(**extra_create_values)
-
     def _post_process(self):  # pylint: disable=missing-return
         super()._post_process()
         topups = self.filtered(

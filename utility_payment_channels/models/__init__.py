@@ -19,3 +19,4 @@ from . import utility_cashier_session_count
 from . import utility_payer_group
 from . import utility_field_collection
 from . import utility_field_collection_line
+from . import payment_transaction
