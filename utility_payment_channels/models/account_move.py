@@ -15,9 +15,11 @@ class AccountMove(models.Model):
     def _utility_late_fee_as_of(self, bills, date):
         """Late fee each of ``bills`` would bear if paid on ``date``.
 
-        Hook for the channels that show what a customer has to pay (terminal
-        API, counters): returns ``{bill.id: fee}``. No fee here;
-        ``utility_arrears`` overrides it with its arrears policies."""
+        What the channels show a customer has to pay (terminal API, counters,
+        rounds, agency file matching): returns ``{bill.id: fee}``. No fee
+        here; ``utility_arrears`` adds its arrears policies' fee. Charging
+        the fee is not done from here but in the hook every booking path
+        calls, ``account.payment._utility_before_reconcile``."""
         return dict.fromkeys(bills.ids, 0.0)
 
     def _utility_receipt_label(self):

@@ -9,6 +9,8 @@ reconciled in that order.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date as Date
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -19,6 +21,28 @@ from odoo.addons.utility_billing.tools.locks import lock_nowait, lock_rows
 
 from .account_payment import CHANNEL_SELECTION
 from .account_payment_entry import BATCH_CONTEXT
+
+
+@dataclass
+class Settlement:
+    """What one payment is about to settle, as the hook
+    ``account.payment._utility_before_reconcile`` sees it.
+
+    ``payment``: the posted ``account.payment`` (empty for an online
+    transaction: Odoo's payment module creates it after the hook);
+    ``bills``: the ``account.move`` records it settles, in that order, until
+    the payment is used up; ``amount``, ``date``, ``currency``: the
+    payment's; ``parts``: ``{bill: amount}``, the part of each bill the
+    payment settles when the channel fixes it (online: what Odoo's
+    reconciliation takes of each), ``None`` when the payment settles
+    ``bills`` in order until used up."""
+
+    payment: models.BaseModel
+    bills: models.BaseModel
+    amount: float
+    date: Date
+    currency: models.BaseModel
+    parts: dict | None = None
 
 
 class _RequestRefused(Exception):
@@ -101,10 +125,12 @@ class AccountPayment(models.Model):
         payment = self.with_context(**BATCH_CONTEXT).create(vals)
         payment._utility_post_entries()
         payment = payment.with_env(self.env)
+        settlement = payment._utility_settlement(open_bills)
+        self._utility_before_reconcile([settlement])
         # ... but the bills it pays track their payment status, as when Odoo
         # registers a payment (unless the caller disables tracking, as the
         # terminal API does; the batch path does not track)
-        payment._utility_allocate(open_bills)
+        payment._utility_allocate(settlement.bills)
         return payment
 
     @api.model
@@ -117,15 +143,9 @@ class AccountPayment(models.Model):
         already booked with the same transaction id (earlier or in this
         batch). A request ``_utility_pay`` would refuse raises its
         ``UserError``; with ``raise_errors=False`` it is skipped (nothing
-        booked) and its entry is the ``UserError`` instead.
-
-        Requests reaching a bill that bears a late fee on the payment's date
-        are booked through ``_utility_pay`` (the late fee is invoiced and
-        settled there, see utility_arrears), in their turn; the others are
-        booked together."""
+        booked) and its entry is the ``UserError`` instead."""
         results = [None] * len(requests)
         booked = self._utility_batch_booked(requests)
-        fallback = self._utility_batch_late_fee_requests(requests)
         segment = []
         for index, request in enumerate(requests):
             try:
@@ -137,17 +157,39 @@ class AccountPayment(models.Model):
                     raise
                 results[index] = error
                 continue
-            if index in fallback:
-                self._utility_book_segment(requests, segment, booked, results, raise_errors)
-                segment = []
-                results[index] = self._utility_pay_one(request, raise_errors)
-                key = self._utility_batch_key(request)
-                if key and not isinstance(results[index], UserError):
-                    booked[key] = results[index]
-            else:
-                segment.append(index)
+            segment.append(index)
         self._utility_book_segment(requests, segment, booked, results, raise_errors)
         return results
+
+    # -- the hook of every path ---------------------------------------------
+    @api.model
+    def _utility_before_reconcile(self, settlements):
+        """Hook called by every booking path right before a payment is
+        reconciled with the bills it settles: ``_utility_pay`` (counter,
+        door-to-door round, terminal API), ``_utility_pay_batch`` (agency
+        files) and the online payments of the portal
+        (``payment.transaction._create_payment``).
+
+        ``settlements`` is a list of ``Settlement``, at most one per customer
+        and each of other bills; an override changes what a payment settles
+        by replacing ``settlement.bills`` (e.g. a charge to settle before a
+        bill, see utility_arrears' late fee), after calling ``super()``.
+        The bills are read as they are now: a payment of the same batch for
+        the same customer is reconciled before the hook sees the next one. A
+        ``UserError`` refuses the payment (in a batch, the request it was
+        raised for)."""
+        return None
+
+    def _utility_settlement(self, bills):
+        """The ``Settlement`` of this posted payment with ``bills``."""
+        self.ensure_one()
+        return Settlement(
+            payment=self,
+            bills=bills,
+            amount=self.amount,
+            date=self.date,
+            currency=self.currency_id,
+        )
 
     # -- shared by _utility_pay and _utility_pay_batch ----------------------
     @api.model
@@ -369,22 +411,6 @@ class AccountPayment(models.Model):
 
     # -- the batch path ------------------------------------------------------
     @api.model
-    def _utility_pay_one(self, request, raise_errors):
-        args = dict(request)
-        partner, amount, point = (
-            args.pop("partner"),
-            args.pop("amount"),
-            args.pop("collection_point"),
-        )
-        if raise_errors:
-            return self._utility_pay(partner, amount, point, **args)
-        try:
-            with self.env.cr.savepoint():
-                return self._utility_pay(partner, amount, point, **args)
-        except UserError as error:
-            return error
-
-    @api.model
     def _utility_batch_key(self, request):
         """(company id, transaction key) of a request, ``None`` without id."""
         point = request["collection_point"]
@@ -427,31 +453,6 @@ class AccountPayment(models.Model):
         return by_partner
 
     @api.model
-    def _utility_batch_late_fee_requests(self, requests):
-        """Indexes of the requests that may reach a bill bearing a late fee
-        on the payment's date: one late-fee query per payment date."""
-        partners = self.env["res.partner"].concat(*(request["partner"] for request in requests))
-        open_bills = self._utility_batch_open_bills(partners)
-        candidates_by_date = defaultdict(list)
-        for index, request in enumerate(requests):
-            candidates = open_bills[request["partner"].commercial_partner_id]
-            if request.get("bills") is not None:
-                candidates &= request["bills"]
-            if candidates:
-                date = request.get("date") or request["collection_point"]._utility_today()
-                candidates_by_date[date].append((index, candidates))
-        fallback = set()
-        Move = self.env["account.move"]
-        for date, items in candidates_by_date.items():
-            fees = Move._utility_late_fee_as_of(Move.concat(*(bills for _i, bills in items)), date)
-            fallback.update(
-                index
-                for index, bills in items
-                if any(not bill.currency_id.is_zero(fees.get(bill.id, 0.0)) for bill in bills)
-            )
-        return fallback
-
-    @api.model
     def _utility_book_segment(self, requests, indexes, booked, results, raise_errors):
         """Book the requests at ``indexes`` together; with ``raise_errors``
         off, a request whose named bills an earlier one of the segment paid
@@ -459,7 +460,11 @@ class AccountPayment(models.Model):
         indexes = list(indexes)
         while indexes:
             if raise_errors:
-                self._utility_book_together(requests, indexes, booked, results)
+                try:
+                    self._utility_book_together(requests, indexes, booked, results)
+                except _RequestRefused as refused:
+                    # the error ``_utility_pay`` would raise
+                    raise refused.error from None
                 return
             try:
                 with self.env.cr.savepoint():
@@ -471,8 +476,10 @@ class AccountPayment(models.Model):
 
     @api.model
     def _utility_book_together(self, requests, indexes, booked, results):
-        """One create, one post and one reconciliation for the requests at
-        ``indexes`` (in order), which reach no bill with a late fee."""
+        """One create and one post for the requests at ``indexes`` (in
+        order), and one reconciliation for all of their allocations, in one
+        round per payment of the same customer (a customer paying twice in a
+        file has the second payment reconciled after the first)."""
         new, duplicates, vals_list, seen = [], [], [], {}
         for index in indexes:
             request = requests[index]
@@ -513,28 +520,44 @@ class AccountPayment(models.Model):
                 if field.prefetch is True and items._has_field_access(field, "read")
             ]
         )
-        plan, settled_by_payment = [], {}
-        for index, payment in zip(new, payments):
-            request = requests[index]
-            partner = request["partner"]
-            still_open = open_bills[partner.commercial_partner_id].filtered(
-                lambda bill: any(
-                    not bill.company_currency_id.is_zero(residuals[line_id])
-                    for line_id in bill_lines[bill.id]
+        settled_by_payment = {}
+        pending = list(zip(new, payments, strict=True))
+        while pending:
+            # a round: the first payment still pending of each customer
+            wave, later, customers = [], [], set()
+            for index, payment in pending:
+                customer = requests[index]["partner"].commercial_partner_id
+                (later if customer in customers else wave).append((index, payment))
+                customers.add(customer)
+            pending = later
+            settlements = []
+            for index, payment in wave:
+                request = requests[index]
+                partner = request["partner"]
+                still_open = open_bills[partner.commercial_partner_id].filtered(
+                    lambda bill: any(
+                        not bill.company_currency_id.is_zero(residuals[line_id])
+                        for line_id in bill_lines[bill.id]
+                    )
                 )
-            )
-            try:
-                bills = self._utility_select_bills(partner, still_open, request.get("bills"))
-            except UserError as error:
-                raise _RequestRefused(index, error) from error
-            payment_plan, settled = payment._utility_allocation_plan(bills, residuals)
-            plan += payment_plan
-            settled_by_payment[payment] = settled
-        if plan:
-            # only residuals change: no bill or entry line to synchronise
-            batch.env["account.move.line"].with_context(skip_invoice_sync=True)._reconcile_plan(
-                plan
-            )
+                try:
+                    bills = self._utility_select_bills(partner, still_open, request.get("bills"))
+                except UserError as error:
+                    raise _RequestRefused(index, error) from error
+                settlements.append((index, payment._utility_settlement(bills)))
+            self._utility_batch_before_reconcile(settlements)
+            plan = []
+            for _index, settled in settlements:
+                payment = settled.payment
+                payment_plan, settled_by_payment[payment] = payment._utility_allocation_plan(
+                    settled.bills, residuals
+                )
+                plan += payment_plan
+            if plan:
+                # only residuals change: no bill or entry line to synchronise
+                batch.env["account.move.line"].with_context(skip_invoice_sync=True)._reconcile_plan(
+                    plan
+                )
         self._utility_link_bills(settled_by_payment)
         for index, payment in zip(new, payments):
             results[index] = self.browse(payment.id)
@@ -543,6 +566,25 @@ class AccountPayment(models.Model):
                 booked[key] = results[index]
         for index, first in duplicates:
             results[index] = results[first]
+
+    @api.model
+    def _utility_batch_before_reconcile(self, settlements):
+        """``_utility_before_reconcile`` for ``settlements``, ``[(index of
+        the request, its Settlement)]``, all at once; a ``UserError`` is
+        traced back to its request by asking again request by request."""
+        try:
+            with self.env.cr.savepoint():
+                self._utility_before_reconcile([settlement for _i, settlement in settlements])
+        except UserError as error:
+            if len(settlements) == 1:
+                raise _RequestRefused(settlements[0][0], error) from error
+            for index, settlement in settlements:
+                try:
+                    with self.env.cr.savepoint():
+                        self._utility_before_reconcile([settlement])
+                except UserError as error:
+                    raise _RequestRefused(index, error) from error
+            raise
 
     @api.model
     def _utility_batch_vals(self, request, key):
