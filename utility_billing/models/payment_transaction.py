@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.fields import Domain
 
 
 class PaymentTransaction(models.Model):
@@ -34,10 +33,6 @@ class PaymentTransaction(models.Model):
         )
         if topups:
             partners = topups.partner_id.commercial_partner_id
-            open_bills = self.env["account.move"].search(
-                Domain("move_type", "=", "out_invoice")
-                & Domain("state", "=", "posted")
-                & Domain("payment_state", "in", ("not_paid", "partial"))
-                & Domain("commercial_partner_id", "in", partners.ids)
-            )
+            Move = self.env["account.move"]
+            open_bills = Move.search(Move._utility_open_bill_domain(partners))
             self.env["account.move"]._utility_apply_prepaid(open_bills._utility_is_bill())

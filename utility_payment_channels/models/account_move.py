@@ -4,13 +4,6 @@ from odoo import api, models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    # a customer's open bills (``account.payment._utility_open_bills``: terminal
-    # API query, payment and receipt, counters) without scanning every move
-    _utility_open_bills_idx = models.Index(
-        "(commercial_partner_id, invoice_date_due) WHERE move_type = 'out_invoice' "
-        "AND state = 'posted' AND payment_state IN ('not_paid', 'partial')"
-    )
-
     @api.model
     def _utility_late_fee_as_of(self, bills, date):
         """Late fee each of ``bills`` would bear if paid on ``date``.

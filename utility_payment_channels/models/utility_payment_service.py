@@ -14,6 +14,7 @@ from datetime import date as Date
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero
 
 from odoo.addons.utility_billing.tools.company_check import BATCH_COMPANY_CHECK
@@ -270,14 +271,9 @@ class AccountPayment(models.Model):
     def _utility_open_bills(self, partner, bills=None):
         """Open posted customer invoices of ``partner``, oldest due first;
         restricted to ``bills`` when given."""
-        domain = [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-        ]
+        domain = self.env["account.move"]._utility_open_bill_domain(partner)
         if bills is not None:
-            domain.append(("id", "in", bills.ids))
+            domain &= Domain("id", "in", bills.ids)
         return self.env["account.move"].search_fetch(
             domain,
             # what payments and the terminal API read of them, not whole rows
@@ -439,14 +435,9 @@ class AccountPayment(models.Model):
         by_partner = defaultdict(lambda: self.env["account.move"])
         if not partners:
             return by_partner
-        bills = self.env["account.move"].search(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("commercial_partner_id", "in", partners.ids),
-            ],
-            order="invoice_date_due, invoice_date, id",
+        Move = self.env["account.move"]
+        bills = Move.search(
+            Move._utility_open_bill_domain(partners), order="invoice_date_due, invoice_date, id"
         )
         for bill in bills:
             by_partner[bill.commercial_partner_id] |= bill
