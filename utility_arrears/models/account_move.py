@@ -3,6 +3,8 @@ from markupsafe import escape
 from odoo import api, fields, models
 from odoo.tools.mail import generate_tracking_message_id
 
+from odoo.addons.mail.models.mail_thread import MailThread
+
 BILL_DELIVERY_CHANNELS = [
     ("portal", "Viewed on the portal"),
     ("email", "E-mail"),
@@ -296,9 +298,31 @@ class AccountMove(models.Model):
         unless markup), with a subject and linked partners of its own per
         bill: ``bodies``, ``subjects`` and ``partner_ids`` are dicts keyed by
         bill id. Used by the dunning channels for whole batches of bills.
-        Returns the messages (sudo), in the order of ``self``."""
+        Returns the messages (sudo), in the order of ``self``.
+
+        The values are those ``_message_log_batch`` gives ``_message_create``
+        (which then runs as Odoo's, overrides included, and the ORM fills
+        any column a module adds to messages). When a module overrides
+        ``_message_log_batch`` itself, the notes are logged through it, one
+        bill at a time, so that they hold what it adds."""
         subjects = subjects or {}
         partner_ids = partner_ids or {}
+        if type(self)._message_log_batch is not MailThread._message_log_batch:
+            return (
+                self.env["mail.message"]
+                .sudo()
+                .concat(
+                    *(
+                        bill._message_log_batch(
+                            {bill.id: bodies.get(bill.id, "")},
+                            subject=subjects.get(bill.id) or False,
+                            message_type=message_type,
+                            partner_ids=partner_ids.get(bill.id) or False,
+                        )
+                        for bill in self
+                    )
+                )
+            )
         author_id, email_from = self._message_compute_author()
         base_values = {
             "author_id": author_id,

@@ -2,12 +2,43 @@ import logging
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
+
+from odoo.addons.utility_billing.models.utility_bulk_booking import unknown_columns
 
 from .utility_arrears_level import GENTLE_ACTIONS
 
 # percentage of each table page the dunning actions fill on insert
 ACTION_FILLFACTOR = 50
+# columns of mail_activity the SQL insert of activities writes, and those
+# Odoo's create leaves empty for such an activity (not done, no feedback, no
+# chaining): any other column (added by a module, possibly required or
+# computed) sends the activities to the ORM
+ACTIVITY_COLUMNS = frozenset(
+    (
+        "res_model_id",
+        "res_model",
+        "res_id",
+        "res_name",
+        "activity_type_id",
+        "summary",
+        "note",
+        "date_deadline",
+        "user_id",
+        "user_tz",
+        "automated",
+        "active",
+        "create_uid",
+        "create_date",
+        "write_uid",
+        "write_date",
+    )
+)
+ACTIVITY_EMPTY_COLUMNS = frozenset(
+    ("date_done", "feedback", "previous_activity_type_id", "recommended_activity_type_id")
+)
+# columns of mail_followers the SQL insert of followers writes
+FOLLOWER_COLUMNS = frozenset(("res_model", "res_id", "partner_id"))
 
 _logger = logging.getLogger(__name__)
 
@@ -246,9 +277,11 @@ class UtilityDunningAction(models.Model):
         """One activity per bill for its responsible user, as
         ``activity_schedule`` would make them, written in SQL for the whole
         batch (the ORM ``create`` of ``mail.activity`` costs milliseconds a
-        record: minutes for a county's run): the activities, the responsible
+        record: minutes for a county's run): the activities, the
+        notification of each user assigned by someone else, the responsible
         users following the bills with the default subtypes (existing
-        followers kept) and one "activity created" bus notice per user."""
+        followers kept) and one "activity created" bus notice per user
+        (see ``_insert_activities``)."""
         if not self:
             return
         Bill = self.env["account.move"]
@@ -301,12 +334,72 @@ class UtilityDunningAction(models.Model):
         self._write_outcomes(outcomes)
 
     @api.model
+    def _activity_insert_allowed(self):
+        """Whether activities and followers may be inserted in SQL: every
+        column of ``mail_activity`` and ``mail_followers`` is one the insert
+        writes or one Odoo leaves empty for such an activity."""
+        return not (
+            unknown_columns(self.env["mail.activity"], ACTIVITY_COLUMNS | ACTIVITY_EMPTY_COLUMNS)
+            or unknown_columns(self.env["mail.followers"], FOLLOWER_COLUMNS)
+        )
+
+    @api.model
+    def _create_activities(self, rows, common):
+        """Odoo's create of the activities of ``_insert_activities`` (the
+        path when a column is unknown to the insert). Returns their ids."""
+        # sudo: as the SQL insert, whatever the rights of the user running
+        # the dunning job; the run decided who is responsible
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(clean_context(self.env.context))
+            .create(
+                [
+                    {
+                        "res_model_id": common["res_model_id"],
+                        "res_id": res_id,
+                        "activity_type_id": common["activity_type_id"],
+                        "summary": common["summary"],
+                        "note": common["note"] or False,
+                        "date_deadline": deadline,
+                        "user_id": user_id,
+                        "automated": True,
+                    }
+                    for res_id, user_id, deadline in rows
+                ]
+            )
+        )
+        return activities.ids
+
+    @api.model
+    def _notify_assigned_users(self, activities):
+        """What ``mail.activity.create`` does for the activities it creates
+        for someone else than the current user: ``action_notify`` (an inbox
+        or e-mail notification "... assigned to you" on the document),
+        as the current user when they can read the assignee, else as
+        superuser."""
+        if self.env.context.get("mail_activity_quick_update"):
+            return
+        to_notify = activities.filtered(lambda act: act.user_id != self.env.user)
+        if not to_notify:
+            return
+        readable = to_notify.user_id.partner_id._filtered_access("read")
+        to_sudo = to_notify.filtered(lambda act: act.user_id.partner_id not in readable)
+        to_sudo.sudo().action_notify()
+        (to_notify - to_sudo).action_notify()
+
+    @api.model
     def _insert_activities(self, rows, common, res_names):
         """Insert automated activities ``rows`` (``(res_id, user_id,
         date_deadline)``) with the ``common`` values in one statement, then
-        subscribe each responsible user to their documents as
-        ``mail.activity.create`` does, and notify the users' activity
-        counters. Returns the ids of the activities."""
+        do what ``mail.activity.create`` does after its insert: notify the
+        users assigned by someone else (``action_notify``), subscribe each
+        responsible user to their documents and notify the users' activity
+        counters. A column of ``mail_activity`` or ``mail_followers`` the
+        insert does not know (``_activity_insert_allowed``) sends the whole
+        batch to Odoo's create instead. Returns the ids of the activities."""
+        if not self._activity_insert_allowed():
+            return self._create_activities(rows, common)
         self.env.flush_all()
         cr = self.env.cr
         res_ids, user_ids, deadlines = (list(col) for col in zip(*rows, strict=True))
@@ -341,6 +434,7 @@ class UtilityDunningAction(models.Model):
             )
         )
         activity_ids = [row[0] for row in cr.fetchall()]
+        self._notify_assigned_users(self.env["mail.activity"].browse(activity_ids))
         # responsible users follow their documents (default subtypes, as
         # message_subscribe; existing subscriptions are kept)
         users = self.env["res.users"].sudo().browse(sorted(set(user_ids)))

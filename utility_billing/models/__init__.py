@@ -9,6 +9,7 @@ from . import utility_contract
 from . import utility_meter_reading
 from . import res_partner
 from . import utility_customer_category
+from . import utility_bill_builder
 from . import utility_billing_run
 from . import utility_billing_run_skip
 from . import utility_billing_run_preview

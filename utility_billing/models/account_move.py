@@ -2,12 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from ..tools.company_check import batch_checked
-from .res_partner import ranks_written_at_end
+from .utility_bulk_booking import batch_checked, bulk_booking, cached_sequence_formats
 
 BILL_JOURNAL_CODE = "UTB"
-# cursor-cache key of the numbering formats reused while a batch is posted
-SEQUENCE_FORMAT_CACHE = "utility_billing.sequence_formats"
 # payment states of a bill still to be paid (see ``_utility_open_bill_domain``)
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
@@ -261,7 +258,7 @@ class AccountMove(models.Model):
         locked Odoo increments the following ones from its transaction cache
         (``_locked_increment``), so only the format is reused, never a
         number."""
-        formats = self.env.cr.cache.get(SEQUENCE_FORMAT_CACHE)
+        formats = cached_sequence_formats(self.env)
         if formats is None or self.journal_id.is_self_billing:
             return super()._get_next_sequence_format()
         key = (
@@ -281,13 +278,10 @@ class AccountMove(models.Model):
         per-bill lookup of the last number (see ``_get_next_sequence_format``)
         and without raising the rank of customers already ranked (see
         ``res.partner._increase_rank``)."""
-        cache = self.env.cr.cache
-        cache[SEQUENCE_FORMAT_CACHE] = {}
-        try:
-            with ranks_written_at_end(self.env):
-                return self.with_context(utility_skip_known_rank=True, **context).action_post()
-        finally:
-            cache.pop(SEQUENCE_FORMAT_CACHE, None)
+        with bulk_booking(
+            self.env, skip_known_rank=True, ranks_at_end=True, sequence_formats=True
+        ) as env:
+            return self.with_env(env).with_context(**context).action_post()
 
     @api.model
     def _utility_get_product(self):

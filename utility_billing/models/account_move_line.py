@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..tools.company_check import batch_checked
+from .utility_bulk_booking import batch_checked
 
 
 class AccountMoveLine(models.Model):

@@ -1,32 +1,6 @@
-from collections import defaultdict
-from contextlib import contextmanager
-
 from odoo import api, fields, models
 
-# cursor cache key of the ranks a batch posting writes at its end
-PENDING_RANKS = "utility_billing.pending_ranks"
-
-
-@contextmanager
-def ranks_written_at_end(env):
-    """Within the block, ``res.partner._increase_rank`` with
-    ``utility_skip_known_rank`` only notes the increases of partners still at
-    0 (Odoo's posting calls it once per customer, and each call would write
-    its partner); at the end of the block they are written, one write per
-    field and value."""
-    cache = env.cr.cache
-    cache[PENDING_RANKS] = pending = defaultdict(int)
-    try:
-        yield
-        cache.pop(PENDING_RANKS)
-        groups = defaultdict(list)
-        for (field, partner_id), increase in pending.items():
-            groups[field, increase].append(partner_id)
-        for (field, increase), partner_ids in groups.items():
-            env["res.partner"].browse(partner_ids).sudo().write({field: increase})
-    finally:
-        cache.pop(PENDING_RANKS, None)
-
+from .utility_bulk_booking import pending_ranks, skips_known_rank
 
 CATEGORY_SELECTION = [
     ("residential", "Residential"),
@@ -82,15 +56,15 @@ class ResPartner(models.Model):
     def _increase_rank(self, field, n=1):
         """Posting a move raises its partners' customer rank by one, after the
         commit, one tracked partner write each (about 25 queries). With
-        ``utility_skip_known_rank`` in the context (billing runs, agency
+        ``SKIP_KNOWN_RANK`` (``utility_bulk_booking``) (billing runs, agency
         imports, terminal payments) customers already ranked are left alone:
         a utility customer's rank only says "customer", which the first bill
         already set; partners still at 0 are ranked as Odoo does."""
         partners = self
-        if self.env.context.get("utility_skip_known_rank"):
+        if skips_known_rank(self.env):
             partners = self.filtered(lambda partner: not partner.sudo()[field])
-            pending = self.env.cr.cache.get(PENDING_RANKS)
-            if pending is not None:  # written at the end (``ranks_written_at_end``)
+            pending = pending_ranks(self.env)
+            if pending is not None:  # written at the end (``bulk_booking``)
                 for partner in partners:
                     pending[field, partner.id] += n
                 return None

@@ -2,7 +2,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from ..tools.company_check import BATCH_COMPANY_CHECK, companies_consistent
+from ..models.utility_bulk_booking import BATCH_COMPANY_CHECK
+from ..tools.company_check import companies_consistent
 from .common import UtilityBillingCase
 
 

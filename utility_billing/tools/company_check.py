@@ -7,11 +7,9 @@ journal, accounts, product, tariff and payment term: the same question is
 asked hundreds of times. ``companies_consistent`` asks it once per company
 and field, for the union of the linked records. It only ever says
 "consistent" (the caller then skips Odoo's check) or "not sure" (the caller
-runs Odoo's own check, which raises its own error).
+runs Odoo's own check, which raises its own error). The flag switching it on
+is ``BATCH_COMPANY_CHECK`` of ``models/utility_bulk_booking.py``.
 """
-
-# context key under which account moves and lines check companies in batch
-BATCH_COMPANY_CHECK = "utility_batch_company_check"
 
 
 def companies_consistent(records, fnames=None):
@@ -45,14 +43,3 @@ def companies_consistent(records, fnames=None):
             ):
                 return False
     return True
-
-
-def batch_checked(records, fnames=None):
-    """True when ``records`` are a batch created under ``BATCH_COMPANY_CHECK``
-    whose companies ``companies_consistent`` finds consistent: their
-    ``_check_company`` override then skips Odoo's record-by-record check."""
-    return bool(
-        len(records) > 1
-        and records.env.context.get(BATCH_COMPANY_CHECK)
-        and companies_consistent(records, fnames)
-    )

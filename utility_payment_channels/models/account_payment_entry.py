@@ -1,12 +1,12 @@
 from odoo import api, models
 
-from odoo.addons.utility_billing.tools.company_check import (
+from odoo.addons.utility_billing.models.utility_bulk_booking import (
     BATCH_COMPANY_CHECK,
     batch_checked,
+    bulk_context,
+    no_analytic,
 )
 
-# mass creation: no tracking values, no "created" message per payment
-BATCH_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
 # stored computed fields of a precomputed payment entry and of its items that
 # Odoo would compute again after the create although they are given
 # (readonly, not "precompute"): ``_utility_precompute_entries`` gives Odoo's
@@ -86,7 +86,7 @@ class AccountPayment(models.Model):
         none."""
         context = {"skip_invoice_sync": True}
         if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
-            context.update(skip_analytic_sync=True, utility_no_analytic=True)
+            context.update(skip_analytic_sync=True, **bulk_context(no_analytic=True))
         return context
 
     def _utility_precompute_entries(self, move_vals_list):
@@ -114,10 +114,9 @@ class AccountPayment(models.Model):
         # fiscal positions as Odoo finds them, once per fiscal profile (the
         # billing run's lookup; customers with contacts are left to Odoo)
         fiscal_positions = {
-            company.id: self.env["utility.billing.run"]
-            .new({"company_id": company.id})
-            ._utility_fiscal_positions(
-                self.filtered(lambda pay, company=company: pay.company_id == company).partner_id
+            company.id: self.env["utility.bill.builder"]._utility_fiscal_positions(
+                company,
+                self.filtered(lambda pay, company=company: pay.company_id == company).partner_id,
             )
             for company in self.company_id
         }
@@ -174,7 +173,7 @@ class AccountPayment(models.Model):
         vals_list = super()._prepare_move_line_default_vals(
             write_off_line_vals=write_off_line_vals, force_balance=force_balance
         )
-        if self.env.context.get("utility_no_analytic"):
+        if no_analytic(self.env):
             # no analytic distribution model exists: the distribution Odoo
             # would compute line by line is empty
             for vals in vals_list:

@@ -26,7 +26,11 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.tools import SQL
 
-from odoo.addons.utility_billing.models.res_partner import ranks_written_at_end
+from odoo.addons.utility_billing.models.utility_bulk_booking import (
+    bulk_booking,
+    entry_copy_refused,
+    no_analytic,
+)
 
 # columns of a payment's journal entry that every entry of the same shape
 # (company, journal, currency, date, accounts of its two items) holds with the
@@ -211,9 +215,9 @@ class AccountPayment(models.Model):
     def _utility_entry_copy_allowed(self):
         """Whether entries may be copied at all: every column of entries and
         items is one this file knows, and no analytic rule can apply."""
-        if self.env.context.get("utility_entry_copy") is False:
+        if entry_copy_refused(self.env):
             return False
-        if not self.env.context.get("utility_no_analytic"):
+        if not no_analytic(self.env):
             return False
         return set(_columns(self.env["account.move"])) <= ENTRY_COPIED | set(ENTRY_SET) and set(
             _columns(self.env["account.move.line"])
@@ -407,8 +411,8 @@ class AccountPayment(models.Model):
             }
             for key in ranked:
                 counts[key] += 1
-        Partner = self.env["res.partner"].with_context(utility_skip_known_rank=True)
-        with ranks_written_at_end(self.env):
+        with bulk_booking(self.env, skip_known_rank=True, ranks_at_end=True) as env:
+            Partner = env["res.partner"]
             for (field, partner_id), count in counts.items():
                 partner = Partner.browse(partner_id)
                 (partner | partner.commercial_partner_id)._increase_rank(field, count)

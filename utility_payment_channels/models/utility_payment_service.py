@@ -17,11 +17,13 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_compare, float_is_zero
 
-from odoo.addons.utility_billing.tools.company_check import BATCH_COMPANY_CHECK
+from odoo.addons.utility_billing.models.utility_bulk_booking import (
+    BATCH_COMPANY_CHECK,
+    BATCH_CONTEXT,
+)
 from odoo.addons.utility_billing.tools.locks import lock_nowait, lock_rows
 
 from .account_payment import CHANNEL_SELECTION
-from .account_payment_entry import BATCH_CONTEXT
 
 
 @dataclass
