@@ -4,8 +4,13 @@ Every channel books through ``account.payment._utility_pay`` (one payment:
 counter, door-to-door round, terminal API) or ``_utility_pay_batch`` (many:
 agency files), which end the same way: the payment's entry posted by the
 layer below (``account_payment_entry.py``), the bills it settles chosen
-(the customer's open bills oldest due first, or the bills named), and
-reconciled in that order.
+(the customer's open bills oldest due first, or the bills named), the one
+hook ``_utility_before_reconcile`` called (also by the portal's online
+payments, see ``payment_transaction.py``), and the payment reconciled with
+the bills in that order.
+
+To change what every payment settles (utility_arrears adds the late fee),
+override ``_utility_before_reconcile`` and call ``super()``.
 """
 
 from collections import defaultdict
