@@ -2,7 +2,6 @@ from odoo import api, models
 
 from odoo.addons.utility_billing.models.utility_bulk_booking import (
     BATCH_COMPANY_CHECK,
-    batch_checked,
     bulk_context,
     no_analytic,
 )
@@ -23,8 +22,8 @@ class AccountPayment(models.Model):
     ``_utility_post_entries`` posts draft payments with Odoo's values, entry
     by entry computed once for all (``_utility_precompute_entries``), and
     the entries of the same shape written as copies of one Odoo made
-    (``account_payment_entry_copy.py``); the overrides of Odoo's create and
-    post that this needs sit here."""
+    (``account_payment_entry_copy.py``); the override of Odoo's entry
+    values it needs (``_prepare_move_line_default_vals``) sits here."""
 
     _inherit = "account.payment"  # pylint: disable=consider-merging-classes-inherited
 
@@ -162,12 +161,6 @@ class AccountPayment(models.Model):
                     price_total=vals["amount_currency"],
                 )
         return completed
-
-    def _check_company(self, fnames=None):
-        # batches of payments: each distinct value is checked once
-        if batch_checked(self, fnames):
-            return None
-        return super()._check_company(fnames)
 
     def _prepare_move_line_default_vals(self, write_off_line_vals=None, force_balance=None):
         vals_list = super()._prepare_move_line_default_vals(

@@ -25,6 +25,7 @@ from odoo.tools import float_compare, float_is_zero
 from odoo.addons.utility_billing.models.utility_bulk_booking import (
     BATCH_COMPANY_CHECK,
     BATCH_CONTEXT,
+    batch_checked,
 )
 from odoo.addons.utility_billing.tools.locks import lock_nowait, lock_rows
 
@@ -564,6 +565,13 @@ class AccountPayment(models.Model):
                 booked[key] = results[index]
         for index, first in duplicates:
             results[index] = results[first]
+
+    def _check_company(self, fnames=None):
+        # the payments ``_utility_book_together`` creates at once: each
+        # distinct journal, partner, method... is checked once
+        if batch_checked(self, fnames):
+            return None
+        return super()._check_company(fnames)
 
     @api.model
     def _utility_batch_before_reconcile(self, settlements):
