@@ -5,6 +5,7 @@ payments of an agency file, a terminal, the counter and the portal."""
 import json
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, tagged
 
 from odoo.addons.utility_billing.tests.common import UtilityBillingCase
@@ -144,3 +145,36 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
         self.assertEqual(self._seen_since(count), [(False, self.online_bill.ids, 45.0)])
         self.assertEqual(tx.payment_id.utility_channel, "online")
         self.assertEqual(self.online_bill.payment_state, "paid")
+
+    def _refuse_thirteen(self):
+        """The hook refuses payments of 13.00; the two requests of a batch,
+        of two customers, are in one call of the hook."""
+        Payment = self.registry["account.payment"]
+        recorder = Payment._utility_before_reconcile
+
+        def refuse_thirteen(model, settlements):
+            if any(settlement.amount == 13.0 for settlement in settlements):
+                raise UserError(model.env._("No payment of 13.00 today."))
+            return recorder(model, settlements)
+
+        self.patch(Payment, "_utility_before_reconcile", refuse_thirteen)
+        return [
+            {"partner": self.customer, "amount": 10.0, "collection_point": self.hall},
+            {"partner": self.customer_2, "amount": 13.0, "collection_point": self.hall},
+        ]
+
+    def test_a_payment_the_hook_refuses_is_not_booked_and_the_batch_goes_on(self):
+        requests = self._refuse_thirteen()
+        booked, refused = self.env["account.payment"]._utility_pay_batch(
+            requests, raise_errors=False
+        )
+        self.assertIsInstance(refused, UserError)
+        self.assertEqual(booked.utility_bill_ids, self.bills[0])
+        self.assertEqual(self.bills[0].amount_residual, 90.0)
+        self.assertEqual(self.bill_2.amount_residual, 60.0)
+        self.assertEqual(self.seen[-1], (booked.id, self.bills.ids, 10.0))
+
+    def test_the_hook_refusal_is_raised_as_the_single_path_raises_it(self):
+        requests = self._refuse_thirteen()
+        with self.assertRaisesRegex(UserError, "13.00"):
+            self.env["account.payment"]._utility_pay_batch(requests)
