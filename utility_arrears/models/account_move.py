@@ -184,11 +184,15 @@ class AccountMove(models.Model):
 
     @api.model
     def _utility_late_fee_as_of(self, bills, date):
-        """Hook of utility_payment_channels (terminal API, counters): the late
-        fee of each bill if paid on ``date``, as ``{bill.id: fee}``. Replaces
-        the channels' zero fee entirely, hence no super()."""
+        """What the channels show as due (terminal API, counters, rounds):
+        the late fee of each bill if paid on ``date``, added to the fees of
+        other add-ons."""
+        fees = super()._utility_late_fee_as_of(bills, date)
         details = bills._utility_late_fee_details(date)
-        return {bill.id: details.get(bill, {}).get("fee", 0.0) for bill in bills}
+        return {
+            bill.id: fees.get(bill.id, 0.0) + details.get(bill, {}).get("fee", 0.0)
+            for bill in bills
+        }
 
     def _utility_receipt_label(self):
         # a late-fee invoice is named as the fee of its bill, not as a bill

@@ -1,24 +1,60 @@
-from odoo import models
+from collections import defaultdict
+
+from odoo import api, models
 
 
 class AccountPayment(models.Model):
     """Charge the regulated late fee when a utility payment settles overdue
-    bills: the fee on the part of each bill paid now is invoiced separately
-    (late-fee income account) and settled by the same payment, right before
-    its bill."""
+    bills, whatever the channel: the fee on the part of each bill paid now
+    is invoiced separately (late-fee income account) and settled by the same
+    payment, right before its bill."""
 
     _inherit = "account.payment"
 
-    def _utility_allocate(self, bills):
-        self.ensure_one()
-        if not bills:
-            return super()._utility_allocate(bills)
+    @api.model
+    def _utility_before_reconcile(self, settlements):  # pylint: disable=missing-return
+        super()._utility_before_reconcile(settlements)
         Move = self.env["account.move"]
-        currency = self.currency_id
-        fees = Move._utility_late_fee_as_of(bills, self.date)
-        remaining = self.amount
+        # the part of each bill each payment settles, by payment day: one
+        # late-fee query and one charge per day for all the payments
+        by_date = defaultdict(list)
+        for settlement in settlements:
+            if settlement.bills:
+                by_date[settlement.date].append(settlement)
+        for on_date, group in by_date.items():
+            proportional = Move.concat(*(s.bills for s in group if s.parts is None))
+            fees = Move._utility_late_fee_as_of(proportional, on_date) if proportional else {}
+            parts = [
+                (s, s.parts if s.parts is not None else self._utility_late_fee_parts(s, fees))
+                for s in group
+            ]
+            charged = {bill: amount for _s, amounts in parts for bill, amount in amounts.items()}
+            if not charged:
+                continue
+            fee_moves = Move._utility_charge_late_fees(
+                Move.browse([bill.id for bill in charged]), on_date, amounts=charged
+            )
+            for settlement, amounts in parts:
+                if not amounts:
+                    continue
+                # each late fee right before its bill
+                ordered = Move
+                for bill in settlement.bills:
+                    ordered |= fee_moves.filtered(lambda m, b=bill: m.utility_late_fee_bill_id == b)
+                    ordered |= bill
+                settlement.bills = ordered
+
+    @api.model
+    def _utility_late_fee_parts(self, settlement, fees):
+        """The part of each of ``settlement``'s bills bearing a late fee
+        (``fees``: {bill id: fee if settled in full}) that its payment
+        settles: the bills in order, each with its fee, principal and fee in
+        proportion for the last one reached (the fee is charged only on the
+        part of the bill paid)."""
+        currency = settlement.currency
+        remaining = settlement.amount
         amounts = {}
-        for bill in bills:
+        for bill in settlement.bills:
             if currency.compare_amounts(remaining, 0.0) <= 0:
                 break
             residual = bill.amount_residual
@@ -30,17 +66,6 @@ class AccountPayment(models.Model):
                 amounts[bill] = residual
                 remaining -= residual + fee
             else:
-                # pay principal and fee in proportion: the fee is charged only
-                # on the part of the bill this payment settles
                 amounts[bill] = currency.round(remaining * residual / (residual + fee))
                 remaining = 0.0
-        if not amounts:
-            return super()._utility_allocate(bills)
-        fee_moves = Move._utility_charge_late_fees(
-            Move.browse([bill.id for bill in amounts]), self.date, amounts=amounts
-        )
-        ordered = Move
-        for bill in bills:
-            ordered |= fee_moves.filtered(lambda m, b=bill: m.utility_late_fee_bill_id == b)
-            ordered |= bill
-        return super()._utility_allocate(ordered)
+        return amounts

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
@@ -81,6 +82,7 @@ class UtilityDisconnectionOrder(models.Model):
     bill_ids = fields.Many2many(
         comodel_name="account.move",
         string="Bills",
+        # the browser's copy of account.move._utility_open_bill_domain(partner), overdue
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('commercial_partner_id', '=', partner_id),"
         " ('payment_state', 'in', ('not_paid', 'partial')),"
@@ -254,14 +256,9 @@ class UtilityDisconnectionOrder(models.Model):
     def _overdue_bills(self, partner, on_date=None):
         """The customer's posted bills still open and past due on ``on_date``."""
         on_date = on_date or fields.Date.context_today(self)
-        return self.env["account.move"].search(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", on_date),
-            ],
+        Move = self.env["account.move"]
+        return Move.search(
+            Move._utility_open_bill_domain(partner) & Domain("invoice_date_due", "<", on_date),
             order="invoice_date_due, id",
         )
 

@@ -3,7 +3,7 @@ from odoo import fields, models
 
 class UtilityCounterPayment(models.TransientModel):
     """The counter shows the late fee to date of the bills being paid, the
-    same fee the payment then charges (see account.payment._utility_allocate)."""
+    same fee the payment then charges (see account.payment._utility_before_reconcile)."""
 
     _inherit = "utility.counter.payment"
 

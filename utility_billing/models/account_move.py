@@ -1,9 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from .utility_bulk_booking import batch_checked, bulk_booking, cached_sequence_formats
 
 BILL_JOURNAL_CODE = "UTB"
+# payment states of a bill still to be paid (see ``_utility_open_bill_domain``)
+OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
 
 class AccountMove(models.Model):
@@ -106,6 +109,37 @@ class AccountMove(models.Model):
         "AND utility_contract_id IS NOT NULL AND utility_credited IS NOT TRUE",
         "A supply contract can have only one bill per billing period.",
     )
+    # a customer's open bills (``_utility_open_bill_domain``: payments, counters,
+    # terminal API, rounds, warnings, dunning) without scanning every move
+    _utility_open_bills_idx = models.Index(
+        "(commercial_partner_id, invoice_date_due) WHERE move_type = 'out_invoice' "
+        "AND state = 'posted' AND payment_state IN ('not_paid', 'partial')"
+    )
+
+    @api.model
+    def _utility_open_bill_domain(self, partners=None):
+        """Posted customer invoices still to be paid, of the commercial
+        partners of ``partners`` when given: the one definition of an open
+        bill, which the partial index ``_utility_open_bills_idx`` matches
+        (change both together). ``_utility_is_open_bill`` is the same test
+        on records in memory."""
+        domain = (
+            Domain("move_type", "=", "out_invoice")
+            & Domain("state", "=", "posted")
+            & Domain("payment_state", "in", OPEN_PAYMENT_STATES)
+        )
+        if partners is not None:
+            domain &= Domain("commercial_partner_id", "in", partners.commercial_partner_id.ids)
+        return domain
+
+    def _utility_is_open_bill(self):
+        """Whether this move is an open bill (``_utility_open_bill_domain``)."""
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in OPEN_PAYMENT_STATES
+        )
 
     @api.model
     def _selection_utility_category(self):

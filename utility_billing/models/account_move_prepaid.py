@@ -28,13 +28,7 @@ class AccountMove(models.Model):
 
         :returns: the bills that received some credit
         """
-        bills = bills.filtered(
-            lambda m: (
-                m.move_type == "out_invoice"
-                and m.state == "posted"
-                and m.payment_state in ("not_paid", "partial")
-            )
-        )
+        bills = bills.filtered(lambda m: m._utility_is_open_bill())
         if not bills:
             return bills
         credit_lines = self.env["account.move.line"].search(

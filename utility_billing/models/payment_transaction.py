@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.fields import Domain
 
 
 class PaymentTransaction(models.Model):
@@ -27,17 +26,6 @@ class PaymentTransaction(models.Model):
                 return self.env._("TOPUP-%s", contract.name)
         return super()._compute_reference_prefix(separator, **values)
 
-    def _create_payment(self, **extra_create_values):
-        # With the payment channels installed, an online payment records its
-        # channel and the provider's transaction like every other channel.
-        payment_fields = self.env["account.payment"]._fields
-        if "utility_channel" in payment_fields and "utility_channel" not in extra_create_values:
-            extra_create_values["utility_channel"] = "online"
-            extra_create_values["utility_external_txn_id"] = (
-                self.provider_reference or self.reference
-            )
-        return super()._create_payment(**extra_create_values)
-
     def _post_process(self):  # pylint: disable=missing-return
         super()._post_process()
         topups = self.filtered(
@@ -45,10 +33,6 @@ class PaymentTransaction(models.Model):
         )
         if topups:
             partners = topups.partner_id.commercial_partner_id
-            open_bills = self.env["account.move"].search(
-                Domain("move_type", "=", "out_invoice")
-                & Domain("state", "=", "posted")
-                & Domain("payment_state", "in", ("not_paid", "partial"))
-                & Domain("commercial_partner_id", "in", partners.ids)
-            )
+            Move = self.env["account.move"]
+            open_bills = Move.search(Move._utility_open_bill_domain(partners))
             self.env["account.move"]._utility_apply_prepaid(open_bills._utility_is_bill())

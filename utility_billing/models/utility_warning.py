@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .account_move import OPEN_PAYMENT_STATES
+
 
 class UtilityWarning(models.Model):
     """One crossing of a warning rule by a contract (or one of its bills).
@@ -212,7 +214,7 @@ class UtilityWarning(models.Model):
         """
         domain = Domain.FALSE
         if bills:
-            settled = bills.filtered(lambda m: m.payment_state not in ("not_paid", "partial"))
+            settled = bills.filtered(lambda m: m.payment_state not in OPEN_PAYMENT_STATES)
             if settled:
                 domain |= Domain("move_id", "in", settled.ids)
         if partners:

@@ -147,12 +147,7 @@ class UtilityWarningRule(models.Model):
         return crossings
 
     def _open_bills(self, due_domain):
-        domain = (
-            Domain("move_type", "=", "out_invoice")
-            & Domain("state", "=", "posted")
-            & Domain("payment_state", "in", ("not_paid", "partial"))
-            & due_domain
-        )
+        domain = self.env["account.move"]._utility_open_bill_domain() & due_domain
         if self.company_id:
             domain &= Domain("company_id", "=", self.company_id.id)
         bills = self.env["account.move"].search(domain)

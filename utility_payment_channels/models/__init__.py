@@ -1,8 +1,9 @@
 from . import res_company
 from . import utility_collection_point
 from . import account_payment
-from . import account_payment_batch
 from . import account_payment_entry_copy
+from . import account_payment_entry
+from . import utility_payment_service
 from . import account_move
 from . import account_bank_statement_line
 from . import utility_agency
@@ -19,3 +20,4 @@ from . import utility_cashier_session_count
 from . import utility_payer_group
 from . import utility_field_collection
 from . import utility_field_collection_line
+from . import payment_transaction

@@ -4,20 +4,15 @@ from odoo import api, models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    # a customer's open bills (``account.payment._utility_open_bills``: terminal
-    # API query, payment and receipt, counters) without scanning every move
-    _utility_open_bills_idx = models.Index(
-        "(commercial_partner_id, invoice_date_due) WHERE move_type = 'out_invoice' "
-        "AND state = 'posted' AND payment_state IN ('not_paid', 'partial')"
-    )
-
     @api.model
     def _utility_late_fee_as_of(self, bills, date):
         """Late fee each of ``bills`` would bear if paid on ``date``.
 
-        Hook for the channels that show what a customer has to pay (terminal
-        API, counters): returns ``{bill.id: fee}``. No fee here;
-        ``utility_arrears`` overrides it with its arrears policies."""
+        What the channels show a customer has to pay (terminal API, counters,
+        rounds, agency file matching): returns ``{bill.id: fee}``. No fee
+        here; ``utility_arrears`` adds its arrears policies' fee. Charging
+        the fee is not done from here but in the hook every booking path
+        calls, ``account.payment._utility_before_reconcile``."""
         return dict.fromkeys(bills.ids, 0.0)
 
     def _utility_receipt_label(self):

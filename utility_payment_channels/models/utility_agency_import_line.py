@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools.misc import formatLang
 
 KEPT_REASONS = [
@@ -67,6 +68,7 @@ class UtilityAgencyImportLine(models.Model):
     bill_id = fields.Many2one(
         comodel_name="account.move",
         string="Bill",
+        # the browser's copy of account.move._utility_open_bill_domain()
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
         "('payment_state', 'in', ('not_paid', 'partial'))]",
     )
@@ -126,20 +128,21 @@ class UtilityAgencyImportLine(models.Model):
             ]
         )
         customer_by_number = {partner.utility_customer_number: partner for partner in customers}
-        bills = self.env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                "|",
-                ("name", "in", [number for number in set(self.mapped("bill_number")) if number]),
-                "&",
-                ("commercial_partner_id", "in", customers.commercial_partner_id.ids),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ]
+        Move = self.env["account.move"]
+        numbers = [number for number in set(self.mapped("bill_number")) if number]
+        bills = Move.search(
+            Domain("company_id", "=", company.id)
+            & (
+                (
+                    Domain("move_type", "=", "out_invoice")
+                    & Domain("state", "=", "posted")
+                    & Domain("name", "in", numbers)
+                )
+                | Move._utility_open_bill_domain(customers)
+            )
         )
         bill_by_number = {bill.name: bill for bill in bills}
-        open_bills = bills.filtered(lambda b: b.payment_state in ("not_paid", "partial"))
+        open_bills = bills.filtered(lambda b: b._utility_is_open_bill())
         due_by_partner = {}
         for bill in open_bills:
             partner = bill.commercial_partner_id
@@ -217,7 +220,7 @@ class UtilityAgencyImportLine(models.Model):
                 not bill or bill.commercial_partner_id != partner.commercial_partner_id
             ):
                 vals.update(state="kept", reason="unknown_bill")
-            elif bill and bill.payment_state not in ("not_paid", "partial"):
+            elif bill and not bill._utility_is_open_bill():
                 vals.update(state="kept", reason="bill_not_open", bill_id=bill.id)
             elif bill and bill in claimed:
                 vals.update(

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 
 
 class UtilityFieldCollection(models.Model):
@@ -166,12 +167,10 @@ class UtilityFieldCollection(models.Model):
         self.ensure_one()
         if not (self.village or self.route):
             raise UserError(self.env._("Give a village or a route to assign bills."))
-        domain = [
-            ("company_id", "=", self.company_id.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-        ]
+        domain = list(
+            Domain("company_id", "=", self.company_id.id)
+            & self.env["account.move"]._utility_open_bill_domain()
+        )
         if self.village:
             domain += [
                 "|",

@@ -139,7 +139,7 @@ class UtilityFieldCollectionLine(models.Model):
                 raise UserError(self.env._("Round %s is not collecting.", round_.name))
             if line.state == "paid":
                 raise UserError(self.env._("Bill %s is already collected.", line.bill_id.name))
-            if line.bill_id.payment_state not in ("not_paid", "partial"):
+            if not line.bill_id._utility_is_open_bill():
                 raise UserError(
                     self.env._(
                         "Bill %s was paid through another channel meanwhile.", line.bill_id.name

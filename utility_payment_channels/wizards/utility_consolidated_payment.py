@@ -90,13 +90,9 @@ class UtilityConsolidatedPayment(models.TransientModel):
             customers = wizard._utility_customers()._origin.commercial_partner_id
             due = {}
             if customers:
-                bills = self.env["account.move"].search_fetch(
-                    [
-                        ("move_type", "=", "out_invoice"),
-                        ("state", "=", "posted"),
-                        ("payment_state", "in", ("not_paid", "partial")),
-                        ("commercial_partner_id", "in", customers.ids),
-                    ],
+                Move = self.env["account.move"]
+                bills = Move.search_fetch(
+                    Move._utility_open_bill_domain(customers),
                     ["commercial_partner_id", "amount_residual"],
                 )
                 # the bills and their late fees today (the counter's day, the
