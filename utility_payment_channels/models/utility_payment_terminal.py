@@ -298,7 +298,7 @@ class UtilityPaymentTerminal(models.Model):
             bills = env["account.move"].concat(
                 *(by_number[number] for number in dict.fromkeys(bill_numbers))
             )
-            paid = bills.filtered(lambda bill: bill.payment_state not in ("not_paid", "partial"))
+            paid = bills.filtered(lambda bill: not bill._utility_is_open_bill())
             if paid:
                 raise UtilityApiError(
                     422, "bill_not_open", f"Already paid: {', '.join(paid.mapped('name'))}."
