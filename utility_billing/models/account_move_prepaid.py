@@ -63,8 +63,7 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        if not self.env.context.get("utility_skip_prepaid"):
-            posted._utility_after_post_bills()
+        posted._utility_after_post_bills()
         return posted
 
     def _utility_after_post_bills(self):
