@@ -34,13 +34,16 @@ class AccountPayment(models.Model):
             fee_moves = Move._utility_charge_late_fees(
                 Move.browse([bill.id for bill in charged]), on_date, amounts=charged
             )
+            # the fee invoices of the day by their bill, looked up per bill
+            # below instead of filtering all of them once per bill
+            fees_by_bill = fee_moves.grouped("utility_late_fee_bill_id")
             for settlement, amounts in parts:
                 if not amounts:
                     continue
                 # each late fee right before its bill
                 ordered = Move
                 for bill in settlement.bills:
-                    ordered |= fee_moves.filtered(lambda m, b=bill: m.utility_late_fee_bill_id == b)
+                    ordered |= fees_by_bill.get(bill, Move)
                     ordered |= bill
                 settlement.bills = ordered
 
