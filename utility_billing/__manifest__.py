@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/utility_billing_run_security.xml",
         "security/utility_billing_portal_security.xml",
+        "security/utility_allowance_security.xml",
         "data/ir_sequence_data.xml",
         "data/utility_billing_data.xml",
         "data/utility_billing_run_data.xml",
@@ -35,6 +36,8 @@
         "views/account_move_views.xml",
         "views/utility_billing_run_views.xml",
         "wizards/utility_bill_cancel_views.xml",
+        "views/utility_allowance_certificate_views.xml",
+        "wizards/utility_allowance_import_views.xml",
         "views/menus.xml",
         "data/utility_warning_templates.xml",
         "data/utility_warning_rule_data.xml",
@@ -59,5 +62,6 @@
         "demo/utility_meter_reading_demo.xml",
         "demo/utility_billing_run_demo.xml",
         "demo/utility_billing_portal_demo.xml",
+        "demo/utility_allowance_demo.xml",
     ],
 }

@@ -6,11 +6,14 @@ from . import utility_meter
 from . import utility_tariff
 from . import utility_tariff_version
 from . import utility_tariff_block
+from . import utility_tariff_version_allowance
+from . import utility_allowance_certificate
 from . import utility_contract
 from . import utility_meter_reading
 from . import res_partner
 from . import utility_customer_category
 from . import utility_bill_builder
+from . import utility_bill_builder_allowance
 from . import utility_billing_run
 from . import utility_billing_run_skip
 from . import utility_billing_run_preview
@@ -20,6 +23,7 @@ from . import account_payment
 from . import account_move_send
 from . import utility_contract_prepaid
 from . import res_partner_prepaid
+from . import res_partner_allowance
 from . import account_move_prepaid
 from . import payment_transaction
 from . import utility_warning_rule

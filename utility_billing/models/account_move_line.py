@@ -26,6 +26,8 @@ class AccountMoveLine(models.Model):
             ("register", "Time-of-use register"),
             ("surcharge", "Tier surcharge"),
             ("fixed", "Fixed charge"),
+            ("allowance", "Social allowance"),
+            ("allowance_offset", "Social allowance borne by the government"),
         ],
         string="Charge Kind",
         readonly=True,

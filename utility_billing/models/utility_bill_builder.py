@@ -104,6 +104,15 @@ class UtilityBillBuilder(models.AbstractModel):
         return {point.id for [point] in groups}
 
     @api.model
+    def _get_allowances(self, run, contracts):
+        """Social allowance certificates in force during the run's period for
+        the customers of ``contracts``, in one search: {partner id: [(kind,
+        first day, last day)]} (``utility.allowance.certificate._get_in_force``)."""
+        return self.env["utility.allowance.certificate"]._get_in_force(
+            run.company_id, contracts.partner_id, run.date_from, run.date_to
+        )
+
+    @api.model
     def _prepare_bills(self, run, contracts):
         """Decide, for each of ``contracts``, its bill or why it is skipped.
 
@@ -161,6 +170,7 @@ class UtilityBillBuilder(models.AbstractModel):
             readings_by_point[reading.service_point_id.id] |= reading
         pending_points = self._get_pending_service_points(run, contracts)
         year_to_date = self._get_year_to_date_consumption(run, contracts)
+        allowances = self._get_allowances(run, contracts)
         tariff_issues = {}
         bills = []
         for contract in contracts:
@@ -217,6 +227,7 @@ class UtilityBillBuilder(models.AbstractModel):
                 consumption=consumption,
                 registers=registers,
                 year_to_date=year_to_date.get(contract.id, 0.0),
+                allowances=allowances.get(contract.partner_id.id),
             )
             bills.append(
                 {

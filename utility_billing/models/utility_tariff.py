@@ -156,7 +156,13 @@ class UtilityTariff(models.Model):
         return False
 
     def _compute_charge_lines(
-        self, date_from, date_to, consumption=0.0, registers=None, year_to_date=0.0
+        self,
+        date_from,
+        date_to,
+        consumption=0.0,
+        registers=None,
+        year_to_date=0.0,
+        allowances=None,
     ):
         """Charge lines of a bill on this tariff.
 
@@ -171,8 +177,14 @@ class UtilityTariff(models.Model):
         :param registers: ``{"peak": kWh, "flat": kWh, "valley": kWh}`` for a
             time-of-use meter, or None
         :param year_to_date: kWh billed in the calendar year before ``date_from``
+        :param allowances: the customer's social allowance certificates in
+            force, ``[(kind, first day, last day)]`` (see
+            ``utility.allowance.certificate._get_in_force``): each segment's
+            free kWh (``utility.tariff.version._get_allowance_kwh``) come off
+            its consumption before the blocks
         :return: list of dicts with ``name`` (block/register label), ``kind``
-            (block, register or fixed), ``block_id``, ``register``, ``quantity``
+            (block, register, surcharge, allowance, allowance_offset or
+            fixed), ``block_id``, ``register``, ``quantity``
             (kWh, months for the fixed charge), ``price_unit``, ``amount``
             (rounded by the currency) and ``version_id``
         :raise UserError: when no approved version covers the period
@@ -212,7 +224,11 @@ class UtilityTariff(models.Model):
                 offset, previous_year = 0.0, start.year
             months = self._month_fraction(start, end)
             segment_lines = version._get_energy_lines(
-                quantity, registers=segment_registers, limit_factor=months, offset=offset
+                quantity,
+                registers=segment_registers,
+                limit_factor=months,
+                offset=offset,
+                free=version._get_allowance_kwh(start, end, allowances),
             )
             segment_lines += version._get_fixed_charge_line(months)
             if multi:
