@@ -242,6 +242,111 @@ class TestHostileInputProperties(UtilityAgencyCase):
             )
 
     # ------------------------------------------------------------------
+    # social allowance
+    # ------------------------------------------------------------------
+    def _allowance_tariff(self, free_kwh):
+        """The Henan blocks with ``free_kwh`` free kWh a month for low-income
+        households (inside a rolled-back savepoint)."""
+        account = self.env["account.account"].create(
+            {
+                "name": "Allowance receivable",
+                "code": "123199",
+                "account_type": "asset_current",
+                "company_ids": [(6, 0, self.company.ids)],
+            }
+        )
+        tariff = self.env["utility.tariff"].create(
+            {
+                "name": "Allowance tariff",
+                "code": "ALW",
+                "category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tariff.id,
+                "date_from": "2024-01-01",
+                "allowance_kwh_low_income": free_kwh,
+                "allowance_account_id": account.id,
+                "block_ids": [
+                    (0, 0, {"sequence": 1, "name": "Block 1", "limit_to": 180, "price": 0.56}),
+                    (0, 0, {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}),
+                    (0, 0, {"sequence": 3, "name": "Block 3", "limit_to": 0, "price": 0.86}),
+                ],
+            }
+        ).action_approve()
+        return tariff
+
+    @BOUNDED
+    @given(
+        free_kwh=st.sampled_from([10, 15, 12.5]),
+        first=st.decimals(min_value=0, max_value=400, places=2).map(float),
+        second=CONSUMPTION,
+        valid_from=st.integers(min_value=0, max_value=40),
+        valid_days=st.integers(min_value=0, max_value=60),
+    )
+    @example(free_kwh=10, first=300, second=300, valid_from=0, valid_days=60)
+    @example(free_kwh=15, first=3, second=9.99, valid_from=0, valid_days=60)
+    def test_allowance_never_above_consumption_and_total_never_decreases(
+        self, free_kwh, first, second, valid_from, valid_days
+    ):
+        """With a certificate in force for any part of the month: the free kWh
+        never exceed the consumption nor the month's allowance, the allowance
+        and its offset cancel out, the total is the sum of the lines and the
+        price of the billable kWh alone, and it never decreases with the
+        consumption."""
+        start = JANUARY[0] - timedelta(days=20) + timedelta(days=valid_from)
+        allowances = [("low_income", start, start + timedelta(days=valid_days))]
+        allowances = [
+            (kind, max(a, JANUARY[0]), min(b, JANUARY[1]))
+            for kind, a, b in allowances
+            if a <= JANUARY[1] and b >= JANUARY[0]
+        ]
+        with self._rolled_back():
+            tariff = self._allowance_tariff(free_kwh)
+            totals = []
+            for consumption in sorted((first, second)):
+                lines = tariff._compute_charge_lines(
+                    *JANUARY, consumption=consumption, allowances=allowances
+                )
+                free = sum(line["quantity"] for line in lines if line["kind"] == "allowance")
+                self.assertLessEqual(
+                    float_compare(free, consumption, precision_digits=2), 0, "free <= consumption"
+                )
+                self.assertLessEqual(float_compare(free, free_kwh, precision_digits=2), 0)
+                self.assertEqual(
+                    self.currency.compare_amounts(
+                        sum(
+                            line["amount"]
+                            for line in lines
+                            if line["kind"] in ("allowance", "allowance_offset")
+                        ),
+                        0.0,
+                    ),
+                    0,
+                    "the allowance and its offset cancel out",
+                )
+                total = self._total(lines)
+                self.assertEqual(
+                    self.currency.compare_amounts(
+                        total, sum(self.currency.round(line["amount"]) for line in lines)
+                    ),
+                    0,
+                    "the total is the sum of the lines",
+                )
+                billable = float_round(consumption - free, precision_digits=2)
+                self.assertEqual(
+                    self.currency.compare_amounts(
+                        total, self._total(self._charge(tariff, billable))
+                    ),
+                    0,
+                    "the customer pays the billable kWh only",
+                )
+                totals.append(total)
+            self.assertLessEqual(self.currency.compare_amounts(totals[0], totals[1]), 0)
+
+    # ------------------------------------------------------------------
     # late fees
     # ------------------------------------------------------------------
     @BOUNDED

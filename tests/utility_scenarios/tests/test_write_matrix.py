@@ -39,6 +39,11 @@ EDITABLE_FIELDS = {
         "journal_id", "name", "outlet_ids", "partner_id", "settlement_frequency", "settlement_ids",
         "settlement_journal_id",
     },
+    # the civil affairs bureau's data, corrected by the billing officer; the
+    # customer and the company are given at creation only
+    "utility.allowance.certificate": {
+        "active", "date_from", "date_to", "holder_id_number", "kind", "notes", "number",
+    },
     # on a line kept for review, before Book (refused on the other lines)
     "utility.agency.import.line": {"bill_id", "collection_point_id", "partner_id"},
     # the period while draft; the transfer until reconciled
@@ -107,6 +112,7 @@ EDITABLE_FIELDS = {
     "utility.tariff": {"active", "category", "code", "company_id", "name", "version_ids"},
     "utility.tariff.block": {"limit_to", "name", "price", "sequence", "version_id"},
     "utility.tariff.version": {
+        "allowance_account_id", "allowance_kwh_five_guarantee", "allowance_kwh_low_income",
         "approval_reference", "block_basis", "block_ids", "date_from", "fixed_charge", "price_flat",
         "price_peak", "price_valley", "tariff_id",
     },
