@@ -331,6 +331,9 @@ class TestAllowanceBills(AllowanceCase):
         self.assertEqual((offset.quantity, offset.price_unit, offset.balance), (10, -0.56, 5.60))
         self.assertEqual(offset.account_id, self.allowance_account)
         self.assertNotEqual(allowance.account_id, self.allowance_account)
+        # the free kWh are electricity sold: the energy product, as the blocks
+        self.assertEqual(allowance.product_id, self.env["account.move"]._utility_get_product())
+        self.assertFalse(offset.product_id)
         # revenue of the 290 billable kWh (175.40) and of the 10 free ones
         # (5.60): the customer owes 175.40, the government 5.60
         revenue = sum(
@@ -368,6 +371,7 @@ class TestAllowanceBills(AllowanceCase):
                     line.price_subtotal,
                     line.price_total,
                     line.utility_charge_kind or "",
+                    line.product_id.id,
                     line.tax_ids.ids,
                 )
                 for line in move.line_ids

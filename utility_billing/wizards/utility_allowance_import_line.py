@@ -13,7 +13,7 @@ class UtilityAllowanceImportLine(models.TransientModel):
     import_id = fields.Many2one(
         comodel_name="utility.allowance.import", required=True, ondelete="cascade"
     )
-    row = fields.Integer(string="Line", help="Line number in the file (the header is line 1).")
+    row = fields.Integer(string="Line No.", help="Line number in the file (the header is line 1).")
     customer_number = fields.Char()
     holder_id_number = fields.Char(string="Holder ID Number")
     partner_id = fields.Many2one(comodel_name="res.partner", string="Customer")
