@@ -16,6 +16,9 @@ class UtilityBillBuilder(models.AbstractModel):
         for command, line in zip(vals["invoice_line_ids"], bill["lines"], strict=True):
             if line["kind"] == "allowance":
                 command[2].update(product_id=product.id, product_uom_id=product.uom_id.id)
+            elif line["kind"] == "allowance_offset":
+                # the same kWh, taken off: shown in kWh on the bill
+                command[2]["product_uom_id"] = product.uom_id.id
             if line.get("account_id"):
                 command[2]["account_id"] = line["account_id"]
         return vals

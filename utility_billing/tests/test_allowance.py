@@ -334,6 +334,7 @@ class TestAllowanceBills(AllowanceCase):
         # the free kWh are electricity sold: the energy product, as the blocks
         self.assertEqual(allowance.product_id, self.env["account.move"]._utility_get_product())
         self.assertFalse(offset.product_id)
+        self.assertEqual(offset.product_uom_id, allowance.product_uom_id)
         # revenue of the 290 billable kWh (175.40) and of the 10 free ones
         # (5.60): the customer owes 175.40, the government 5.60
         revenue = sum(
@@ -372,6 +373,7 @@ class TestAllowanceBills(AllowanceCase):
                     line.price_total,
                     line.utility_charge_kind or "",
                     line.product_id.id,
+                    line.product_uom_id.id,
                     line.tax_ids.ids,
                 )
                 for line in move.line_ids
