@@ -53,7 +53,14 @@ class AccountTaxRepartitionLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        _refuse_if_approved(self.env, lines.tax_id)
+        # a new tax gets its first lines of each document type (computed)
+        # after it is created
+        changed = lines.tax_id.filtered(
+            lambda tax: (tax.repartition_line_ids - lines).filtered(
+                lambda line: line.document_type in lines.mapped("document_type")
+            )
+        )
+        _refuse_if_approved(self.env, changed)
         return lines
 
     def write(self, vals):

@@ -350,7 +350,11 @@ class UtilityBillBuilder(models.AbstractModel):
             tax.amount_type not in ("percent", "fixed", "division")
             or tax.tax_exigibility != "on_invoice"
             or tax.analytic
-            or not all(tax.repartition_line_ids.mapped("use_in_tax_closing"))
+            or not all(
+                tax.repartition_line_ids.filtered(
+                    lambda line: line.repartition_type == "tax"
+                ).mapped("use_in_tax_closing")
+            )
             for tax in taxes
         ):
             return False
