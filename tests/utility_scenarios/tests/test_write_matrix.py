@@ -248,7 +248,17 @@ class TestWriteMatrix(HttpCase):
             {"session_id": session.id, "denomination": "100", "quantity": 1}
         )
         approved = env["utility.tariff.version"].search([("state", "=", "approved")], limit=1)
-        approved.copy({"date_from": "2099-01-01"})
+        draft = approved.copy({"date_from": "2099-01-01"})
+        if not draft.component_ids:  # (a database upgraded from before components)
+            draft.component_ids = [
+                Command.create(
+                    {
+                        "kind": "energy",
+                        "name": "Energy",
+                        "tax_id": env.ref("utility_billing.tax_output_vat_13").id,
+                    }
+                )
+            ]
         # records only server code makes (the run, the APIs): made here as it does
         run, _other_run = env["utility.dunning.run"].create(
             [{"company_id": cls.company.id}, {"company_id": cls.company.id}]
