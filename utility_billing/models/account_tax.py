@@ -38,8 +38,19 @@ class AccountTax(models.Model):
     _inherit = "account.tax"
 
     def write(self, vals):
-        if TAX_FROZEN_FIELDS.intersection(vals):
-            _refuse_if_approved(self.env, self)
+        frozen = TAX_FROZEN_FIELDS.intersection(vals)
+        if frozen:
+            # (a data file loaded again writes the same values)
+            _refuse_if_approved(
+                self.env,
+                self.filtered(
+                    lambda tax: any(
+                        tax._fields[name].type in ("one2many", "many2many")
+                        or tax._fields[name].convert_to_write(tax[name], tax) != vals[name]
+                        for name in frozen
+                    )
+                ),
+            )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -64,8 +75,15 @@ class AccountTaxRepartitionLine(models.Model):
         return lines
 
     def write(self, vals):
-        if REPARTITION_FROZEN_FIELDS.intersection(vals):
-            _refuse_if_approved(self.env, self.tax_id)
+        frozen = REPARTITION_FROZEN_FIELDS.intersection(vals)
+        if frozen:
+            changed = self.filtered(
+                lambda line: any(
+                    line._fields[name].convert_to_write(line[name], line) != vals[name]
+                    for name in frozen
+                )
+            )
+            _refuse_if_approved(self.env, changed.tax_id)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
