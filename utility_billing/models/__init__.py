@@ -8,6 +8,8 @@ from . import utility_tariff_version
 from . import utility_tariff_block
 from . import utility_tariff_version_allowance
 from . import utility_allowance_certificate
+from . import utility_tariff_component
+from . import account_tax
 from . import utility_contract
 from . import utility_meter_reading
 from . import res_partner
