@@ -297,10 +297,10 @@ class TestAllowanceBills(AllowanceCase):
             }
         )
 
-    def _customer(self, number, value=1300, certificate=True):
+    def _customer(self, number, value=1300, certificate=True, tariff=None):
         contract, meter = self._new_customer(
             number,
-            tariff=self.alw_tariff,
+            tariff=tariff or self.alw_tariff,
             initial_reading=1000,
             payment_term=self.env.ref("account.account_payment_term_15days"),
         )
@@ -389,6 +389,124 @@ class TestAllowanceBills(AllowanceCase):
             ),
         )
         self.assertEqual(batch_bill.amount_total, 175.40)
+
+    def _taxed_allowance_tariff(self):
+        """The Henan blocks with 10 free kWh, priced VAT 13% and a 0.02/kWh
+        fund included (price components)."""
+        fund_account = self.env["account.account"].create(
+            {"name": "Funds payable", "code": "224100", "account_type": "liability_current"}
+        )
+
+        def tax(name, amount_type, amount, account):
+            repartition = [
+                Command.create({"repartition_type": "base"}),
+                Command.create({"repartition_type": "tax", "account_id": account.id}),
+            ]
+            return self.env["account.tax"].create(
+                {
+                    "name": name,
+                    "amount_type": amount_type,
+                    "amount": amount,
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_included",
+                    "company_id": self.company.id,
+                    "invoice_repartition_line_ids": repartition,
+                    "refund_repartition_line_ids": repartition,
+                }
+            )
+
+        vat = tax("VAT 13% incl.", "percent", 13.0, self.company_data["default_account_tax_sale"])
+        fund = tax("Water works fund", "fixed", 0.02, fund_account)
+        tariff = self.env["utility.tariff"].create(
+            {
+                "name": "Taxed",
+                "code": "RES-TAX",
+                "category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tariff.id,
+                "date_from": "2024-01-01",
+                "allowance_kwh_low_income": 10,
+                "allowance_account_id": self.allowance_account.id,
+                "component_ids": [
+                    Command.create({"kind": "energy", "name": "Energy", "tax_id": vat.id}),
+                    Command.create({"kind": "fund", "name": "Fund", "tax_id": fund.id}),
+                ],
+                "block_ids": [
+                    Command.create(
+                        {"sequence": 1, "name": "Block 1", "limit_to": 180, "price": 0.56}
+                    ),
+                    Command.create(
+                        {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}
+                    ),
+                    Command.create(
+                        {"sequence": 3, "name": "Block 3", "limit_to": 0, "price": 0.86}
+                    ),
+                ],
+            }
+        ).action_approve()
+        return tariff, vat, fund
+
+    def test_taxed_batch_bill_with_allowance_equals_the_ordinary_invoice(self):
+        """With VAT and a fund included in the prices: the free kWh bear them
+        (the government pays them tax included), the offset bears none, and
+        the batch bill is the invoice Odoo builds, journal item by item."""
+        tariff, vat, fund = self._taxed_allowance_tariff()
+        contracts = []
+        for number in ("0930000031", "0930000032"):
+            contract = self._customer(number, tariff=tariff)
+            contracts.append(contract)
+        batch_contract, ordinary_contract = contracts
+        self.billing_run._run_batch(batch_contract.ids)
+        batch_bill = self.billing_run.move_ids
+        move_model = self.env["account.move"]
+        journal = move_model._utility_get_bill_journal(self.company)
+        [bill], _skips = self.billing_run._prepare_bills(ordinary_contract)
+        ordinary_bill = move_model.create(
+            self.billing_run._prepare_move_vals(bill, journal, move_model._utility_get_product())
+        )
+        ordinary_bill.action_post()
+
+        def items(move):
+            return sorted(
+                (
+                    line.display_type,
+                    line.account_id.id,
+                    line.name if line.display_type == "product" else "",
+                    line.date_maturity,
+                    line.quantity,
+                    line.price_unit,
+                    line.balance,
+                    line.amount_residual,
+                    line.price_subtotal,
+                    line.price_total,
+                    line.tax_ids.ids,
+                    line.tax_line_id.id,
+                    line.tax_base_amount,
+                    line.tax_tag_ids.ids,
+                    line.utility_charge_kind or "",
+                )
+                for line in move.line_ids
+            )
+
+        self.assertEqual(items(batch_bill), items(ordinary_bill))
+        self.assertEqual(batch_bill.amount_total, 175.40)
+        self.assertEqual(
+            (batch_bill.amount_untaxed, batch_bill.amount_tax),
+            (ordinary_bill.amount_untaxed, ordinary_bill.amount_tax),
+        )
+        lines = batch_bill.invoice_line_ids
+        allowance = lines.filtered(lambda line: line.utility_charge_kind == "allowance")
+        offset = lines.filtered(lambda line: line.utility_charge_kind == "allowance_offset")
+        self.assertEqual(allowance.tax_ids, vat | fund)
+        self.assertFalse(offset.tax_ids)
+        self.assertEqual((allowance.price_total, offset.price_total), (5.60, -5.60))
+        # the fund is owed on the 300 kWh consumed: 290 billed + 10 free
+        fund_line = batch_bill.line_ids.filtered(lambda line: line.tax_line_id == fund)
+        self.assertAlmostEqual(-fund_line.balance, 6.00)
 
     def test_one_certificate_lookup_per_batch(self):
         contracts = (
