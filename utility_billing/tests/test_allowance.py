@@ -508,6 +508,25 @@ class TestAllowanceBills(AllowanceCase):
         fund_line = batch_bill.line_ids.filtered(lambda line: line.tax_line_id == fund)
         self.assertAlmostEqual(-fund_line.balance, 6.00)
 
+    def test_a_certificate_of_another_company_gives_no_allowance(self):
+        other_company = self.env["res.company"].create({"name": "Other county"})
+        contract = self._customer("0930000041", certificate=False)
+        self.env["utility.allowance.certificate"].create(
+            {
+                "number": "MZ-OTHER",
+                "partner_id": contract.partner_id.id,
+                "kind": "low_income",
+                "date_from": "2025-01-01",
+                "date_to": "2025-12-31",
+                "company_id": other_company.id,
+            }
+        )
+        self.billing_run._run_batch(contract.ids)
+        self.assertEqual(self.billing_run.move_ids.amount_total, 184.00)
+        self.assertNotIn(
+            "allowance", self.billing_run.move_ids.invoice_line_ids.mapped("utility_charge_kind")
+        )
+
     def test_one_certificate_lookup_per_batch(self):
         contracts = (
             self._customer("0930000021")
