@@ -6,6 +6,7 @@ import openpyxl
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.misc import file_open
 
 from .test_allowance import AllowanceCase
 
@@ -140,3 +141,11 @@ class TestAllowanceImport(AllowanceCase):
                 (HEADER + "0100000001,,低保,MZ-1,2025-01-01,2025-12-31\n").encode("gb18030")
             )
         self.assertFalse(self._certificates())
+
+    def test_the_downloadable_template_imports(self):
+        """The template (UTF-8 with a byte-order mark, for Excel) is a valid
+        list: its example line names the customer 0100000001."""
+        with file_open("utility_billing/static/src/allowance_import_template.csv", "rb") as file:
+            wizard = self._import(file.read())
+        self.assertEqual((wizard.created_count, wizard.rejected_count), (1, 0))
+        self.assertEqual(self._certificates().partner_id, self.customer)
