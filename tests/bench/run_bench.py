@@ -121,8 +121,17 @@ def bench_taxes(env):
     vat = tax_model.search([("name", "=", "Bench VAT 13%"), ("company_id", "=", company.id)])
     fund = tax_model.search([("name", "=", "Bench fund"), ("company_id", "=", company.id)])
     if not vat:
+        output = env["account.account"].search(
+            [("account_type", "=", "liability_current"), ("code", "=like", "25%")], limit=1
+        )
+        repartition = [
+            (0, 0, {"repartition_type": "base"}),
+            (0, 0, {"repartition_type": "tax", "account_id": output.id}),
+        ]
         vat = tax_model.create(
             {
+                "invoice_repartition_line_ids": repartition,
+                "refund_repartition_line_ids": repartition,
                 "name": "Bench VAT 13%",
                 "amount_type": "percent",
                 "amount": 13.0,

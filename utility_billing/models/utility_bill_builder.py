@@ -340,7 +340,8 @@ class UtilityBillBuilder(models.AbstractModel):
         taxes whose journal items Odoo's own helpers compute from the lines
         alone (``_utility_tax_lines``): percent, fixed or division amounts
         (groups of them), due on the invoice (no cash basis), without
-        analytic tax lines; and no early-payment discount on a taxed bill
+        analytic tax lines unless the company has no analytic distribution
+        model; and no early-payment discount on a taxed bill
         (Odoo adds its own lines for it). Otherwise Odoo synchronises the
         bills itself. The receivable account is left to Odoo's own
         computation (partner's account mapped by the bill's fiscal
@@ -360,13 +361,24 @@ class UtilityBillBuilder(models.AbstractModel):
         if any(
             tax.amount_type not in ("percent", "fixed", "division")
             or tax.tax_exigibility != "on_invoice"
-            or tax.analytic
+            for tax in taxes
+        ):
+            return False
+        # tax lines split by analytic distribution: only without any
+        # distribution model (every line's distribution is then empty)
+        analytic = any(
+            tax.analytic
             or not all(
                 tax.repartition_line_ids.filtered(
                     lambda line: line.repartition_type == "tax"
                 ).mapped("use_in_tax_closing")
             )
             for tax in taxes
+        )
+        if analytic and (
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([("company_id", "in", (company.id, False))], limit=1)
         ):
             return False
         return not any(bill["contract"].payment_term_id.early_discount for bill in bills)
@@ -443,20 +455,28 @@ class UtilityBillBuilder(models.AbstractModel):
         tax_model._add_accounting_data_in_base_lines_tax_details(base_lines, company)
         results = tax_model._prepare_tax_lines(base_lines, company)
         lines = []
-        for vals, (_base_line, to_update) in zip(
-            line_vals_list, results["base_lines_to_update"], strict=True
+        for vals, line_key, (_base_line, to_update) in zip(
+            line_vals_list, key[3], results["base_lines_to_update"], strict=True
         ):
             # price_subtotal / price_total: one line alone, as _compute_totals
-            alone = base_line(vals)
-            tax_model._add_tax_details_in_base_line(alone, company)
-            tax_model._round_base_lines_tax_details([alone], company)
+            totals_key = ("totals", key[:3], line_key)
+            totals = memo.get(totals_key) if memo is not None else None
+            if totals is None:
+                alone = base_line(vals)
+                tax_model._add_tax_details_in_base_line(alone, company)
+                tax_model._round_base_lines_tax_details([alone], company)
+                totals = {
+                    "price_subtotal": alone["tax_details"]["total_excluded_currency"],
+                    "price_total": alone["tax_details"]["total_included_currency"],
+                }
+                if memo is not None:
+                    memo[totals_key] = totals
             lines.append(
                 {
                     "balance": to_update["balance"],
                     "amount_currency": to_update["amount_currency"],
                     "tax_tag_ids": to_update["tax_tag_ids"],
-                    "price_subtotal": alone["tax_details"]["total_excluded_currency"],
-                    "price_total": alone["tax_details"]["total_included_currency"],
+                    **totals,
                 }
             )
         result = {

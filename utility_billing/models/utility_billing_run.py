@@ -480,6 +480,10 @@ class UtilityBillingRun(models.Model):
             create_context["skip_invoice_sync"] = True
             # new draft lines have no analytic line to synchronise
             create_context["skip_analytic_sync"] = True
+            # balance and amount currency are given equal (company currency),
+            # and price_subtotal / price_total given: nothing to synchronise
+            # line by line (see utility_bulk_booking)
+            create_context["skip_invoice_line_sync"] = True
         try:
             moves = move_model.with_context(**create_context).create(vals_list)
         except pgerrors.UniqueViolation as error:

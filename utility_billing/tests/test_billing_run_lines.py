@@ -547,6 +547,14 @@ class TestBillingRunTaxes(UtilityBillingCase):
         )
         analytic = self._tax("Analytic VAT", "percent", 13.0)
         analytic.analytic = True
+        # analytic tax lines only matter with a distribution model
+        self.assertTrue(builder._utility_can_precompute_lines(self.billing_run, bills, journal, [
+            dict(vals_list[0], invoice_line_ids=[Command.create(dict(
+                vals_list[0]["invoice_line_ids"][0][2], tax_ids=[Command.set(analytic.ids)]))])
+        ]))  # fmt: skip
+        self.env["account.analytic.distribution.model"].create(
+            {"company_id": self.company.id, "analytic_distribution": {}}
+        )
         division = self._tax("Division VAT", "division", 13.0)
         for tax, expected in ((cash_basis, False), (analytic, False), (division, True)):
             with self.subTest(tax=tax.name):
