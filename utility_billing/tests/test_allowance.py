@@ -189,6 +189,52 @@ class TestAllowanceArithmetic(AllowanceCase):
         self.assertEqual(self._shape(lines), [("block", 0, 0.56, 0.0)])
         self.assertEqual(total, 0.0)
 
+    def test_annual_blocks_split_the_billable_kwh_from_the_year_to_date(self):
+        tariff = self.env["utility.tariff"].create(
+            {
+                "name": "Annual",
+                "code": "RES-AN",
+                "category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        self.env["utility.tariff.version"].create(
+            {
+                "tariff_id": tariff.id,
+                "date_from": "2024-01-01",
+                "block_basis": "annual",
+                "allowance_kwh_low_income": 10,
+                "allowance_account_id": self.allowance_account.id,
+                "block_ids": [
+                    Command.create(
+                        {"sequence": 1, "name": "Tier 1", "limit_to": 2160, "price": 0.56}
+                    ),
+                    Command.create(
+                        {"sequence": 2, "name": "Tier 2", "limit_to": 4200, "price": 0.61}
+                    ),
+                    Command.create({"sequence": 3, "name": "Tier 3", "limit_to": 0, "price": 0.86}),
+                ],
+            }
+        ).action_approve()
+        # 2100 kWh billed this year: of the 190 billable kWh, 60 in tier 1
+        # (33.60) and 130 in tier 2 (79.30)
+        lines, total = self._bill(
+            200,
+            [("low_income", self._date("2025-03-01"), self._date("2025-03-31"))],
+            tariff=tariff,
+            year_to_date=2100,
+        )
+        self.assertEqual(
+            self._shape(lines),
+            [
+                ("block", 60, 0.56, 33.60),
+                ("block", 130, 0.61, 79.30),
+                ("allowance", 10, 0.56, 5.60),
+                ("allowance_offset", 10, -0.56, -5.60),
+            ],
+        )
+        self.assertEqual(total, 112.90)
+
     def test_time_of_use_free_kwh_come_off_the_flat_register(self):
         tariff = self.env["utility.tariff"].create(
             {
