@@ -145,7 +145,7 @@ def invoice_lines(request):
     currency = request.currency_id
     lines = []
     for move in request.move_ids.sudo():
-        for line in move.invoice_line_ids.filtered(lambda l: l.display_type == "product"):
+        for line in move.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
             total = line.price_total
             funds = line.tax_ids.filtered(lambda t: t.amount_type == "fixed")
             vat = line.tax_ids.filtered(lambda t: t.amount_type == "percent")[:1]
