@@ -116,7 +116,7 @@ class UtilityEinvoiceRequest(models.Model):
         comodel_name="utility.einvoice.batch", readonly=True, copy=False, index=True
     )
     serial = fields.Char(
-        string="Serial",
+        string="Invoice Serial",
         readonly=True,
         copy=False,
         index=True,
