@@ -17,3 +17,4 @@ from . import test_new_name
 from . import test_protected_fields
 from . import test_allowance
 from . import test_allowance_import
+from . import test_einvoice

@@ -22,3 +22,4 @@ from . import test_warnings_follow_payment
 from . import test_counter_keyboard_tour
 from . import test_booking_hook
 from . import test_allowance_tour
+from . import test_einvoice_tour
