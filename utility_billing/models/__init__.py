@@ -25,3 +25,4 @@ from . import payment_transaction
 from . import utility_warning_rule
 from . import utility_warning
 from . import res_currency
+from . import res_partner_einvoice
