@@ -25,4 +25,10 @@ from . import payment_transaction
 from . import utility_warning_rule
 from . import utility_warning
 from . import res_currency
+from . import res_company
+from . import res_config_settings
+from . import utility_einvoice_provider
+from . import utility_einvoice_batch
+from . import utility_einvoice_request
+from . import account_move_einvoice
 from . import res_partner_einvoice

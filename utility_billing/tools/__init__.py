@@ -7,12 +7,16 @@
 * ``new_name``: whether a record's name is still the placeholder "New",
   in any language;
 * ``tabular``: the one reader of uploaded CSV/XLSX files (encoding,
-  delimiter, header, amounts, dates).
+  delimiter, header, amounts, dates);
+* ``einvoice_template`` / ``einvoice_results``: the tax platform's
+  batch-issue workbook (数电票) and the reader of its results.
 
 Other add-ons import them as ``odoo.addons.utility_billing.tools.<module>``.
 """
 
 from . import company_check
+from . import einvoice_results
+from . import einvoice_template
 from . import locks
 from . import new_name
 from . import tabular
