@@ -28,9 +28,9 @@ class TestCounterEinvoice(UtilityCounterCase):
         self.assertEqual(action["res_model"], "utility.counter.einvoice")
         self.assertEqual(action["target"], "new")
         return Form(
-            self.env["utility.counter.einvoice"].with_user(self.cashier).with_context(
-                **action["context"]
-            )
+            self.env["utility.counter.einvoice"]
+            .with_user(self.cashier)
+            .with_context(**action["context"])
         )
 
     def test_no_request_before_the_payment_is_taken(self):
@@ -38,8 +38,10 @@ class TestCounterEinvoice(UtilityCounterCase):
         counter.search_term = "0100000002"
         wizard = counter.save()
         self.assertFalse(wizard.einvoice_can_request)
-        dialog = self.env["utility.counter.einvoice"].with_user(self.cashier).create(
-            {"counter_payment_id": wizard.id, "buyer_name": "Wang Fang"}
+        dialog = (
+            self.env["utility.counter.einvoice"]
+            .with_user(self.cashier)
+            .create({"counter_payment_id": wizard.id, "buyer_name": "Wang Fang"})
         )
         with self.assertRaisesRegex(UserError, "Take the payment first"):
             dialog.action_request()
@@ -100,13 +102,17 @@ class TestCounterEinvoice(UtilityCounterCase):
 
     def test_special_invoice_without_bank_details_is_refused_and_creates_nothing(self):
         wizard = self._pay(100.0)
-        dialog = self.env["utility.counter.einvoice"].with_user(self.cashier).create(
-            {
-                "counter_payment_id": wizard.id,
-                "invoice_type": "special",
-                "buyer_name": "郑州某某商贸有限公司",
-                "buyer_tax_id": "91410100MA00000000",
-            }
+        dialog = (
+            self.env["utility.counter.einvoice"]
+            .with_user(self.cashier)
+            .create(
+                {
+                    "counter_payment_id": wizard.id,
+                    "invoice_type": "special",
+                    "buyer_name": "郑州某某商贸有限公司",
+                    "buyer_tax_id": "91410100MA00000000",
+                }
+            )
         )
         with self.assertRaises(UserError):
             dialog.action_request()
@@ -121,8 +127,10 @@ class TestCounterEinvoice(UtilityCounterCase):
 
     def test_another_cashiers_counter_cannot_be_used_to_request(self):
         wizard = self._pay(100.0)
-        dialog = self.env["utility.counter.einvoice"].with_user(self.cashier_b).create(
-            {"counter_payment_id": wizard.id, "buyer_name": "Wang Fang"}
+        dialog = (
+            self.env["utility.counter.einvoice"]
+            .with_user(self.cashier_b)
+            .create({"counter_payment_id": wizard.id, "buyer_name": "Wang Fang"})
         )
         with self.assertRaises(AccessError):
             dialog.action_request()

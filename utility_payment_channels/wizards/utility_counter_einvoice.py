@@ -55,9 +55,7 @@ class UtilityCounterEinvoice(models.TransientModel):
         counter = self.env["utility.counter.payment"].browse(values.get("counter_payment_id"))
         if counter.exists() and counter.partner_id:
             defaults = counter.partner_id._utility_einvoice_buyer_defaults()
-            values.update(
-                {name: value for name, value in defaults.items() if name in fields_list}
-            )
+            values.update({name: value for name, value in defaults.items() if name in fields_list})
         return values
 
     def action_request(self):
@@ -73,7 +71,16 @@ class UtilityCounterEinvoice(models.TransientModel):
             # the bank details are printed on special invoices only
             for name in ("buyer_address", "buyer_phone", "buyer_bank", "buyer_bank_account"):
                 buyer_vals[name] = False
-        self.env["utility.einvoice.request"]._utility_create_requests(
-            counter.payment_id, buyer_vals, "counter"
+        # read first as the cashier: another cashier's screen is refused
+        # here by its record rule
+        payment = counter.payment_id
+        # sudo: the payment's paid bills (Odoo's reconciled_invoice_ids) are
+        # computed with its statement lines, which cashiers cannot read, and
+        # the request's creation numbers it by a write cashiers have no right
+        # to; the payment is the one this counter screen, the cashier's own,
+        # booked, and the creation API validates the buyer and refuses a
+        # second request. sudo() keeps the cashier as the creator.
+        self.env["utility.einvoice.request"].sudo()._utility_create_requests(
+            payment.sudo(), buyer_vals, "counter"
         )
         return {"type": "ir.actions.act_window_close"}
