@@ -63,8 +63,10 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
         request over several households shows on none of their pages)."""
         customer = invoice_sudo.commercial_partner_id
         return invoice_sudo.utility_einvoice_request_ids.filtered(
-            lambda req: req.partner_id.commercial_partner_id == customer
-            and all(bill.commercial_partner_id == customer for bill in req.move_ids)
+            lambda req: (
+                req.partner_id.commercial_partner_id == customer
+                and all(bill.commercial_partner_id == customer for bill in req.move_ids)
+            )
         ).sorted("id", reverse=True)
 
     def _utility_einvoice_can_request(self, invoice_sudo, requests_sudo):
@@ -207,8 +209,7 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
         )
         is_customer = (
             not request.env.user._is_public()
-            and request.env.user.partner_id.commercial_partner_id
-            == invoice.commercial_partner_id
+            and request.env.user.partner_id.commercial_partner_id == invoice.commercial_partner_id
         )
         values.update(
             {

@@ -41,7 +41,8 @@ class ResPartner(models.Model):
             }
         bank = partner.sudo().bank_ids[:1]
         address = " ".join(
-            part for part in (partner.state_id.name, partner.city, partner.street, partner.street2)
+            part
+            for part in (partner.state_id.name, partner.city, partner.street, partner.street2)
             if part
         )
         return {
