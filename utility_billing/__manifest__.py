@@ -37,6 +37,8 @@
         "views/account_move_views.xml",
         "views/utility_billing_run_views.xml",
         "wizards/utility_bill_cancel_views.xml",
+        "wizards/utility_einvoice_views.xml",
+        "views/utility_einvoice_views.xml",
         "views/menus.xml",
         "data/utility_warning_templates.xml",
         "data/utility_warning_rule_data.xml",
@@ -62,5 +64,6 @@
         "demo/utility_meter_reading_demo.xml",
         "demo/utility_billing_run_demo.xml",
         "demo/utility_billing_portal_demo.xml",
+        "demo/utility_einvoice_demo.xml",
     ],
 }

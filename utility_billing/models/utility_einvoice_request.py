@@ -176,6 +176,9 @@ class UtilityEinvoiceRequest(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         requests = super().create(vals_list)
+        # a constraint runs only for the fields given: a request made
+        # without bills (a plain create) is refused here
+        requests._check_move_ids()
         for request in requests:
             with request._utility_protected_write():
                 request.name = (

@@ -15,3 +15,4 @@ from . import test_amount_grammar
 from . import test_new_name
 from . import test_protected_fields
 from . import test_portal_einvoice
+from . import test_einvoice

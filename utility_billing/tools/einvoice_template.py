@@ -216,7 +216,7 @@ def line_rows(request):
             "单位": item["uom"],
             "数量": _number(item["quantity"], 6),
             "单价": _number(item["price_unit"], 6),
-            "金额": _number(item["amount"], digits),
+            "金额": f"{item['amount']:.{digits}f}",
             "税率": _number(item["tax_rate"], 4),
         }
         for item in invoice_lines(request)

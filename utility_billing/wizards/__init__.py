@@ -4,3 +4,6 @@ from . import utility_reading_import_line
 from . import utility_reading_estimate
 from . import utility_reading_round
 from . import utility_prepaid_refund
+from . import utility_einvoice_request_wizard
+from . import utility_einvoice_import
+from . import utility_einvoice_red_letter

@@ -22,6 +22,18 @@ class UtilityBillCancel(models.TransientModel):
     reason = fields.Text(required=True, help="Printed on the credit notes and kept on the bills.")
     date = fields.Date(string="Credit Note Date", required=True, default=fields.Date.context_today)
     bill_count = fields.Integer(compute="_compute_bill_count")
+    einvoice_request_ids = fields.Many2many(
+        comodel_name="utility.einvoice.request",
+        string="Issued E-invoices",
+        compute="_compute_einvoice_request_ids",
+        help="Issued e-invoices of these bills still without a red-letter confirmation: "
+        "the credit notes post only once it is recorded.",
+    )
+    red_letter_number = fields.Char(
+        string="Red-letter Confirmation Number",
+        help="The tax platform's red-letter confirmation (红字确认) of the bill's e-invoice.",
+    )
+    red_letter_date = fields.Date(string="Red-letter Confirmation Date")
 
     @api.model
     def default_get(self, fields_list):
@@ -38,6 +50,36 @@ class UtilityBillCancel(models.TransientModel):
     def _compute_bill_count(self):
         for wizard in self:
             wizard.bill_count = len(wizard.move_ids)
+
+    @api.depends("move_ids")
+    def _compute_einvoice_request_ids(self):
+        for wizard in self:
+            wizard.einvoice_request_ids = wizard.move_ids._utility_einvoices_needing_red_letter()
+
+    def _utility_record_red_letters(self):
+        """Record the red-letter confirmation given on the form on the issued
+        e-invoice of the bill; several issued e-invoices each need their own
+        (recorded on the request), so the form takes one."""
+        pending = self.move_ids._utility_einvoices_needing_red_letter()
+        if not pending:
+            return
+        if not self.red_letter_number or not self.red_letter_date:
+            raise UserError(
+                self.env._(
+                    "The e-invoice %s of these bills is issued: give the red-letter "
+                    "confirmation number and date of the tax platform before the credit note.",
+                    ", ".join(pending.mapped("name")),
+                )
+            )
+        if len(pending) > 1:
+            raise UserError(
+                self.env._(
+                    "Several issued e-invoices (%s) need a red-letter confirmation each: record "
+                    "them on the e-invoice requests, then cancel the bills.",
+                    ", ".join(pending.mapped("name")),
+                )
+            )
+        pending._utility_record_red_letter(self.red_letter_number, self.red_letter_date)
 
     def action_confirm(self):
         """Reverse the bills, record the reason, free their readings."""
@@ -58,6 +100,7 @@ class UtilityBillCancel(models.TransientModel):
                     ", ".join(wrong.mapped("display_name")),
                 )
             )
+        self._utility_record_red_letters()
         default_values_list = [
             {
                 "ref": self.env._(
