@@ -60,11 +60,13 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
     def _utility_einvoice_visible_requests(self, invoice_sudo):
         """Requests of ``invoice_sudo`` its customer may see: the customer's
         own, covering none but the customer's bills (a payer group's
-        request over several households shows on none of their pages)."""
+        request over several households shows on none of their pages), and
+        not withdrawn."""
         customer = invoice_sudo.commercial_partner_id
         return invoice_sudo.utility_einvoice_request_ids.filtered(
             lambda req: (
-                req.partner_id.commercial_partner_id == customer
+                req.state != "cancelled"
+                and req.partner_id.commercial_partner_id == customer
                 and all(bill.commercial_partner_id == customer for bill in req.move_ids)
             )
         ).sorted("id", reverse=True)
@@ -228,6 +230,7 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
         customer = self._utility_partner()
         return [
             ("partner_id", "child_of", customer.id),
+            ("state", "!=", "cancelled"),
             ("move_ids", "not any", [("commercial_partner_id", "!=", customer.id)]),
         ]
 
