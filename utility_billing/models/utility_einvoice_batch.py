@@ -43,7 +43,11 @@ class UtilityEinvoiceBatch(models.Model):
 
     @api.model
     def _utility_protected_fields(self):
-        return {"name", "provider_id", "company_id", "request_ids", "state", "file", "filename"}
+        return {"name", "provider_id", "request_ids", "state", "file", "filename"}
+
+    @api.model
+    def _utility_create_only_fields(self):
+        return {"company_id"}
 
     @api.model_create_multi
     def create(self, vals_list):

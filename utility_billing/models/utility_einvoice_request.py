@@ -152,10 +152,14 @@ class UtilityEinvoiceRequest(models.Model):
 
     # -- protection ----------------------------------------------------------
     @api.model
+    def _utility_create_only_fields(self):
+        # given at creation (a plain create is refused anyway: no bills)
+        return {"company_id"}
+
+    @api.model
     def _utility_protected_fields(self):
         return {
             "name",
-            "company_id",
             "partner_id",
             "move_ids",
             "payment_id",

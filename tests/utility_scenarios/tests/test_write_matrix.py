@@ -79,6 +79,12 @@ EDITABLE_FIELDS = {
     "utility.customer.category": {"code", "name", "sequence"},
     "utility.disconnection.order": {"care_visit_id", "execution_note", "user_id"},
     "utility.dunning.run": {"action_ids", "batch_size", "company_id", "date"},
+    # the buyer, while the request waits to be sent (refused after, in write)
+    "utility.einvoice.request": {
+        "buyer_address", "buyer_bank", "buyer_bank_account", "buyer_email", "buyer_name",
+        "buyer_phone", "buyer_tax_id", "invoice_type",
+    },
+    "utility.einvoice.provider": {"active", "code", "company_id", "name", "sequence"},
     "utility.field.collection": {
         "collector_id", "date", "difference_note", "hall_id", "hand_in_amount", "line_ids", "route",
         "village",
@@ -259,6 +265,10 @@ class TestWriteMatrix(HttpCase):
                     "channel": Action._fields["channel"]._description_selection(env)[0][0],
                 }
             )
+        # a second e-invoice provider, to try linking a batch to it
+        env["utility.einvoice.provider"].create(
+            {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
+        )
         Failure = env["utility.api.auth.failure"]
         with Failure.browse()._utility_protected_write():
             Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
