@@ -71,6 +71,16 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
             )
         ).sorted("id", reverse=True)
 
+    def _utility_einvoice_is_customer(self, invoice_sudo):
+        """Whether the logged-in user is the bill's customer (or one of its
+        contacts): only the customer asks for the invoice of a bill, not an
+        employee who may read it, nor the holder of its share link."""
+        user = request.env.user
+        return (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id == invoice_sudo.commercial_partner_id
+        )
+
     def _utility_einvoice_can_request(self, invoice_sudo, requests_sudo):
         return not any(req.state in ACTIVE_STATES for req in requests_sudo)
 
@@ -129,6 +139,8 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
         """Ask for a VAT e-invoice of one's own bill (no access token: the
         bill must be the logged-in customer's)."""
         invoice_sudo = self._utility_einvoice_check_bill(invoice_id)
+        if not self._utility_einvoice_is_customer(invoice_sudo):
+            raise NotFound()
         requests_sudo = self._utility_einvoice_visible_requests(invoice_sudo)
         if not self._utility_einvoice_can_request(invoice_sudo, requests_sudo):
             return request.redirect(invoice_sudo.get_portal_url())
@@ -153,8 +165,6 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
             for name in ("buyer_address", "buyer_phone", "buyer_bank", "buyer_bank_account"):
                 buyer[name] = ""
         buyer_vals = {name: value or False for name, value in buyer.items()}
-        invoice_type = buyer_vals.pop("invoice_type")
-        buyer_vals["invoice_type"] = invoice_type
         try:
             with request.env.cr.savepoint():
                 # sudo: portal users cannot create requests; the bill was
@@ -209,10 +219,7 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
             if is_bill
             else request.env[EINVOICE_MODEL]
         )
-        is_customer = (
-            not request.env.user._is_public()
-            and request.env.user.partner_id.commercial_partner_id == invoice.commercial_partner_id
-        )
+        is_customer = self._utility_einvoice_is_customer(invoice)
         values.update(
             {
                 "utility_einvoice_requests": requests_sudo,

@@ -224,6 +224,27 @@ class TestPortalEinvoiceIsolation(HttpCase):
         self.assertEqual(self.env["utility.einvoice.request"].search_count([]), before)
         self.assertFalse(self.other_bill01.utility_einvoice_request_ids)
 
+    def test_an_employee_who_reads_the_bill_cannot_request_through_the_portal(self):
+        """A field collector reads bills but may not create requests: the
+        portal route, which creates them with elevated rights, is the
+        customer's own."""
+        before = self.env["utility.einvoice.request"].search_count([])
+        for login in ("collector_lz", "cashier_cg"):
+            if not self.env["res.users"].search_count([("login", "=", login)]):
+                continue
+            self.authenticate(login, login)
+            response = self.url_open(
+                f"/my/invoices/{self.other_bill01.id}/einvoice",
+                data={
+                    "invoice_type": "ordinary",
+                    "buyer_name": "forged",
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+                allow_redirects=False,
+            )
+            self.assertEqual(response.status_code, 404, login)
+        self.assertEqual(self.env["utility.einvoice.request"].search_count([]), before)
+
     def test_another_customer_cannot_download_my_invoice_files(self):
         self.authenticate("customer03", "customer03")
         # her own file opens (positive control)
