@@ -9,14 +9,13 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
+    # computed, not the inverse side of the requests' bills: a user who may
+    # edit a bill must not relink requests through it
     utility_einvoice_request_ids = fields.Many2many(
         comodel_name="utility.einvoice.request",
-        relation="utility_einvoice_request_move_rel",
-        column1="move_id",
-        column2="request_id",
         string="E-invoice Requests",
-        readonly=True,
-        copy=False,
+        compute="_compute_utility_einvoice_request_ids",
+        search="_search_utility_einvoice_request_ids",
     )
     utility_einvoice_state = fields.Selection(
         selection=[
@@ -30,6 +29,27 @@ class AccountMove(models.Model):
         compute="_compute_utility_einvoice_state",
         help="State of the bill's latest e-invoice request.",
     )
+
+    def _compute_utility_einvoice_request_ids(self):
+        # sudo: a bill shows its requests to whoever sees the bill (the
+        # requests' own rules would hide them from a portal customer)
+        requests = (
+            self.env["utility.einvoice.request"].sudo().search([("move_ids", "in", self.ids)])
+            if self.ids
+            else self.env["utility.einvoice.request"]
+        )
+        for move in self:
+            move.utility_einvoice_request_ids = requests.filtered(lambda r, m=move: m in r.move_ids)
+
+    def _search_utility_einvoice_request_ids(self, operator, value):
+        if operator not in ("in", "any"):
+            return NotImplemented
+        Request = self.env["utility.einvoice.request"].sudo()
+        if operator == "any":
+            requests = Request.search(value)
+        else:
+            requests = Request.browse(value)
+        return [("id", "in", requests.move_ids.ids)]
 
     @api.depends("utility_einvoice_request_ids.state")
     def _compute_utility_einvoice_state(self):

@@ -116,7 +116,7 @@ class UtilityEinvoiceRequest(models.Model):
         comodel_name="utility.einvoice.batch", readonly=True, copy=False, index=True
     )
     serial = fields.Char(
-        string="Serial",
+        string="Invoice Serial",
         readonly=True,
         copy=False,
         index=True,
@@ -183,6 +183,10 @@ class UtilityEinvoiceRequest(models.Model):
         # a constraint runs only for the fields given: a request made
         # without bills (a plain create) is refused here
         requests._check_move_ids()
+        # the bills compute their requests (not stored): read them afresh
+        self.env["account.move"].invalidate_model(
+            ["utility_einvoice_request_ids", "utility_einvoice_state"]
+        )
         for request in requests:
             with request._utility_protected_write():
                 request.name = (
@@ -206,7 +210,12 @@ class UtilityEinvoiceRequest(models.Model):
                         ", ".join(sent.mapped("name")),
                     )
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if {"move_ids", "state"}.intersection(vals):
+            self.env["account.move"].invalidate_model(
+                ["utility_einvoice_request_ids", "utility_einvoice_state"]
+            )
+        return result
 
     @api.constrains("move_ids", "payment_id")
     def _check_move_ids(self):

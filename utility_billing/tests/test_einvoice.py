@@ -454,3 +454,29 @@ class TestEinvoice(UtilityBillingCase):
         self.assertEqual(request.red_letter_number, "44011225000000005678")
         refund.action_post()
         self.assertEqual(refund.state, "posted")
+
+    def test_requests_are_not_relinked_through_a_bill_nor_seen_from_another_company(self):
+        bill = self._bill()
+        other_bill = self._bill()
+        request = self.Request._utility_create_requests(bill, {"buyer_name": "张伟"}, "portal")
+        self.assertEqual(
+            self.env["account.move"].search([("utility_einvoice_request_ids", "in", request.ids)]),
+            bill,
+        )
+        # a user who may edit bills cannot move the request to another bill:
+        # the bill's requests are computed, nothing is stored
+        other_bill.with_user(self.officer).write(
+            {"utility_einvoice_request_ids": [Command.set(request.ids)]}
+        )
+        self.env.invalidate_all()
+        self.assertEqual(request.move_ids, bill)
+        self.assertFalse(other_bill.utility_einvoice_request_ids)
+        other_company = self.env["res.company"].create({"name": "Other county"})
+        stranger = new_test_user(
+            self.env,
+            login="einv_other_officer",
+            groups="utility_billing.group_utility_billing_officer",
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        self.assertFalse(self.Request.with_user(stranger).search([("id", "=", request.id)]))
