@@ -1,3 +1,5 @@
+import unicodedata
+
 from werkzeug.exceptions import NotFound
 
 from odoo import http
@@ -159,6 +161,17 @@ class UtilityEinvoicePortal(UtilityCustomerPortal):
                     invoice_sudo,
                     buyer,
                     request.env._("At most %s characters per field.", size),
+                )
+            # control characters (a NUL byte...) print on no invoice and
+            # PostgreSQL refuses the NUL byte
+            if any(unicodedata.category(char) == "Cc" for char in buyer[name]):
+                buyer[name] = "".join(
+                    char for char in buyer[name] if unicodedata.category(char) != "Cc"
+                )
+                return self._utility_einvoice_render_form(
+                    invoice_sudo,
+                    buyer,
+                    request.env._("Type letters and digits only: a special character was removed."),
                 )
         if buyer["invoice_type"] == "ordinary":
             # the bank details are printed on special invoices only

@@ -127,6 +127,14 @@ class TestPortalEinvoice(UtilityPrepaidCase, HttpCase):
                 self.assertIn("o_utility_einvoice_form", response.text)
         self.assertFalse(self._requests())
 
+    def test_hostile_text_is_a_form_error_or_kept_as_text_never_a_crash(self):
+        for value in ("张伟\x00", "\x07\x1b[31m", "\u202e伟张", "<script>alert(1)</script>"):
+            with self.subTest(value=value):
+                response = self._post(buyer_name=value, buyer_email=value)
+                self.assertLess(response.status_code, 500)
+                self.assertNotIn("<script>alert(1)</script>", response.text)
+        self.assertFalse(self._requests().filtered(lambda r: "\x00" in r.buyer_name))
+
     def test_post_without_the_csrf_token_is_refused(self):
         response = self.url_open(
             f"/my/invoices/{self.bill.id}/einvoice",
