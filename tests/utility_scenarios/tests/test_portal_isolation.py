@@ -7,6 +7,7 @@ never the document. Their own documents open (positive control).
 """
 
 import base64
+from urllib.parse import urlsplit
 
 from odoo import http
 from odoo.tests import HttpCase, tagged
@@ -184,12 +185,20 @@ class TestPortalEinvoiceIsolation(HttpCase):
         if not self.customer01 or not self.customer03:
             self.skipTest("needs the demo portal users customer01 and customer03")
 
-    def _refused(self, url, **kwargs):
-        response = self.url_open(url, allow_redirects=False, **kwargs)
+    def _refused(self, url):
+        """The answer to ``url``, after its redirects (a language prefix,
+        the login page), is not the file nor the invoice number."""
+        response = self.url_open(url)
+        path = urlsplit(url).path
         with self.subTest(url=url):
-            self.assertIn(response.status_code, (302, 303, 403, 404), f"{url} was served")
             self.assertNotIn(EINVOICE_NUMBER.encode(), response.content)
             self.assertNotIn(b"%PDF", response.content)
+            self.assertNotIn(b"PK ofd", response.content)
+            self.assertTrue(
+                response.status_code in (403, 404)
+                or not urlsplit(response.url).path.endswith(path),
+                f"{url} was served",
+            )
         return response
 
     def _call(self, model, method, args, kwargs=None):
@@ -292,8 +301,7 @@ class TestPortalEinvoiceIsolation(HttpCase):
         )
         # a share link does not let its holder request an invoice
         response = self.url_open(
-            f"/my/invoices/{self.other_bill01.id}/einvoice?access_token={other_token}",
-            allow_redirects=False,
+            f"/my/invoices/{self.other_bill01.id}/einvoice?access_token={other_token}"
         )
         self.assertEqual(response.status_code, 404)
 
@@ -350,4 +358,44 @@ class TestPortalEinvoiceIsolation(HttpCase):
         self.request01.invalidate_recordset()
         self.assertEqual(self.request01.buyer_name, "张伟")
         self.assertEqual(self.request01.einvoice_number, EINVOICE_NUMBER)
+        self.assertFalse(self.other_bill01.utility_einvoice_request_ids)
+
+    def test_a_cashier_cannot_write_the_issued_fields_over_json_rpc(self):
+        """Cashiers create requests at the counter; the number, date, files
+        and state of the issued invoice stay the provider's."""
+        if not self.env["res.users"].search_count([("login", "=", "cashier_cg")]):
+            self.skipTest("needs the demo cashier cashier_cg")
+        self.authenticate("cashier_cg", "cashier_cg")
+        request = self.request01
+        for vals in (
+            {"einvoice_number": "1" * 20},
+            {"einvoice_date": "2026-12-31"},
+            {"state": "cancelled"},
+            {"attachment_ids": [(5, 0, 0)]},
+            {"buyer_name": "forged"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(JsonRpcException) as caught:
+                self._call("utility.einvoice.request", "write", [request.ids, vals])
+            self.assertIn(
+                caught.exception.args[0],
+                ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"),
+            )
+        with self.assertRaises(JsonRpcException):
+            self._call(
+                "utility.einvoice.request",
+                "create",
+                [
+                    {
+                        "invoice_type": "ordinary",
+                        "buyer_name": "张伟",
+                        "move_ids": [(6, 0, self.other_bill01.ids)],
+                        "einvoice_number": "1" * 20,
+                        "state": "issued",
+                    }
+                ],
+            )
+        request.invalidate_recordset()
+        self.assertEqual(request.einvoice_number, EINVOICE_NUMBER)
+        self.assertEqual(request.state, "issued")
+        self.assertEqual(len(request.attachment_ids), 2)
         self.assertFalse(self.other_bill01.utility_einvoice_request_ids)
