@@ -188,8 +188,10 @@ class UtilityEinvoiceRequest(models.Model):
             ["utility_einvoice_request_ids", "utility_einvoice_state"]
         )
         for request in requests:
+            # sudo: the reference is the sequence's, whoever creates (a
+            # cashier at the counter may create requests, not edit them)
             with request._utility_protected_write():
-                request.name = (
+                request.sudo().name = (
                     self.env["ir.sequence"]
                     .with_company(request.company_id)
                     .next_by_code("utility.einvoice.request")

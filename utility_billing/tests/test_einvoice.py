@@ -480,3 +480,24 @@ class TestEinvoice(UtilityBillingCase):
             company_ids=[other_company.id],
         )
         self.assertFalse(self.Request.with_user(stranger).search([("id", "=", request.id)]))
+
+    def test_a_cashier_requests_an_einvoice_at_the_counter_but_cannot_send_it(self):
+        bill = self._bill()
+        cashier = new_test_user(
+            self.env,
+            login="einv_cashier",
+            groups="utility_billing.group_utility_cashier",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        request = self.Request.with_user(cashier)._utility_create_requests(
+            bill.with_user(cashier), {"buyer_name": "张伟"}, "counter"
+        )
+        self.assertEqual(request.move_ids, bill)
+        self.assertEqual(request.origin, "counter")
+        self.assertTrue(request.name.startswith("FPSQ"))
+        with self.assertRaises(AccessError):
+            request.with_user(cashier).action_send()
+        with self.assertRaises(AccessError):
+            request.with_user(cashier).write({"buyer_name": "Someone else"})
+        self.assertEqual(request.state, "requested")
