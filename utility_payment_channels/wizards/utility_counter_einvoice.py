@@ -74,13 +74,13 @@ class UtilityCounterEinvoice(models.TransientModel):
         # read first as the cashier: another cashier's screen is refused
         # here by its record rule
         payment = counter.payment_id
-        # sudo: the payment's paid bills (Odoo's reconciled_invoice_ids) are
-        # computed with its statement lines, which cashiers cannot read, and
-        # the request's creation numbers it by a write cashiers have no right
-        # to; the payment is the one this counter screen, the cashier's own,
-        # booked, and the creation API validates the buyer and refuses a
-        # second request. sudo() keeps the cashier as the creator.
-        self.env["utility.einvoice.request"].sudo()._utility_create_requests(
+        # sudo on the payment only: its paid bills (Odoo's
+        # reconciled_invoice_ids) are computed with its statement lines, which
+        # cashiers cannot read; it is the payment this counter screen, the
+        # cashier's own, booked. The requests are created with the cashier's
+        # rights; the creation API validates the buyer and refuses a second
+        # request.
+        self.env["utility.einvoice.request"]._utility_create_requests(
             payment.sudo(), buyer_vals, "counter"
         )
         return {"type": "ir.actions.act_window_close"}
