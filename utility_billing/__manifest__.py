@@ -52,6 +52,7 @@
         "views/utility_warning_views.xml",
         "wizards/utility_prepaid_refund_views.xml",
         "views/portal_templates.xml",
+        "views/portal_einvoice_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [

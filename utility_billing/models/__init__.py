@@ -37,3 +37,4 @@ from . import utility_einvoice_provider
 from . import utility_einvoice_batch
 from . import utility_einvoice_request
 from . import account_move_einvoice
+from . import res_partner_einvoice

@@ -17,4 +17,5 @@ from . import test_new_name
 from . import test_protected_fields
 from . import test_allowance
 from . import test_allowance_import
+from . import test_portal_einvoice
 from . import test_einvoice

@@ -22,4 +22,5 @@ from . import test_warnings_follow_payment
 from . import test_counter_keyboard_tour
 from . import test_booking_hook
 from . import test_allowance_tour
+from . import test_einvoice_channel_tours
 from . import test_einvoice_tour
