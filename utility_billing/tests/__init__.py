@@ -14,3 +14,4 @@ from . import test_portal_hostile_input
 from . import test_amount_grammar
 from . import test_new_name
 from . import test_protected_fields
+from . import test_bill_taxes
