@@ -18,3 +18,4 @@ from . import test_agency_import_money
 from . import test_counter_ceiling
 from . import test_agency_import_file_rules
 from . import test_agency_import_name
+from . import test_counter_taxes
