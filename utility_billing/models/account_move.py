@@ -180,7 +180,13 @@ class AccountMove(models.Model):
         vat, funds = [], []
         for tax in sorted(by_tax, key=lambda t: (t.sequence, t.id)):
             part = vat if tax.amount_type in ("percent", "division") else funds
-            part.append({"name": tax.name, "amount": self.currency_id.round(by_tax[tax])})
+            part.append(
+                {
+                    "name": tax.name,
+                    "rate": f"{tax.amount:g}%" if part is vat else False,
+                    "amount": self.currency_id.round(by_tax[tax]),
+                }
+            )
         return {
             "untaxed": self.amount_untaxed,
             "vat": vat,

@@ -117,8 +117,12 @@ class TestTaxedBill(UtilityBillingCase, UtilityTaxedBillMixin):
         bill = self._bill()
         summary = bill._utility_tax_summary()
         self.assertEqual(summary["untaxed"], HENAN_NET)
-        self.assertEqual(summary["vat"], [{"name": self.vat13.name, "amount": HENAN_VAT}])
-        self.assertEqual(summary["funds"], [{"name": self.fund.name, "amount": HENAN_FUND}])
+        self.assertEqual(
+            summary["vat"], [{"name": self.vat13.name, "rate": "13%", "amount": HENAN_VAT}]
+        )
+        self.assertEqual(
+            summary["funds"], [{"name": self.fund.name, "rate": False, "amount": HENAN_FUND}]
+        )
         self.assertEqual(summary["total"], HENAN_TOTAL)
         # every amount shown reconciles with the journal items
         self.assertEqual(
