@@ -135,7 +135,8 @@ class ResCompany(models.Model):
     def _utility_late_fee_tax_vals(self):
         """Values of the 13% price-included output VAT created for late fees:
         its VAT is booked on the tax account of the company's default sales
-        tax (or of any of its sales taxes), or on a new "Output VAT" account."""
+        tax (or of any of its sales taxes), or on a new "Output VAT" account,
+        in the tax group of its other 13% sales VAT or a new "VAT 13%" one."""
         self.ensure_one()
         Tax = self.env["account.tax"].sudo().with_company(self)
         sale_taxes = self.account_sale_tax_id | Tax.search(
@@ -155,6 +156,20 @@ class ResCompany(models.Model):
                 }
             )
 
+        # the group of the company's other 13% sales VAT (e.g. price
+        # excluded), or a group of its own: never another rate's group
+        TaxGroup = self.env["account.tax.group"].sudo().with_company(self)
+        country = self.account_fiscal_country_id or self.country_id
+        group = sale_taxes.filtered(
+            lambda tax: tax.amount_type == "percent" and tax.amount == LATE_FEE_VAT_RATE
+        ).tax_group_id[:1] or TaxGroup.create(
+            {
+                "name": self.env._("VAT 13%"),
+                "company_id": self.id,
+                "country_id": country.id,
+            }
+        )
+
         def repartition():
             return [
                 Command.create({"repartition_type": "base"}),
@@ -169,7 +184,8 @@ class ResCompany(models.Model):
             "amount": LATE_FEE_VAT_RATE,
             "price_include_override": "tax_included",
             "company_id": self.id,
-            "country_id": (self.account_fiscal_country_id or self.country_id).id,
+            "country_id": country.id,
+            "tax_group_id": group.id,
             "invoice_repartition_line_ids": repartition(),
             "refund_repartition_line_ids": repartition(),
         }

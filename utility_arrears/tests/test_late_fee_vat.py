@@ -55,6 +55,8 @@ class TestLateFeeVat(UtilityArrearsCase, UtilityTaxedBillMixin):
         self.assertEqual(tax.company_id, self.company)
         # its VAT goes where the company's other sales taxes book theirs
         self.assertEqual(_tax_account(tax), _tax_account(self.company.account_sale_tax_id)[:1])
+        # in a VAT 13% group of its own, not the group of another rate
+        self.assertEqual(tax.tax_group_id.name, "VAT 13%")
         self.assertEqual(
             (tax.type_tax_use, tax.amount_type, tax.amount, tax.price_include),
             ("sale", "percent", 13.0, True),
