@@ -1,8 +1,8 @@
 from datetime import date
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.utility_billing.tests.common_taxes import (
     HENAN_LINES,
@@ -151,6 +151,23 @@ class TestLateFeeVat(UtilityArrearsCase, UtilityTaxedBillMixin):
         with self.assertRaisesRegex(UserError, "not included in the price"):
             self._fee_of(bill)
         self.assertFalse(bill.utility_late_fee_move_ids)
+
+    def test_only_settings_administrators_change_the_late_fee_taxes(self):
+        self.company.utility_late_fee_tax_ids = self.vat13
+        for group in (
+            "utility_billing.group_utility_manager",
+            "utility_billing.group_utility_cashier",
+        ):
+            user = new_test_user(
+                self.env,
+                login=f"late_fee_tax_{group.rsplit('_', 1)[1]}",
+                groups=group,
+                company_id=self.company.id,
+                company_ids=[self.company.id],
+            )
+            with self.assertRaises(AccessError):
+                self.company.with_user(user).write({"utility_late_fee_tax_ids": [Command.clear()]})
+        self.assertEqual(self.company.utility_late_fee_tax_ids, self.vat13)
 
     def test_collection_kpis_count_taxed_bills_tax_included(self):
         """The Henan bill of 184.00 (157.52 revenue, 20.48 VAT, 6.00 fund):
