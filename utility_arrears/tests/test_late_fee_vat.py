@@ -255,3 +255,66 @@ class TestLateFeeVatAtPayment(UtilityPaymentCase, UtilityTaxedBillMixin):
             self.assertEqual(bill.payment_state, "paid")
         self.assertFalse(payment._utility_receivable_line(), "nothing left over")
         self.assertEqual(payment.amount, 816.0)
+
+    def test_fee_invoice_of_the_payment_hook_is_the_invoice_odoo_books(self):
+        """The hook's fee invoices are made by Odoo's own ``create`` and
+        ``action_post`` (no precomputed or copied lines): the same invoice
+        typed in by hand, with the same tax, books the same items."""
+        self.env["account.payment"]._utility_pay(self.late, 816.0, self.hall)
+        fee = self.env["account.move"].search(
+            [("utility_late_fee_bill_id", "=", self.overdue[0].id)]
+        )
+        fee_line = fee.invoice_line_ids
+        by_hand = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.late.id,
+                "journal_id": fee.journal_id.id,
+                "invoice_date": fee.invoice_date,
+                "invoice_date_due": fee.invoice_date_due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": fee_line.product_id.id,
+                            "name": fee_line.name,
+                            "quantity": 1.0,
+                            "price_unit": 10.0,
+                            "account_id": fee_line.account_id.id,
+                            "tax_ids": [Command.set(self.vat13.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        by_hand.action_post()
+        fields_compared = (
+            "display_type",
+            "account_id",
+            "balance",
+            "amount_currency",
+            "tax_ids",
+            "tax_line_id",
+            "tax_repartition_line_id",
+            "tax_tag_ids",
+            "tax_base_amount",
+            "price_unit",
+            "price_subtotal",
+            "price_total",
+            "date_maturity",
+        )
+
+        def items(move):
+            return sorted(
+                tuple(str(line[name]) for name in fields_compared) for line in move.line_ids
+            )
+
+        self.assertEqual(items(fee), items(by_hand))
+        self.assertEqual(
+            (fee.amount_untaxed, fee.amount_tax, fee.amount_total, fee.fiscal_position_id),
+            (
+                by_hand.amount_untaxed,
+                by_hand.amount_tax,
+                by_hand.amount_total,
+                by_hand.fiscal_position_id,
+            ),
+        )
