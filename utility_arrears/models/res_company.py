@@ -1,5 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # output VAT of a late fee when the company has not set its own: the general
 # rate, included in the fee (the fee is what the customer owes)
@@ -111,6 +112,13 @@ class ResCompany(models.Model):
         self.ensure_one()
         if self.utility_late_fee_tax_ids:
             return self.utility_late_fee_tax_ids
+        # one first charge at a time: two payments creating the tax at once
+        # would each add theirs to the setting (a fee taxed twice); the
+        # second waits here, then fails to serialize on the company row the
+        # first one wrote and is retried, finding the setting made
+        self.env.cr.execute(
+            SQL("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", self.id)
+        )
         # sudo: the cashier charging a late fee may not manage taxes; the
         # tax is a fixed, documented company setting, like the account.
         company = self.sudo()
