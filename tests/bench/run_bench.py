@@ -29,6 +29,12 @@ batch committed as a queue_job job would:
 * ``workers``: the billing run through the job runner with 1 and 2 worker
   processes (``BENCH_WORKERS_SIZE``), see bench_workers.py.
 
+With ``BENCH_TAXES=1`` the bench tariff's prices include taxes, as the
+reference customer's do: a 13% price-included output VAT on energy and a
+government fund of 0.02 per kWh on a liability account (price components,
+see ``bench_taxes``); the billing run and the naive loop then both book
+revenue, VAT and fund.
+
 Prints a throughput table (extrapolated to the design's 300,000 bills a
 month) and a targets table, and saves them to tests/bench/results.md and the
 figures to tests/bench/results.json (``BENCH_OUTPUT`` changes the base
@@ -70,6 +76,8 @@ API_PAUSE = float(os.environ.get("BENCH_API_PAUSE", "1.0"))
 MEMORY_SIZE = int(os.environ.get("BENCH_MEMORY_SIZE", "500"))
 # contracts of the 1-vs-2 workers part
 WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
+# the bench tariff's prices include VAT and a fund (price components)
+TAXES = os.environ.get("BENCH_TAXES", "0") not in ("", "0")
 
 
 def postgres_settings(registry):
@@ -104,15 +112,70 @@ def build_database(conf):
     )
 
 
+def bench_taxes(env):
+    """Price components of the bench tariff: a 13% price-included output
+    VAT on energy and a fund of 0.02 per kWh (fixed, price-included) booked
+    to a liability account."""
+    company = env.company
+    tax_model = env["account.tax"]
+    vat = tax_model.search([("name", "=", "Bench VAT 13%"), ("company_id", "=", company.id)])
+    fund = tax_model.search([("name", "=", "Bench fund"), ("company_id", "=", company.id)])
+    if not vat:
+        output = env["account.account"].search(
+            [("account_type", "=", "liability_current"), ("code", "=like", "25%")], limit=1
+        )
+        repartition = [
+            (0, 0, {"repartition_type": "base"}),
+            (0, 0, {"repartition_type": "tax", "account_id": output.id}),
+        ]
+        vat = tax_model.create(
+            {
+                "invoice_repartition_line_ids": repartition,
+                "refund_repartition_line_ids": repartition,
+                "name": "Bench VAT 13%",
+                "amount_type": "percent",
+                "amount": 13.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+            }
+        )
+    if not fund:
+        account = env["account.account"].create(
+            {"name": "Bench fund payable", "code": "224190", "account_type": "liability_current"}
+        )
+        repartition = [
+            (0, 0, {"repartition_type": "base"}),
+            (0, 0, {"repartition_type": "tax", "account_id": account.id}),
+        ]
+        fund = tax_model.create(
+            {
+                "name": "Bench fund",
+                "amount_type": "fixed",
+                "amount": 0.02,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+                "company_id": company.id,
+                "invoice_repartition_line_ids": repartition,
+                "refund_repartition_line_ids": repartition,
+            }
+        )
+    return [
+        (0, 0, {"kind": "energy", "name": "Energy", "tax_id": vat.id}),
+        (0, 0, {"kind": "fund", "name": "Fund", "tax_id": fund.id}),
+    ]
+
+
 def make_dataset(env, size, tag):
     """``size`` residential contracts with a reading of 120..419 kWh for
     last month, created in batches (one create per model)."""
     company = env.company
     station = env["utility.supply.station"].create({"name": f"Bench {tag}", "code": f"B{tag}"})
-    tariff = env["utility.tariff"].search([("code", "=", "BENCH-RES")], limit=1)
+    code = "BENCH-RES-TAX" if TAXES else "BENCH-RES"
+    tariff = env["utility.tariff"].search([("code", "=", code)], limit=1)
     if not tariff:
         tariff = env["utility.tariff"].create(
-            {"name": "Bench residential", "code": "BENCH-RES", "category": "residential"}
+            {"name": "Bench residential", "code": code, "category": "residential"}
         )
         version = env["utility.tariff.version"].create(
             {
@@ -123,6 +186,7 @@ def make_dataset(env, size, tag):
                     (0, 0, {"sequence": 2, "name": "Block 2", "limit_to": 260, "price": 0.61}),
                     (0, 0, {"sequence": 3, "name": "Block 3", "limit_to": 0, "price": 0.86}),
                 ],
+                "component_ids": bench_taxes(env) if TAXES else [],
             }
         )
         version.action_approve()
@@ -547,7 +611,8 @@ def main():
         f"{os.cpu_count()} CPU, {platform.processor() or platform.machine()}, "
         f"PostgreSQL {postgres['server_version']} (shared_buffers "
         f"{postgres['shared_buffers']}, max_wal_size {postgres['max_wal_size']}), "
-        f"sizes {SIZES}, median of {REPEAT} repetition(s), parts {','.join(PARTS)}\n\n"
+        f"sizes {SIZES}, median of {REPEAT} repetition(s), parts {','.join(PARTS)}"
+        f"{', prices with VAT and a fund (BENCH_TAXES)' if TAXES else ''}\n\n"
     )
     table = header + "\n".join(report.lines) + "\n\n" + "\n".join(report.targets) + "\n"
     print(table)
@@ -564,6 +629,7 @@ def main():
                 "sizes": SIZES,
                 "repetitions": REPEAT,
                 "parts": PARTS,
+                "taxes": TAXES,
                 "failed_parts": report.failed,
                 "figures": report.figures,
             },

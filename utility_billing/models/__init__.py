@@ -6,6 +6,8 @@ from . import utility_meter
 from . import utility_tariff
 from . import utility_tariff_version
 from . import utility_tariff_block
+from . import utility_tariff_component
+from . import account_tax
 from . import utility_contract
 from . import utility_meter_reading
 from . import res_partner

@@ -227,18 +227,59 @@ class UtilityBillBuilder(models.AbstractModel):
                     "amount": run.currency_id.round(sum(line["amount"] for line in lines)),
                 }
             )
+        positions = self._utility_bill_fiscal_positions(
+            run, self.env["res.partner"].union(*(bill["contract"].partner_id for bill in bills))
+        )
+        for bill in bills:
+            bill["fiscal_position"] = positions[bill["contract"].partner_id.id]
         return bills, skips
+
+    @api.model
+    def _utility_bill_fiscal_positions(self, run, partners):
+        """{partner id: fiscal position} of the bills of ``partners``, as
+        Odoo computes a customer invoice's (``_compute_fiscal_position_id``:
+        the partner and its delivery address), looked up once per fiscal
+        profile for the partners without parent nor contacts. The bills are
+        given it explicitly, since their taxes are given mapped by it."""
+        company = run.company_id
+        position_model = self.env["account.fiscal.position"].with_company(company)
+        if not position_model.search_count([("company_id", "in", (company.id, False))], limit=1):
+            return dict.fromkeys(partners.ids, position_model)
+        position_ids = self._utility_fiscal_positions(company, partners)
+        for partner in partners.with_company(company):
+            if partner.id not in position_ids:
+                delivery = self.env["res.partner"].browse(
+                    partner.address_get(["delivery"])["delivery"]
+                )
+                position_ids[partner.id] = position_model._get_fiscal_position(
+                    partner, delivery=delivery
+                ).id
+        return {
+            partner_id: position_model.browse(position_id)
+            for partner_id, position_id in position_ids.items()
+        }
 
     @api.model
     def _prepare_move_vals(self, run, bill, journal, product):
         """Values of the customer invoice of one prepared ``bill``."""
         contract = bill["contract"]
         readings = bill["readings"]
+        position = bill.get("fiscal_position")
+        if position is None:
+            partner = contract.partner_id
+            position = self._utility_bill_fiscal_positions(run, partner)[partner.id]
+        tax_model = self.env["account.tax"]
         line_commands = []
         for line in bill["lines"]:
             # kWh lines carry the electricity product; a fixed charge and a
             # tier surcharge (kWh already on the register lines) do not
             energy = line["kind"] in ("block", "register")
+            # the taxes of the version's price components (tax-included
+            # prices), mapped by the bill's fiscal position as Odoo maps a
+            # line's default taxes
+            taxes = tax_model.browse(line.get("tax_ids") or ())
+            if position and taxes:
+                taxes = position.map_tax(taxes).sorted()
             line_commands.append(
                 Command.create(
                     {
@@ -247,9 +288,8 @@ class UtilityBillBuilder(models.AbstractModel):
                         "name": line["name"],
                         "quantity": line["quantity"],
                         "price_unit": line["price_unit"],
-                        "account_id": journal.default_account_id.id,
-                        # approved tariffs are final prices
-                        "tax_ids": [Command.clear()],
+                        "account_id": line.get("account_id") or journal.default_account_id.id,
+                        "tax_ids": [Command.set(taxes.ids)],
                         "utility_tariff_version_id": line["version_id"],
                         "utility_tariff_block_id": line["block_id"],
                         "utility_register": line["register"],
@@ -264,6 +304,7 @@ class UtilityBillBuilder(models.AbstractModel):
             "partner_id": contract.partner_id.id,
             "invoice_date": run.invoice_date,
             "invoice_payment_term_id": contract.payment_term_id.id,
+            "fiscal_position_id": position.id,
             "invoice_origin": run.name,
             "utility_contract_id": contract.id,
             "utility_service_point_id": contract.service_point_id.id,
@@ -282,34 +323,65 @@ class UtilityBillBuilder(models.AbstractModel):
         }
 
     @api.model
-    def _utility_can_precompute_lines(self, run, bills, journal):
+    def _utility_can_precompute_lines(self, run, bills, journal, vals_list=None):
         """Whether the bills of a batch can be created with their lines
-        precomputed: bills in the company currency (no conversion). The
-        receivable account is left to Odoo's own computation (partner's
-        account mapped by the bill's fiscal position)."""
+        precomputed: bills in the company currency (no conversion), and
+        taxes whose journal items Odoo's own helpers compute from the lines
+        alone (``_utility_tax_lines``): percent, fixed or division amounts
+        (groups of them), due on the invoice (no cash basis), without
+        analytic tax lines unless the company has no analytic distribution
+        model; and no early-payment discount on a taxed bill
+        (Odoo adds its own lines for it). Otherwise Odoo synchronises the
+        bills itself. The receivable account is left to Odoo's own
+        computation (partner's account mapped by the bill's fiscal
+        position)."""
         company = run.company_id
-        return bool(bills) and (
-            not journal.currency_id or journal.currency_id == company.currency_id
+        if not bills or (journal.currency_id and journal.currency_id != company.currency_id):
+            return False
+        tax_ids = {
+            tax_id
+            for vals in vals_list or ()
+            for command in vals["invoice_line_ids"]
+            for tax_id in command[2]["tax_ids"][0][2]
+        }
+        if not tax_ids:
+            return True
+        taxes = self.env["account.tax"].browse(tax_ids).flatten_taxes_hierarchy()
+        if any(
+            tax.amount_type not in ("percent", "fixed", "division")
+            or tax.tax_exigibility != "on_invoice"
+            for tax in taxes
+        ):
+            return False
+        # tax lines split by analytic distribution: only without any
+        # distribution model (every line's distribution is then empty)
+        analytic = any(
+            tax.analytic
+            or not all(
+                tax.repartition_line_ids.filtered(
+                    lambda line: line.repartition_type == "tax"
+                ).mapped("use_in_tax_closing")
+            )
+            for tax in taxes
         )
+        if analytic and (
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search_count([("company_id", "in", (company.id, False))], limit=1)
+        ):
+            return False
+        return not any(bill["contract"].payment_term_id.early_discount for bill in bills)
 
     @api.model
     def _utility_batch_defaults(self, run, bills):
         """Values that Odoo would compute bill by bill, computed once for the
-        batch when the answer cannot differ between bills: no automatic
-        fiscal position and no analytic distribution model in the company
-        means every bill gets none (otherwise Odoo computes them per bill)."""
+        batch when the answer cannot differ between bills: no analytic
+        distribution model in the company means every bill line gets none
+        (otherwise Odoo computes them per bill). The bills' fiscal positions
+        are given by ``_prepare_move_vals``. ``taxes`` memoises the taxes
+        computation per bill shape (``_utility_tax_lines``)."""
         company = run.company_id
-        defaults = {"move": {}, "product_line": {}, "fiscal_positions": {}}
-        fiscal_positions = self.env["account.fiscal.position"].search_count(
-            [("company_id", "in", (company.id, False))], limit=1
-        )
-        if not fiscal_positions:
-            defaults["move"]["fiscal_position_id"] = False
-        else:
-            partners = self.env["res.partner"].union(
-                *(bill["contract"].partner_id for bill in bills)
-            )
-            defaults["fiscal_positions"] = self._utility_fiscal_positions(company, partners)
+        defaults = {"move": {}, "product_line": {}, "taxes": {}}
         distribution_models = (
             self.env["account.analytic.distribution.model"]
             .sudo()
@@ -318,6 +390,93 @@ class UtilityBillBuilder(models.AbstractModel):
         if not distribution_models:
             defaults["product_line"]["analytic_distribution"] = False
         return defaults
+
+    @api.model
+    def _utility_tax_lines(self, company, line_vals_list, memo=None):
+        """Odoo's taxes computation of the product lines of one bill
+        (``line_vals_list``: their values): for each line its net balance,
+        tax tags, ``price_subtotal`` and ``price_total``, and the tax lines
+        of the bill (without partner), made by the helpers of
+        ``account.tax`` that ``account.move._sync_tax_lines`` and
+        ``account.move.line._compute_totals`` call, in the same order, so
+        that the amounts are Odoo's in both rounding modes (the
+        ``round_globally`` deltas depend on the whole bill). Memoised in
+        ``memo`` per bill shape (prices, quantities, taxes, accounts,
+        products), the rounding mode and the language (tax line names)."""
+        key = (
+            company.id,
+            company.tax_calculation_rounding_method,
+            self.env.lang,
+            tuple(
+                (
+                    vals["price_unit"],
+                    vals["quantity"],
+                    tuple(vals["tax_ids"][0][2]),
+                    vals["account_id"],
+                    vals["product_id"],
+                )
+                for vals in line_vals_list
+            ),
+        )
+        if memo is not None and key in memo:
+            return memo[key]
+        tax_model = self.env["account.tax"]
+        currency = company.currency_id
+
+        def base_line(vals):
+            return tax_model._prepare_base_line_for_taxes_computation(
+                None,
+                price_unit=vals["price_unit"],
+                quantity=vals["quantity"],
+                tax_ids=tax_model.browse(vals["tax_ids"][0][2]),
+                product_id=self.env["product.product"].browse(vals["product_id"]),
+                account_id=self.env["account.account"].browse(vals["account_id"]),
+                currency_id=currency,
+                partner_id=self.env["res.partner"],
+                sign=-1,
+                is_refund=False,
+                rate=1.0,
+            )
+
+        base_lines = [base_line(vals) for vals in line_vals_list]
+        tax_model._add_tax_details_in_base_lines(base_lines, company)
+        tax_model._round_base_lines_tax_details(base_lines, company)
+        tax_model._add_accounting_data_in_base_lines_tax_details(base_lines, company)
+        results = tax_model._prepare_tax_lines(base_lines, company)
+        lines = []
+        for vals, line_key, (_base_line, to_update) in zip(
+            line_vals_list, key[3], results["base_lines_to_update"], strict=True
+        ):
+            # price_subtotal / price_total: one line alone, as _compute_totals
+            totals_key = ("totals", key[:3], line_key)
+            totals = memo.get(totals_key) if memo is not None else None
+            if totals is None:
+                alone = base_line(vals)
+                tax_model._add_tax_details_in_base_line(alone, company)
+                tax_model._round_base_lines_tax_details([alone], company)
+                totals = {
+                    "price_subtotal": alone["tax_details"]["total_excluded_currency"],
+                    "price_total": alone["tax_details"]["total_included_currency"],
+                }
+                if memo is not None:
+                    memo[totals_key] = totals
+            lines.append(
+                {
+                    "balance": to_update["balance"],
+                    "amount_currency": to_update["amount_currency"],
+                    "tax_tag_ids": to_update["tax_tag_ids"],
+                    **totals,
+                }
+            )
+        result = {
+            "lines": lines,
+            "tax_lines": [
+                dict(tax_vals, display_type="tax") for tax_vals in results["tax_lines_to_add"]
+            ],
+        }
+        if memo is not None:
+            memo[key] = result
+        return result
 
     @api.model
     def _utility_fiscal_positions(self, company, partners):
@@ -346,38 +505,41 @@ class UtilityBillBuilder(models.AbstractModel):
     @api.model
     def _utility_precompute_lines(self, run, vals, bill, defaults=None):
         """Turn the invoice lines of ``vals`` into complete journal items:
-        product lines with their credit, and the receivable lines of the
-        contract's payment term (due dates and amounts as Odoo's payment term
-        computes them), so that the move is created balanced without
+        product lines with their net credit, the tax lines
+        (``_utility_tax_lines``), and the receivable lines of the contract's
+        payment term (due dates and amounts as Odoo's payment term computes
+        them), so that the move is created balanced without
         synchronisation."""
         if defaults is None:
             defaults = self._utility_batch_defaults(run, [bill])
         vals.update(defaults["move"])
-        if "fiscal_position_id" not in vals:
-            positions = defaults["fiscal_positions"]
-            if vals["partner_id"] in positions:
-                vals["fiscal_position_id"] = positions[vals["partner_id"]]
         company = run.company_id
         currency = company.currency_id
         contract = bill["contract"]
         partner = contract.partner_id.with_company(company).commercial_partner_id
+        product_vals = [
+            dict(command[2], display_type="product", **defaults["product_line"])
+            for command in vals.pop("invoice_line_ids")
+        ]
+        taxes = self._utility_tax_lines(company, product_vals, defaults.get("taxes"))
         lines = []
-        untaxed = 0.0
-        for command in vals.pop("invoice_line_ids"):
-            line_vals = dict(command[2], display_type="product", **defaults["product_line"])
-            amount = currency.round(line_vals["quantity"] * line_vals["price_unit"])
-            untaxed += amount
-            line_vals.update(balance=-amount, amount_currency=-amount)
-            lines.append(Command.create(line_vals))
+        untaxed = tax_amount = 0.0
+        for line_vals, computed in zip(product_vals, taxes["lines"], strict=True):
+            untaxed -= computed["balance"]
+            lines.append(Command.create(dict(line_vals, **computed)))
+        for tax_vals in taxes["tax_lines"]:
+            tax_amount -= tax_vals["balance"]
+            lines.append(Command.create(dict(tax_vals, partner_id=partner.id)))
         untaxed = currency.round(untaxed)
+        tax_amount = currency.round(tax_amount)
         term = contract.payment_term_id
         if term:
             terms = term._compute_terms(
                 date_ref=run.invoice_date,
                 currency=currency,
                 company=company,
-                tax_amount=0.0,
-                tax_amount_currency=0.0,
+                tax_amount=tax_amount,
+                tax_amount_currency=tax_amount,
                 sign=1,
                 untaxed_amount=untaxed,
                 untaxed_amount_currency=untaxed,
@@ -396,7 +558,8 @@ class UtilityBillBuilder(models.AbstractModel):
                 "discount_amount_currency": terms.get("discount_amount_currency") or 0.0,
             }
         else:
-            term_lines = [(run.invoice_date, untaxed, untaxed)]
+            total = currency.round(untaxed + tax_amount)
+            term_lines = [(run.invoice_date, total, total)]
             discount = {}
         # what Odoo derives from the same terms (latest due date), given
         # here so that it does not compute the terms a second time

@@ -469,7 +469,8 @@ class UtilityBillingRun(models.Model):
         # utility_bulk_booking)
         create_context = bulk_context(company_check=True, quiet=True)
         builder = self.env["utility.bill.builder"]
-        if builder._utility_can_precompute_lines(self, bills, journal):
+        precomputed = builder._utility_can_precompute_lines(self, bills, journal, vals_list)
+        if precomputed:
             defaults = builder._utility_batch_defaults(self, bills)
             for vals, bill in zip(vals_list, bills, strict=True):
                 builder._utility_precompute_lines(self, vals, bill, defaults)
@@ -479,6 +480,10 @@ class UtilityBillingRun(models.Model):
             create_context["skip_invoice_sync"] = True
             # new draft lines have no analytic line to synchronise
             create_context["skip_analytic_sync"] = True
+            # balance and amount currency are given equal (company currency),
+            # and price_subtotal / price_total given: nothing to synchronise
+            # line by line (see utility_bulk_booking)
+            create_context["skip_invoice_line_sync"] = True
         try:
             moves = move_model.with_context(**create_context).create(vals_list)
         except pgerrors.UniqueViolation as error:
@@ -488,6 +493,11 @@ class UtilityBillingRun(models.Model):
                 self.env._("Some contracts were billed concurrently; retrying."),
                 seconds=10,
             ) from error
+        if precomputed:
+            # given with the lines, as Odoo computes them: not computed again
+            lines = moves.line_ids
+            for fname in ("price_subtotal", "price_total"):
+                self.env.remove_to_compute(lines._fields[fname], lines)
         self.env["utility.meter.reading"]._mark_billed(
             {
                 reading: move

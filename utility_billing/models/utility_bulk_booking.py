@@ -86,6 +86,19 @@ ORM), each one with its own comparison test:
   (``account.move._utility_message_log_batch`` in utility_arrears), which
   fall back to Odoo's ``_message_log_batch`` when a module overrides it.
 
+Odoo's own ``skip_invoice_sync``, ``skip_analytic_sync`` and ``skip_invoice_line_sync``
+    Replaces: the dynamic-line synchronisation of a billing run's bills
+    (product, tax and receivable lines; each line's balance and amount
+    currency, read with its ``price_subtotal``).
+    Instead: every line given complete by ``utility.bill.builder
+    ._utility_precompute_lines`` (tax lines from Odoo's own ``account.tax``
+    helpers, ``_utility_tax_lines``); ``price_subtotal``/``price_total``
+    given and removed from the to-compute list after the create.
+    Guard: ``_utility_can_precompute_lines`` (company currency; percent,
+    fixed or division taxes due on the invoice; no analytic tax lines with
+    a distribution model; no early-payment discount on a taxed bill).
+    Compared: ``TestBillingRunLines``, ``TestBillingRunTaxes``.
+
 ``BATCH_CONTEXT`` (Odoo's ``tracking_disable``, ``mail_create_nolog``, ``mail_notrack``)
     Mass creation of payments with no "created" message nor tracking values
     (``quiet=True``); the chatter stays on for what a person does.

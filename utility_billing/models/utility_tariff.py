@@ -59,6 +59,8 @@ class UtilityTariff(models.Model):
         ``prices``), before they are stored; it is never lowered. Databases
         whose tariffs have 2-decimal prices keep Odoo's default."""
         precision = self.env.ref("product.decimal_price", raise_if_not_found=False)
+        # sudo: a billing officer saving a tariff version reads the precision
+        precision = precision and precision.sudo()
         if not precision or precision.digits >= PRICE_DIGITS:
             return
         if prices is not None and all(
@@ -137,13 +139,20 @@ class UtilityTariff(models.Model):
     def _get_billing_issue(self, date_from, date_to):
         """Why this tariff cannot bill [date_from, date_to], or False.
 
-        Only approved versions bill; every day of the period needs one."""
+        Only approved versions bill; every day of the period needs one, and
+        the price components of each must still be what was approved (their
+        taxes unchanged since)."""
         self.ensure_one()
         date_from = fields.Date.to_date(date_from)
         date_to = fields.Date.to_date(date_to)
+        versions = self._get_versions(date_from, date_to)
+        for version in versions:
+            issue = version._get_component_issue()
+            if issue:
+                return issue
         covered = sum(
             (min(v.date_to or date_to, date_to) - max(v.date_from, date_from)).days + 1
-            for v in self._get_versions(date_from, date_to)
+            for v in versions
         )
         if covered < (date_to - date_from).days + 1:
             return self.env._(

@@ -8,6 +8,20 @@ REGISTERS = ("peak", "flat", "valley")
 # time-of-use prices, stored with the "Product Price" precision
 REGISTER_PRICES = ("price_peak", "price_flat", "price_valley")
 
+# The price components whose taxes each kind of charge line bears: kWh
+# priced lines the energy tax (output VAT) and every fund (per kWh); a tier
+# surcharge (its kWh are already on the register lines) and the fixed charge
+# the energy tax only; the allowance offset (reimbursed by the government)
+# none. A module adding a kind of line adds it here.
+LINE_COMPONENT_KINDS = {
+    "block": ("energy", "fund"),
+    "register": ("energy", "fund"),
+    "allowance": ("energy", "fund"),
+    "surcharge": ("energy",),
+    "fixed": ("energy",),
+    "allowance_offset": (),
+}
+
 
 class UtilityTariffVersion(models.Model):
     """A dated version of a tariff. It is drafted, then approved by a
@@ -89,6 +103,16 @@ class UtilityTariffVersion(models.Model):
         currency_field="currency_id",
         help="Fixed charge per month (basic charge, meter rental), billed pro "
         "rata for a partial month.",
+    )
+    component_ids = fields.One2many(
+        comodel_name="utility.tariff.component",
+        inverse_name="version_id",
+        copy=True,
+        string="Price Components",
+        help="What the tax-included prices are made of: energy (revenue and output "
+        "VAT) and government funds and surcharges (per kWh, on liability accounts, "
+        "outside the VAT base). Without components the prices are billed whole to "
+        "revenue, without tax.",
     )
 
     @api.depends("tariff_id.name", "date_from")
@@ -203,6 +227,9 @@ class UtilityTariffVersion(models.Model):
                         version.display_name,
                     )
                 )
+            issue = version._get_component_issue(approving=True)
+            if issue:
+                raise UserError(issue)
             clash = version.tariff_id.version_ids.filtered(
                 lambda v, ver=version: v.state == "approved" and v.date_from == ver.date_from
             )
@@ -214,6 +241,11 @@ class UtilityTariffVersion(models.Model):
                         date=version.date_from,
                     )
                 )
+        components = self.component_ids
+        with components._utility_protected_write():
+            # the rates the prices were approved with (see _get_component_issue)
+            for component in components.sudo():
+                component.rate = component.tax_id.amount
         with self._utility_protected_write():
             self.sudo().with_context(tracking_disable=False).write(
                 # sudo: the group check above is the authorization; approval
@@ -229,6 +261,51 @@ class UtilityTariffVersion(models.Model):
                 body=self.env._("Tariff version approved by %s.", self.env.user.name)
             )
         return True
+
+    def _get_component_issue(self, approving=False):
+        """Why the price components of this version cannot split its bills,
+        or False. A version with components has exactly one energy
+        component; each component's tax must split a tax-included price as
+        its kind says (``utility.tariff.component._get_tax_issue``); the
+        funds per kWh must stay below every kWh price. Once approved, each
+        tax must still have the rate it was approved with."""
+        self.ensure_one()
+        components = self.component_ids
+        if not components:
+            return False
+        energy = components.filtered(lambda c: c.kind == "energy")
+        if len(energy) != 1:
+            return self.env._(
+                "Version %s must have exactly one energy price component.", self.display_name
+            )
+        for component in components:
+            issue = component._get_tax_issue() if approving else component._get_billing_issue()
+            if issue:
+                return self.env._(
+                    "Price component %(component)s of %(version)s cannot bill: %(issue)s.",
+                    component=component.name,
+                    version=self.display_name,
+                    issue=issue,
+                )
+        funds = sum(components.filtered(lambda c: c.kind == "fund").tax_id.mapped("amount"))
+        prices = self.block_ids.mapped("price") + [
+            self[name] for name in REGISTER_PRICES if self[name]
+        ]
+        if funds and any(price < funds for price in prices):
+            return self.env._(
+                "The funds of %(version)s (%(funds)s per kWh) exceed one of its kWh prices.",
+                version=self.display_name,
+                funds=funds,
+            )
+        return False
+
+    def _utility_component_taxes(self, kind):
+        """The taxes (sorted as Odoo orders a line's taxes) of the components
+        a charge line of ``kind`` bears (``LINE_COMPONENT_KINDS``), before
+        any fiscal position."""
+        self.ensure_one()
+        kinds = LINE_COMPONENT_KINDS[kind]
+        return self.component_ids.filtered(lambda c: c.kind in kinds).tax_id.sorted()
 
     def action_cancel(self):
         """Withdraw a draft version."""
@@ -265,8 +342,18 @@ class UtilityTariffVersion(models.Model):
         return labels[register]
 
     def _prepare_charge_line(self, name, kind, quantity, price_unit, block=None, register=None):
+        """A charge line of this version. Besides the amounts it carries the
+        taxes of the components it bears (``tax_ids``: ids, before the
+        bill's fiscal position maps them) and its account (``account_id``:
+        the energy component's revenue account, False for the bill
+        journal's default); a caller may set another ``account_id``."""
         self.ensure_one()
+        taxes = self._utility_component_taxes(kind)
+        energy = self.component_ids.filtered(lambda c: c.kind == "energy")[:1]
+        bears_energy = "energy" in LINE_COMPONENT_KINDS[kind]
         return {
+            "tax_ids": taxes.ids,
+            "account_id": energy.account_id.id if bears_energy else False,
             "name": name,
             "kind": kind,
             "block_id": block.id if block else False,

@@ -1,6 +1,7 @@
 from . import test_customer_archive
 from . import test_tariff
 from . import test_tariff_arithmetic
+from . import test_tariff_component
 from . import test_meter_reading
 from . import test_reading_import
 from . import test_billing_run

@@ -80,6 +80,7 @@ class TestBillingRun(UtilityBillingCase):
                 ("Block 3", 40, 0.86, 34.40),
             ],
         )
+        # a version without price components bills its prices whole to revenue
         self.assertFalse(bill.invoice_line_ids.tax_ids)
         self.assertEqual(reading.state, "billed")
         self.assertEqual(reading.move_id, bill)

@@ -22,3 +22,4 @@ from . import test_warnings_follow_payment
 from . import test_counter_keyboard_tour
 from . import test_booking_hook
 from . import test_taxed_bill_tours
+from . import test_tariff_component_tour
