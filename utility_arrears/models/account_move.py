@@ -1,6 +1,7 @@
 from markupsafe import escape
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.mail.models.mail_thread import MailThread
@@ -205,9 +206,12 @@ class AccountMove(models.Model):
     def _utility_charge_late_fees(self, bills, on_date, amounts=None):
         """Charge the late fees of ``bills`` paid on ``on_date``: one posted
         late-fee invoice per bill with a fee, on the company's "Late payment
-        fees" account, linked to the bill. ``amounts`` ({bill: amount paid})
-        limits the fee to the part paid now; by default the whole open amount.
-        Returns the late-fee invoices."""
+        fees" account, linked to the bill. The fee bears the company's
+        late-fee taxes (``utility_late_fee_tax_ids``) mapped by the bill's
+        fiscal position, included in it: the invoice's total is the fee.
+        ``amounts`` ({bill: amount paid}) limits the fee to the part paid
+        now; by default the whole open amount. Returns the late-fee
+        invoices."""
         details = bills._utility_late_fee_details(on_date, amounts)
         vals_list = []
         for bill, detail in details.items():
@@ -215,6 +219,19 @@ class AccountMove(models.Model):
                 continue
             company = bill.company_id
             product = company._utility_late_fee_product()
+            taxes = bill.fiscal_position_id.map_tax(company._utility_late_fee_taxes())
+            # a fiscal position mapping the VAT to a tax on top of the price
+            # would charge more than the fee shown to the customer
+            if excluded := taxes.filtered(lambda tax: not tax.price_include):
+                raise UserError(
+                    self.env._(
+                        "The fiscal position %(position)s maps the late-fee taxes to %(taxes)s, "
+                        "which are not included in the price: map them to taxes included in "
+                        "the price, as the late fee is the amount the customer owes.",
+                        position=bill.fiscal_position_id.display_name,
+                        taxes=", ".join(excluded.mapped("display_name")),
+                    )
+                )
             days = (on_date - bill.invoice_date_due).days
             vals_list.append(
                 {
@@ -227,6 +244,7 @@ class AccountMove(models.Model):
                     "invoice_date_due": on_date,
                     "invoice_payment_term_id": False,
                     "invoice_origin": bill.name,
+                    "fiscal_position_id": bill.fiscal_position_id.id,
                     "utility_late_fee_bill_id": bill.id,
                     "utility_late_fee_waiver_used": detail["waiver"],
                     "utility_late_fee_accrued": detail["accrued"],
@@ -246,7 +264,7 @@ class AccountMove(models.Model):
                                 "quantity": 1.0,
                                 "price_unit": detail["fee"],
                                 "account_id": company._utility_late_fee_account().id,
-                                "tax_ids": [Command.clear()],
+                                "tax_ids": [Command.set(taxes.ids)],
                             },
                         )
                     ],

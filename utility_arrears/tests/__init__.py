@@ -11,3 +11,4 @@ from . import test_late_fee_channels
 from . import test_late_fee_online
 from . import test_care_profile
 from . import test_dunning_mail_inserts
+from . import test_late_fee_vat

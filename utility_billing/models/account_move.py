@@ -162,6 +162,40 @@ class AccountMove(models.Model):
         currency = currency or self.currency_id or self.env.company.currency_id
         return currency._utility_amount_to_words(amount)
 
+    def _utility_tax_summary(self):
+        """The parts of the bill as a Chinese bill prints them, read from the
+        move's tax lines (what is booked, never recomputed): ``untaxed`` (the
+        electricity charges net of VAT and funds, ``amount_untaxed``), ``vat``
+        and ``funds`` ([{"name", "amount"}], one entry per tax, in the taxes'
+        order), their totals ``vat_total`` and ``fund_total``, and ``total``
+        (``amount_total``). Taxes computed on the price (percent, division)
+        are VAT; per-unit (fixed) taxes are the government funds and
+        surcharges. Amounts are positive for invoices and credit notes alike;
+        a tax-free bill has empty lists."""
+        self.ensure_one()
+        by_tax = {}
+        for line in self.line_ids.filtered(lambda aml: aml.display_type == "tax"):
+            by_tax.setdefault(line.tax_line_id, 0.0)
+            by_tax[line.tax_line_id] += line.amount_currency * self.direction_sign
+        vat, funds = [], []
+        for tax in sorted(by_tax, key=lambda t: (t.sequence, t.id)):
+            part = vat if tax.amount_type in ("percent", "division") else funds
+            part.append(
+                {
+                    "name": tax.name,
+                    "rate": f"{tax.amount:g}%" if part is vat else False,
+                    "amount": self.currency_id.round(by_tax[tax]),
+                }
+            )
+        return {
+            "untaxed": self.amount_untaxed,
+            "vat": vat,
+            "funds": funds,
+            "vat_total": self.currency_id.round(sum(part["amount"] for part in vat)),
+            "fund_total": self.currency_id.round(sum(part["amount"] for part in funds)),
+            "total": self.amount_total,
+        }
+
     @api.model
     def _utility_get_bill_journal(self, company=None):
         """The "Utility Bills" sale journal of ``company``, created on first use

@@ -59,6 +59,8 @@ class UtilityTariff(models.Model):
         ``prices``), before they are stored; it is never lowered. Databases
         whose tariffs have 2-decimal prices keep Odoo's default."""
         precision = self.env.ref("product.decimal_price", raise_if_not_found=False)
+        # sudo: a billing officer saving a tariff version reads the precision
+        precision = precision and precision.sudo()
         if not precision or precision.digits >= PRICE_DIGITS:
             return
         if prices is not None and all(

@@ -19,3 +19,4 @@ from . import test_allowance
 from . import test_allowance_import
 from . import test_portal_einvoice
 from . import test_einvoice
+from . import test_bill_taxes

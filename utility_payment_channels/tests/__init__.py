@@ -19,3 +19,4 @@ from . import test_counter_ceiling
 from . import test_agency_import_file_rules
 from . import test_agency_import_name
 from . import test_counter_einvoice
+from . import test_counter_taxes

@@ -24,3 +24,5 @@ from . import test_booking_hook
 from . import test_allowance_tour
 from . import test_einvoice_channel_tours
 from . import test_einvoice_tour
+from . import test_taxed_bill_tours
+from . import test_tariff_component_tour
