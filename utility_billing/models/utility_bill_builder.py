@@ -5,6 +5,16 @@ from odoo.fields import Command
 from odoo.tools import float_round
 
 
+def _set_command_ids(commands):
+    """The ids of x2many ``commands`` made of one ``Command.set`` (or
+    nothing: no id), None for any other shape."""
+    if not commands:
+        return []
+    if len(commands) == 1 and commands[0][0] == Command.SET:
+        return list(commands[0][2])
+    return None
+
+
 class UtilityBillBuilder(models.AbstractModel):
     """What a billing run bills, as values: for each contract of a batch its
     bill (readings, consumption, tariff lines) or why it is skipped, the
@@ -349,12 +359,13 @@ class UtilityBillBuilder(models.AbstractModel):
         company = run.company_id
         if not bills or (journal.currency_id and journal.currency_id != company.currency_id):
             return False
-        tax_ids = {
-            tax_id
-            for vals in vals_list or ()
-            for command in vals["invoice_line_ids"]
-            for tax_id in command[2]["tax_ids"][0][2]
-        }
+        tax_ids = set()
+        for vals in vals_list or ():
+            for command in vals["invoice_line_ids"]:
+                ids = _set_command_ids(command[2].get("tax_ids"))
+                if ids is None:
+                    return False  # taxes given some other way: left to Odoo
+                tax_ids.update(ids)
         if not tax_ids:
             return True
         taxes = self.env["account.tax"].browse(tax_ids).flatten_taxes_hierarchy()
@@ -422,7 +433,7 @@ class UtilityBillBuilder(models.AbstractModel):
                 (
                     vals["price_unit"],
                     vals["quantity"],
-                    tuple(vals["tax_ids"][0][2]),
+                    tuple(_set_command_ids(vals.get("tax_ids"))),
                     vals["account_id"],
                     vals["product_id"],
                 )
@@ -439,7 +450,7 @@ class UtilityBillBuilder(models.AbstractModel):
                 None,
                 price_unit=vals["price_unit"],
                 quantity=vals["quantity"],
-                tax_ids=tax_model.browse(vals["tax_ids"][0][2]),
+                tax_ids=tax_model.browse(_set_command_ids(vals.get("tax_ids"))),
                 product_id=self.env["product.product"].browse(vals["product_id"]),
                 account_id=self.env["account.account"].browse(vals["account_id"]),
                 currency_id=currency,

@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import UtilityBillingCase
 
@@ -167,3 +167,24 @@ class TestTariffComponents(UtilityBillingCase):
         self.assertFalse(bills)
         self.assertEqual([skip["reason"] for skip in skips], ["no_tariff"])
         self.assertEqual(skips[0]["detail"], issue)
+
+    def test_a_billing_officer_edits_draft_components_only(self):
+        officer = new_test_user(
+            self.env,
+            login="officer_components",
+            groups="utility_billing.group_utility_billing_officer",
+            company_id=self.company.id,
+        )
+        draft = self._version([self._energy()], date_from="2027-01-01").with_user(officer)
+        draft.component_ids = [Command.create(self._fund())]
+        self.assertEqual(len(draft.component_ids), 2)
+        with self.assertRaises(AccessError):
+            draft.component_ids[:1].write({"rate": 13.0})
+        draft.with_user(self.env.user).action_approve()
+        with self.assertRaises(UserError):
+            draft.component_ids[:1].name = "Other"
+        with self.assertRaises(UserError):
+            draft.component_ids = [Command.create(self._fund())]
+        # refused by the guard (before Odoo's rights, which refuse it too)
+        with self.assertRaises(UserError):
+            self.vat.with_user(officer).amount = 9.0
