@@ -26,7 +26,9 @@ HOOK_RE = re.compile(r"^(?P<name>.+?)\.{3,}.*?(?P<status>Passed|Failed|Skipped)\
 # Odoo's own tests of what the add-ons extend, run with the add-ons and their
 # demo data installed: invoices and their numbering, reconciliation, payments
 # and the register-payment wizard, the payments widget, the customer portal's
-# invoices, partners, and account_payment (online payment of invoices). The
+# invoices, partners, account_payment (online payment of invoices), and the
+# taxes on invoices and credit notes (the add-ons give bills price-included
+# taxes and guard the taxes of approved tariff components). The
 # whole of account's suite (912 tests, about 30 minutes here) passes as well;
 # these classes exercise the Odoo methods the add-ons override.
 ODOO_SUITES = (
@@ -39,6 +41,10 @@ ODOO_SUITES = (
     "/account:TestAccountMovePaymentsWidget",
     "/account:TestPortalInvoice",
     "/account:TestAccountPartner",
+    "/account:TestAccountMoveOutRefundOnchanges",
+    "/account:TestInvoiceTaxes",
+    "/account:TestAccountTax",
+    "/account:TestTax",
     "/account_payment",
 )
 
