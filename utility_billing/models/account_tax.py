@@ -68,7 +68,10 @@ class AccountTaxRepartitionLine(models.Model):
         # after it is created
         changed = lines.tax_id.filtered(
             lambda tax: (tax.repartition_line_ids - lines).filtered(
-                lambda line: line.document_type in lines.mapped("document_type")
+                lambda line: (
+                    line.document_type
+                    in lines.filtered(lambda new: new.tax_id == tax).mapped("document_type")
+                )
             )
         )
         _refuse_if_approved(self.env, changed)

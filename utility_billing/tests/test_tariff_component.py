@@ -188,3 +188,16 @@ class TestTariffComponents(UtilityBillingCase):
         # refused by the guard (before Odoo's rights, which refuse it too)
         with self.assertRaises(UserError):
             self.vat.with_user(officer).amount = 9.0
+
+    def test_no_repartition_line_is_added_to_an_approved_components_tax(self):
+        self._version([self._energy(), self._fund()]).action_approve()
+        with self.assertRaises(UserError):
+            self.env["account.tax.repartition.line"].create(
+                {
+                    "tax_id": self.fund.id,
+                    "document_type": "invoice",
+                    "repartition_type": "tax",
+                    "factor_percent": 0.0,
+                    "account_id": self.revenue.id,
+                }
+            )
