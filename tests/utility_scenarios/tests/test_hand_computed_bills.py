@@ -213,6 +213,29 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             self._balances(move)[revenue_account], vat_line.tax_base_amount, places=2
         )
 
+    def _assert_tax_summary(self, move, total, revenue, vat, fund, untaxed=None):
+        """What the bill shows (Odoo's tax summary, in the document's sign):
+        the untaxed amount (``revenue`` unless given), the VAT on the
+        revenue and the funds."""
+        totals = move.tax_totals
+        self.assertAlmostEqual(totals["total_amount_currency"], total, places=2)
+        self.assertAlmostEqual(
+            totals["base_amount_currency"], revenue if untaxed is None else untaxed, places=2
+        )
+        groups = {
+            group["group_name"]: group
+            for subtotal in totals["subtotals"]
+            for group in subtotal["tax_groups"]
+        }
+        self.assertAlmostEqual(groups["VAT"]["tax_amount_currency"], vat, places=2)
+        self.assertAlmostEqual(groups["VAT"]["base_amount_currency"], revenue, places=2)
+        if fund:
+            self.assertAlmostEqual(
+                groups["Government funds"]["tax_amount_currency"], fund, places=2
+            )
+        else:
+            self.assertNotIn("Government funds", groups)
+
     def _run_hand_computed_set(self, prefix):
         blocks = self._customer(f"{prefix}00001", self.block_tariff, {"value": 1300})
         tou = self._customer(
@@ -258,6 +281,7 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             },
         )
         self._assert_vat_base(bill, self.revenue_account, -BLOCKS_REVENUE)
+        self._assert_tax_summary(bill, BLOCKS_RECEIVABLE, BLOCKS_REVENUE, BLOCKS_VAT, BLOCKS_FUND)
         self.assertEqual(
             bill.invoice_line_ids.sorted("price_unit").mapped("price_subtotal"),
             [86.02, 41.77, 29.73],
@@ -294,6 +318,7 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             },
         )
         self._assert_vat_base(tou_bill, self.revenue_account, -TOU_REVENUE)
+        self._assert_tax_summary(tou_bill, TOU_RECEIVABLE, TOU_REVENUE, TOU_VAT, TOU_FUND)
 
         # 3. social allowance
         alw_bill = bills[allowance]
@@ -330,6 +355,11 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             },
         )
         self._assert_vat_base(alw_bill, self.revenue_account, -ALW_REVENUE)
+        # the offset line, untaxed, is in the untaxed amount shown (154.87 -
+        # 5.60 = 149.27), not in the VAT base (154.87)
+        self._assert_tax_summary(
+            alw_bill, ALW_RECEIVABLE, ALW_REVENUE, ALW_VAT, ALW_FUND, untaxed=149.27
+        )
 
         # 4. the time-of-use bill paid at the counter 40 days late
         self.assertEqual(tou_bill.invoice_date_due, fields.Date.to_date("2025-04-17"))
@@ -352,6 +382,7 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             },
         )
         self._assert_vat_base(fee, fee_account, -FEE_REVENUE)
+        self._assert_tax_summary(fee, FEE_RECEIVABLE, FEE_REVENUE, FEE_VAT, 0.0)
 
         # 5. bill 1 cancelled by credit note
         action = (
@@ -378,6 +409,9 @@ class TestHandComputedBills(UtilityBillingCase, UtilityTaxedBillMixin):
             },
         )
         self._assert_vat_base(credit_note, self.revenue_account, BLOCKS_REVENUE)
+        self._assert_tax_summary(
+            credit_note, BLOCKS_RECEIVABLE, BLOCKS_REVENUE, BLOCKS_VAT, BLOCKS_FUND
+        )
         self.assertEqual(bill.payment_state, "reversed")
 
         # what Odoo's tax report reads: tax lines grouped by tax
