@@ -15,6 +15,16 @@ def _set_command_ids(commands):
     return None
 
 
+def _without_empty_sets(vals):
+    """``vals`` without the x2many values that set nothing: a new line's
+    taxes and tags are empty already, and each command costs a write."""
+    return {
+        name: value
+        for name, value in vals.items()
+        if not (isinstance(value, list) and _set_command_ids(value) == [])
+    }
+
+
 class UtilityBillBuilder(models.AbstractModel):
     """What a billing run bills, as values: for each contract of a batch its
     bill (readings, consumption, tariff lines) or why it is skipped, the
@@ -491,9 +501,10 @@ class UtilityBillBuilder(models.AbstractModel):
                 }
             )
         result = {
-            "lines": lines,
+            "lines": [_without_empty_sets(line) for line in lines],
             "tax_lines": [
-                dict(tax_vals, display_type="tax") for tax_vals in results["tax_lines_to_add"]
+                _without_empty_sets(dict(tax_vals, display_type="tax"))
+                for tax_vals in results["tax_lines_to_add"]
             ],
         }
         if memo is not None:
