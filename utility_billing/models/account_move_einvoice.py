@@ -7,7 +7,7 @@ class AccountMove(models.Model):
     credit notes: a bill whose e-invoice is issued is credited only once the
     tax platform's red-letter confirmation (红字确认) is recorded."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     # computed, not the inverse side of the requests' bills: a user who may
     # edit a bill must not relink requests through it

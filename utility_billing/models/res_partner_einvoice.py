@@ -4,7 +4,7 @@ from odoo import models
 class ResPartner(models.Model):
     """The buyer details a customer's e-invoice requests start from."""
 
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     def _utility_einvoice_buyer_defaults(self):
         """Buyer values of a new request of this customer (the portal form,
