@@ -353,9 +353,18 @@ class TestFieldCollectionAttacks(RpcAttackCase):
     def test_a_line_on_a_bill_outside_its_company_is_not_collected(self):
         """Defence in depth: even a line forged in the database (through the
         permission only server code opens) is checked when collected."""
+        # a journal entry the collector can read (of the line's company):
+        # refused for not being a customer bill, not for access (an entry of
+        # another company, readable by nobody here, would be refused anyway)
         entry = self.env["account.move"].search(
-            [("move_type", "=", "entry"), ("state", "=", "posted")], limit=1
+            [
+                ("move_type", "=", "entry"),
+                ("state", "=", "posted"),
+                ("company_id", "=", self.line.company_id.id),
+            ],
+            limit=1,
         )
+        self.assertTrue(entry)
         with self.line._utility_protected_write():
             self.line.bill_id = entry
         self.assertRefused(
