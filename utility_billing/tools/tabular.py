@@ -30,6 +30,7 @@ in both:
 Callers keep their own column checks and the way they report a bad line.
 """
 
+import base64
 import csv
 import datetime
 import io
@@ -91,6 +92,25 @@ def read_table(env, data, *, filename="", encoding="utf-8", xlsx=False):
         raise UserError(env._("The file is empty."))
     (_number, header), rows = numbered[0], numbered[1:]
     return [str(column or "").strip() for column in header], rows
+
+
+def read_upload(env, file, *, filename=""):
+    """``read_table`` of a wizard's uploaded UTF-8 CSV or XLSX file
+    (``file``: the binary field's base64 value), with the users' messages
+    for an empty file and a file in another encoding (``UserError``)."""
+    data = base64.b64decode(file or b"")
+    if not data:
+        raise UserError(env._("The file is empty."))
+    try:
+        return read_table(env, data, filename=filename or "", xlsx=True)
+    except UnicodeDecodeError as err:
+        raise UserError(
+            env._(
+                "The file is not UTF-8 encoded (byte %(position)s). Save it again as "
+                "'CSV UTF-8' (in Excel or WPS: Save As > CSV UTF-8) and import it again.",
+                position=err.start,
+            )
+        ) from err
 
 
 def fold(name):

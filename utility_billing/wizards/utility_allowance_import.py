@@ -1,5 +1,3 @@
-import base64
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -65,21 +63,7 @@ class UtilityAllowanceImport(models.TransientModel):
         """``[(line number, {column: cell})]`` of the file, columns by their
         key in ``COLUMNS``. File-level problems raise a UserError."""
         self.ensure_one()
-        data = base64.b64decode(self.file or b"")
-        if not data:
-            raise UserError(self.env._("The file is empty."))
-        try:
-            header, rows = tabular.read_table(
-                self.env, data, filename=self.filename or "", xlsx=True
-            )
-        except UnicodeDecodeError as err:
-            raise UserError(
-                self.env._(
-                    "The file is not UTF-8 encoded (byte %(position)s). Save it again as "
-                    "'CSV UTF-8' (in Excel or WPS: Save As > CSV UTF-8) and import it again.",
-                    position=err.start,
-                )
-            ) from err
+        header, rows = tabular.read_upload(self.env, self.file, filename=self.filename)
         names = {tabular.fold(name): key for key, aliases in COLUMNS.items() for name in aliases}
         keys = [names.get(tabular.fold(column)) for column in header]
         missing = [COLUMNS[key][0] for key in REQUIRED if key not in keys]

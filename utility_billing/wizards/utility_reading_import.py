@@ -1,5 +1,3 @@
-import base64
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -63,21 +61,7 @@ class UtilityReadingImport(models.TransientModel):
         name, with the row number of the file. File-level problems (encoding,
         format, missing columns) raise a UserError."""
         self.ensure_one()
-        data = base64.b64decode(self.file or b"")
-        if not data:
-            raise UserError(self.env._("The file is empty."))
-        try:
-            header, rows = tabular.read_table(
-                self.env, data, filename=self.filename or "", xlsx=True
-            )
-        except UnicodeDecodeError as err:
-            raise UserError(
-                self.env._(
-                    "The file is not UTF-8 encoded (byte %(position)s). Save it again as "
-                    "'CSV UTF-8' (in Excel or WPS: Save As > CSV UTF-8) and import it again.",
-                    position=err.start,
-                )
-            ) from err
+        header, rows = tabular.read_upload(self.env, self.file, filename=self.filename)
         header = [tabular.fold(column) for column in header]
         missing = [col for col in REQUIRED_COLUMNS if col not in header]
         if missing:
