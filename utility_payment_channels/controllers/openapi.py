@@ -234,6 +234,14 @@ OPENAPI_DOCUMENT = {
                         "description": "Keep an amount above what is due as the customer's "
                         "prepaid credit instead of refusing it.",
                     },
+                    "trade_date": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The channel's accounting day of the transaction (a "
+                        "biller's settlement date, 清算日期): the county's day, or the day "
+                        "before or after it. Default: the county's day. A biller's "
+                        "reconciliation file lists its payments by this day.",
+                    },
                 },
             },
             "SettledBill": {
@@ -254,6 +262,7 @@ OPENAPI_DOCUMENT = {
                     "payment_id",
                     "payment_name",
                     "terminal_txn_id",
+                    "trade_date",
                     "customer_number",
                     "customer_name",
                     "amount",
@@ -275,6 +284,7 @@ OPENAPI_DOCUMENT = {
                     "payment_id": {"type": "integer"},
                     "payment_name": {"type": "string"},
                     "terminal_txn_id": {"type": "string"},
+                    "trade_date": {"type": "string", "format": "date"},
                     "customer_number": {"type": "string"},
                     "customer_name": {"type": "string"},
                     "amount": {"type": "number"},

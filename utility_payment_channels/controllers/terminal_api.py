@@ -177,6 +177,7 @@ class UtilityTerminalApi(http.Controller):
             data.get("terminal_txn_id"),
             bill_numbers=data.get("bill_numbers"),
             allow_prepaid=data.get("allow_prepaid", False),
+            trade_date=data.get("trade_date"),
         )
         # a transaction id booked before: its first result, not a new payment
         return receipt, 200 if receipt["duplicate"] else 201

@@ -57,6 +57,14 @@ class AccountPayment(models.Model):
         index=True,
         help="Transaction id given by the terminal, agency or payment provider.",
     )
+    utility_trade_date = fields.Date(
+        string="Trade Date",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The channel's own accounting day of the transaction (a third-party "
+        "biller's settlement date), by which its reconciliation file lists it.",
+    )
     utility_paid_at = fields.Datetime(
         string="Paid At",
         compute="_compute_utility_paid_at",

@@ -36,6 +36,16 @@ class UtilityAgency(models.Model):
         help="Short code of the agency, used in the journal code and on statements.",
     )
     active = fields.Boolean(default=True)
+    kind = fields.Selection(
+        selection=[("agency", "Collection Agency"), ("biller", "Third-party Biller")],
+        default="agency",
+        required=True,
+        tracking=True,
+        help="A collection agency (post office, bank) takes payments at its outlets and "
+        "sends their file; a third-party biller (Alipay, WeChat, UnionPay, a bank app) "
+        "queries and pays through the API on the customer's behalf and sends its "
+        "reconciliation file the next day.",
+    )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,

@@ -84,6 +84,7 @@ class AccountPayment(models.Model):
         date=None,
         external_txn_id=None,
         txn_scope=None,
+        trade_date=None,
         payer=None,
         operator=None,
         journal=None,
@@ -100,7 +101,9 @@ class AccountPayment(models.Model):
 
         ``external_txn_id`` with ``txn_scope`` (e.g. ``terminal:7``) makes the
         booking idempotent: a second call with the same pair returns the
-        payment already booked instead of booking again.
+        payment already booked instead of booking again. ``trade_date`` is
+        the channel's own accounting day of the transaction (a biller's
+        清算日期), kept for its reconciliation file.
 
         :returns: the posted ``account.payment``
         """
@@ -120,6 +123,7 @@ class AccountPayment(models.Model):
             date=date,
             external_txn_id=external_txn_id,
             txn_key=txn_key,
+            trade_date=trade_date,
             payer=payer,
             operator=operator,
             journal=journal,
@@ -235,6 +239,7 @@ class AccountPayment(models.Model):
         date=None,
         external_txn_id=None,
         txn_key=None,
+        trade_date=None,
         payer=None,
         operator=None,
         journal=None,
@@ -273,6 +278,7 @@ class AccountPayment(models.Model):
             "utility_payer_id": payer.id if payer else False,
             "utility_external_txn_id": external_txn_id or False,
             "utility_txn_key": txn_key,
+            "utility_trade_date": trade_date or False,
         }
 
     @api.model

@@ -210,12 +210,21 @@ class UtilityPaymentTerminal(models.Model):
         }
 
     def _utility_api_pay(
-        self, customer_number, amount, terminal_txn_id, bill_numbers=None, allow_prepaid=False
+        self,
+        customer_number,
+        amount,
+        terminal_txn_id,
+        bill_numbers=None,
+        allow_prepaid=False,
+        trade_date=None,
     ):
         """The payment: book ``amount`` (a number or a string of the amount
         grammar) for the customer numbered ``customer_number``, on the bills
         named in ``bill_numbers`` or oldest first, at most what is due (late
-        fees included) unless ``allow_prepaid``.
+        fees included) unless ``allow_prepaid``. ``trade_date`` (YYYY-MM-DD,
+        the county's day or the day before or after it; default the county's
+        day) is the channel's accounting day, by which a biller's
+        reconciliation file lists the payment.
 
         Idempotent on ``terminal_txn_id``, within the terminal's scope (its
         agency's, for an agency counter): a transaction id booked before,
@@ -262,6 +271,7 @@ class UtilityPaymentTerminal(models.Model):
             )
         if not isinstance(allow_prepaid, bool):
             raise UtilityApiError(422, "invalid_field", "allow_prepaid must be true or false.")
+        trade_date = terminal._utility_api_trade_date(trade_date)
 
         existing = terminal._utility_api_txn_payment(txn_id)
         if existing:
@@ -341,6 +351,7 @@ class UtilityPaymentTerminal(models.Model):
                         bills=bills,
                         external_txn_id=txn_id,
                         txn_scope=terminal._utility_txn_scope(),
+                        trade_date=trade_date,
                         operator=env.user,
                         journal=agency.journal_id or None,
                         memo=f"{terminal.name} {txn_id}",
@@ -360,6 +371,29 @@ class UtilityPaymentTerminal(models.Model):
         except UserError as err:
             raise UtilityApiError(422, "payment_refused", str(err)) from err
         return terminal._utility_api_receipt(payment)
+
+    def _utility_api_trade_date(self, value):
+        """The trade date sent (a ``YYYY-MM-DD`` string), else the county's
+        day; a biller's day may close before or after midnight, never more
+        than a day away. 422 ``invalid_field`` otherwise."""
+        today = self.collection_point_id._utility_today()
+        if value in (None, ""):
+            return today
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError(value)
+            day = fields.Date.to_date(value)
+        except ValueError as err:
+            raise UtilityApiError(
+                422, "invalid_field", "trade_date must be a date written YYYY-MM-DD."
+            ) from err
+        if abs((day - today).days) > 1:
+            raise UtilityApiError(
+                422,
+                "invalid_field",
+                f"trade_date must be the day before, the day of or the day after {today}.",
+            )
+        return day
 
     def _utility_api_payment(self, terminal_txn_id):
         """The payment status: the receipt of the payment this terminal
@@ -460,6 +494,7 @@ class UtilityPaymentTerminal(models.Model):
             "payment_id": payment.id,
             "payment_name": payment.name,
             "terminal_txn_id": payment.utility_external_txn_id,
+            "trade_date": fields.Date.to_string(payment.utility_trade_date or payment.date),
             "customer_number": partner.utility_customer_number,
             "customer_name": partner.name,
             "amount": currency.round(payment.amount),

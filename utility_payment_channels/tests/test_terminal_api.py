@@ -1,5 +1,6 @@
 import json
 import threading
+from datetime import timedelta
 
 import requests
 
@@ -125,6 +126,22 @@ class TestTerminalApi(UtilityAgencyCase, HttpCase):
         self.assertEqual(payment.utility_collection_point_id, self.atm_point)
         self.assertEqual(payment.utility_channel, "terminal")
         self.assertEqual(self.bills[1].amount_residual, 70.0)
+
+    def test_trade_date_is_kept_defaults_to_the_county_day_and_stays_near_it(self):
+        today = self.atm_point._utility_today()
+        receipt = self._pay("ATM1-0101", 10.0).json()
+        self.assertEqual(receipt["trade_date"], fields.Date.to_string(today))
+        yesterday = fields.Date.to_string(today - timedelta(days=1))
+        response = self._pay("ATM1-0102", 10.0, trade_date=yesterday)
+        self.assertEqual(response.status_code, 201, response.text)
+        payment = self.env["account.payment"].browse(response.json()["payment_id"])
+        self.assertEqual(fields.Date.to_string(payment.utility_trade_date), yesterday)
+        self.assertEqual(response.json()["trade_date"], yesterday)
+        before = self.env["account.payment"].search_count([])
+        too_early = fields.Date.to_string(today - timedelta(3))
+        for bad in ("2026-13-01", "20261201", 20261201, too_early):
+            self._assert_error(self._pay("ATM1-0103", 10.0, trade_date=bad), 422, "invalid_field")
+        self.assertEqual(self.env["account.payment"].search_count([]), before)
 
     def test_named_bills_are_paid_and_unknown_or_paid_bills_refused(self):
         mar = self.bills[2]

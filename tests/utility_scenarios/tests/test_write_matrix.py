@@ -36,8 +36,8 @@ EDITABLE_FIELDS = {
         "active", "bank_journal_id", "clearing_account_id", "code", "commission_account_id",
         "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
         "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids",
-        "journal_id", "name", "outlet_ids", "partner_id", "settlement_frequency", "settlement_ids",
-        "settlement_journal_id",
+        "journal_id", "kind", "name", "outlet_ids", "partner_id", "settlement_frequency",
+        "settlement_ids", "settlement_journal_id",
     },
     # the civil affairs bureau's data, corrected by the billing officer; the
     # customer and the company are given at creation only
