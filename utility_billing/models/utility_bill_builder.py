@@ -503,7 +503,10 @@ class UtilityBillBuilder(models.AbstractModel):
         result = {
             "lines": [_without_empty_sets(line) for line in lines],
             "tax_lines": [
-                _without_empty_sets(dict(tax_vals, display_type="tax"))
+                # the taxes of a tax line are given even when there are none,
+                # as Odoo's synchronisation gives them: left out, each tax
+                # line would compute them from its account's default taxes
+                dict(_without_empty_sets(tax_vals), display_type="tax", tax_ids=tax_vals["tax_ids"])
                 for tax_vals in results["tax_lines_to_add"]
             ],
         }
