@@ -434,7 +434,9 @@ class UtilityBillBuilder(models.AbstractModel):
         that the amounts are Odoo's in both rounding modes (the
         ``round_globally`` deltas depend on the whole bill). Memoised in
         ``memo`` per bill shape (prices, quantities, taxes, accounts,
-        products), the rounding mode and the language (tax line names)."""
+        products), the rounding mode and the language (tax line names), and
+        per line: a company rounding per line has each line's taxes
+        computed once for every bill with the same line."""
         key = (
             company.id,
             company.tax_calculation_rounding_method,
@@ -470,28 +472,42 @@ class UtilityBillBuilder(models.AbstractModel):
                 rate=1.0,
             )
 
-        base_lines = [base_line(vals) for vals in line_vals_list]
-        tax_model._add_tax_details_in_base_lines(base_lines, company)
-        tax_model._round_base_lines_tax_details(base_lines, company)
-        tax_model._add_accounting_data_in_base_lines_tax_details(base_lines, company)
+        def alone(vals, line_key):
+            # one line's taxes computed alone, memoised per line
+            alone_key = ("alone", key[:3], line_key)
+            line = memo.get(alone_key) if memo is not None else None
+            if line is None:
+                line = base_line(vals)
+                tax_model._add_tax_details_in_base_line(line, company)
+                tax_model._round_base_lines_tax_details([line], company)
+                tax_model._add_accounting_data_to_base_line_tax_details(line, company)
+                if memo is not None:
+                    memo[alone_key] = line
+            return line
+
+        if company.tax_calculation_rounding_method == "round_per_line":
+            # rounded line by line, a line's taxes do not depend on the other
+            # lines (no delta to spread): the bill is made of its lines
+            # computed alone, which _prepare_tax_lines only reads
+            base_lines = [
+                alone(vals, line_key) for vals, line_key in zip(line_vals_list, key[3], strict=True)
+            ]
+        else:
+            base_lines = [base_line(vals) for vals in line_vals_list]
+            tax_model._add_tax_details_in_base_lines(base_lines, company)
+            tax_model._round_base_lines_tax_details(base_lines, company)
+            tax_model._add_accounting_data_in_base_lines_tax_details(base_lines, company)
         results = tax_model._prepare_tax_lines(base_lines, company)
         lines = []
         for vals, line_key, (_base_line, to_update) in zip(
             line_vals_list, key[3], results["base_lines_to_update"], strict=True
         ):
             # price_subtotal / price_total: one line alone, as _compute_totals
-            totals_key = ("totals", key[:3], line_key)
-            totals = memo.get(totals_key) if memo is not None else None
-            if totals is None:
-                alone = base_line(vals)
-                tax_model._add_tax_details_in_base_line(alone, company)
-                tax_model._round_base_lines_tax_details([alone], company)
-                totals = {
-                    "price_subtotal": alone["tax_details"]["total_excluded_currency"],
-                    "price_total": alone["tax_details"]["total_included_currency"],
-                }
-                if memo is not None:
-                    memo[totals_key] = totals
+            details = alone(vals, line_key)["tax_details"]
+            totals = {
+                "price_subtotal": details["total_excluded_currency"],
+                "price_total": details["total_included_currency"],
+            }
             lines.append(
                 {
                     "balance": to_update["balance"],
