@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .utility_bulk_booking import batch_checked
 
@@ -38,3 +38,21 @@ class AccountMoveLine(models.Model):
         if batch_checked(self, fnames):
             return None
         return super()._check_company(fnames)
+
+    @api.constrains("tax_ids", "tax_repartition_line_id")
+    def _check_caba_non_caba_shared_tags(self):
+        # Odoo's check can only refuse an item bearing a tax exigible on
+        # payment (in its taxes or as its tax line's tax): without one there
+        # is no cash-basis tag to share. A billing run's items (taxes due on
+        # the invoice only) are cleared in one read instead of item by item.
+        on_payment = (self.tax_ids | self.tax_repartition_line_id.tax_id).filtered(
+            lambda tax: tax.tax_exigibility == "on_payment"
+        )
+        if not on_payment:
+            return None
+        return super(
+            AccountMoveLine,
+            self.filtered(
+                lambda line: (line.tax_ids | line.tax_repartition_line_id.tax_id) & on_payment
+            ),
+        )._check_caba_non_caba_shared_tags()

@@ -82,6 +82,11 @@ ORM), each one with its own comparison test:
 * the dunning activities and followers inserted in SQL
   (``utility.dunning.action._insert_activities`` in utility_arrears), which
   notify the assigned users as ``mail.activity.create`` does;
+* Odoo's check that cash-basis and other taxes share no tag
+  (``account.move.line._check_caba_non_caba_shared_tags``) runs only on
+  the items bearing a tax exigible on payment, the only ones it can
+  refuse (``TestBillingRunTaxes
+  .test_taxes_due_on_payment_still_cannot_share_tags_with_others``);
 * the dunning notes logged with one ``_message_create``
   (``account.move._utility_message_log_batch`` in utility_arrears), which
   fall back to Odoo's ``_message_log_batch`` when a module overrides it.

@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -523,6 +523,47 @@ class TestBillingRunTaxes(UtilityBillingCase):
                     self.assertEqual(energy.mapped("price_total"), [100.80, 48.80, 34.40])
                     self.assertEqual(energy.mapped("price_subtotal"), [86.02, 41.77, 29.73])
                     self.assertEqual(energy.tax_ids, self.vat | self.fund)
+
+    def test_taxes_due_on_payment_still_cannot_share_tags_with_others(self):
+        # the batch clears items without such a tax in one read; Odoo's
+        # check still refuses the others (account.move.line
+        # ._check_caba_non_caba_shared_tags)
+        self.company.tax_exigibility = True
+        transition = self.env["account.account"].create(
+            {
+                "name": "VAT waiting",
+                "code": "221198",
+                "account_type": "liability_current",
+                "reconcile": True,
+            }
+        )
+        tag = self.env["account.account.tag"].create(
+            {"name": "Base of output VAT", "applicability": "taxes"}
+        )
+        on_payment = self._tax("VAT on payment", "percent", 13.0, self.fund_account)
+        on_payment.write(
+            {"tax_exigibility": "on_payment", "cash_basis_transition_account_id": transition.id}
+        )
+        taxes = on_payment | self.vat
+        taxes.invoice_repartition_line_ids.filtered(
+            lambda line: line.repartition_type == "base"
+        ).tag_ids = tag
+
+        def invoice(tax_ids):
+            return self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_a.id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Energy", "price_unit": 113.0, "tax_ids": tax_ids})
+                    ],
+                }
+            )
+
+        self.assertTrue(invoice([Command.set(self.vat.ids)]).line_ids.filtered("tax_line_id"))
+        self.assertTrue(invoice([Command.set(on_payment.ids)]).line_ids.filtered("tax_line_id"))
+        with self.assertRaisesRegex(ValidationError, "cannot be mixed"):
+            invoice([Command.set(taxes.ids)])
 
     def test_guards_leave_taxes_they_cannot_compute_to_odoo(self):
         builder = self.env["utility.bill.builder"]
