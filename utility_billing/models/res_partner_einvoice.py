@@ -10,7 +10,10 @@ class ResPartner(models.Model):
         """Buyer values of a new request of this customer (the portal form,
         the counter): those of the customer's last request, so that a
         business types its bank details once, else the customer's own
-        name, tax id, address, phone, bank account and email."""
+        name, tax id, address (in the Chinese order: province, city, street),
+        phone, bank account and email, a special VAT invoice for a business
+        with a tax id and an ordinary one for the others. The back office
+        request, the portal form and the counter all start from these."""
         self.ensure_one()
         partner = self.commercial_partner_id
         last = (
@@ -46,7 +49,7 @@ class ResPartner(models.Model):
             if part
         )
         return {
-            "invoice_type": "ordinary",
+            "invoice_type": "special" if partner.is_company and partner.vat else "ordinary",
             "buyer_name": partner.name or "",
             "buyer_tax_id": partner.vat or "",
             "buyer_address": address,

@@ -135,7 +135,7 @@ class TestEinvoice(UtilityBillingCase):
         self.assertEqual(wizard.move_ids, bill)
         self.assertEqual(wizard.buyer_name, "Zhang Wei")
         self.assertEqual(wizard.buyer_tax_id, "91410725MA44C2DX3K")
-        self.assertEqual(wizard.buyer_address, "城关镇东街23号, 新源县")
+        self.assertEqual(wizard.buyer_address, "新源县 城关镇东街23号")
         self.assertEqual(wizard.buyer_bank_account, "16230101040012345")
         self.assertEqual(wizard.invoice_type, "special")
         wizard.buyer_bank = "中国农业银行新源县支行"

@@ -4,7 +4,8 @@ from odoo.fields import Command
 
 class UtilityEinvoiceRequestWizard(models.TransientModel):
     """Ask for a VAT e-invoice for bills, from the back office: the buyer
-    as the customer gives it, pre-filled from the customer's record."""
+    as the customer gives it, pre-filled as the portal and the counter are
+    (``res.partner._utility_einvoice_buyer_defaults``)."""
 
     _name = "utility.einvoice.request.wizard"
     _description = "Request E-invoice"
@@ -37,30 +38,10 @@ class UtilityEinvoiceRequestWizard(models.TransientModel):
         if context.get("active_model") == "account.move" and not values.get("move_ids"):
             bills = self.env["account.move"].browse(context.get("active_ids", [])).exists()
             values["move_ids"] = [Command.set(bills.ids)]
-            values.update(self._utility_buyer_defaults(bills.commercial_partner_id[:1]))
+            partner = bills.commercial_partner_id[:1]
+            if partner:
+                values.update(partner._utility_einvoice_buyer_defaults())
         return values
-
-    @api.model
-    def _utility_buyer_defaults(self, partner):
-        """The buyer as the customer's record knows it."""
-        if not partner:
-            return {}
-        bank = partner.bank_ids[:1]
-        address = ", ".join(
-            part
-            for part in (partner.street, partner.street2, partner.city, partner.state_id.name)
-            if part
-        )
-        return {
-            "buyer_name": partner.name,
-            "buyer_tax_id": partner.vat or False,
-            "buyer_address": address or False,
-            "buyer_phone": partner.phone or False,
-            "buyer_bank": bank.bank_id.name or False,
-            "buyer_bank_account": bank.acc_number or False,
-            "buyer_email": partner.email or False,
-            "invoice_type": "special" if partner.is_company and partner.vat else "ordinary",
-        }
 
     @api.depends("move_ids")
     def _compute_company_id(self):
