@@ -396,6 +396,9 @@ class TestBillingRunTaxes(UtilityBillingCase):
 
     def assertSameBill(self, batch_bill, ordinary_bill):
         self.assertEqual(batch_bill.state, "posted")
+        # (partner_id is compared here: the two bills are of two customers)
+        for bill in (batch_bill, ordinary_bill):
+            self.assertEqual(bill.line_ids.partner_id, bill.commercial_partner_id)
         batch_move, batch_lines = self._stored_bill(batch_bill)
         ordinary_move, ordinary_lines = self._stored_bill(ordinary_bill)
         self.assertEqual({k: v for k, v in batch_move.items() if ordinary_move.get(k) != v}, {})
