@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
@@ -164,18 +165,39 @@ class UtilityAgencySettlement(models.Model):
         return others.payment_ids.ids
 
     def _period_payments(self, extra_domain=None):
-        """The agency's booked incoming payments of the settlement's period."""
+        """The agency's booked incoming payments of the settlement's period,
+        reversed ones aside. A biller settles by its trade date (清算日期):
+        a payment it took late in the evening, which it dates the next day,
+        is in the next day's transfer."""
         self.ensure_one()
+        if self.agency_id.kind == "biller":
+            period = Domain.OR(
+                [
+                    [
+                        ("utility_trade_date", ">=", self.date_from),
+                        ("utility_trade_date", "<=", self.date_to),
+                    ],
+                    [
+                        ("utility_trade_date", "=", False),
+                        ("date", ">=", self.date_from),
+                        ("date", "<=", self.date_to),
+                    ],
+                ]
+            )
+        else:
+            period = Domain([("date", ">=", self.date_from), ("date", "<=", self.date_to)])
         return self.env["account.payment"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("journal_id", "=", self.agency_id.journal_id.id),
-                ("payment_type", "=", "inbound"),
-                ("state", "in", ("in_process", "paid")),
-                ("date", ">=", self.date_from),
-                ("date", "<=", self.date_to),
-            ]
-            + (extra_domain or [])
+            Domain(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("journal_id", "=", self.agency_id.journal_id.id),
+                    ("payment_type", "=", "inbound"),
+                    ("state", "in", ("in_process", "paid")),
+                    ("utility_reversal_move_id", "=", False),
+                ]
+            )
+            & period
+            & Domain(extra_domain or [])
         )
 
     def action_load_payments(self):

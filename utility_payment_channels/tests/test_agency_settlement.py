@@ -1,5 +1,6 @@
 import io
 import zipfile
+from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -111,6 +112,31 @@ class TestAgencySettlement(UtilityAgencyCase):
         )
         # a settled payment is never settled again
         self.assertFalse(self._settlement().payment_ids)
+
+    def test_biller_settles_by_trade_date_and_leaves_reversed_payments_out(self):
+        """A biller's transfer of a day covers the payments it dates that
+        day (清算日期), whatever day they were booked; a reversed payment is
+        in no transfer."""
+        self.agency.kind = "biller"
+        tomorrow = self.today + timedelta(days=1)
+        late = self.env["account.payment"]._utility_pay(
+            self.customer,
+            50.0,
+            self.outlet_cg,
+            external_txn_id="S-LATE",
+            txn_scope=self.agency._utility_txn_scope(),
+            journal=self.agency.journal_id,
+            trade_date=tomorrow,
+        )
+        self.payments[1].action_utility_reverse("Customer paid twice")
+        settlement = self._settlement()
+        self.assertEqual(settlement.payment_ids, self.payments[0] | self.payments[2])
+        self.assertEqual(settlement.gross_amount, 180.0)
+        next_day = self.env["utility.agency.settlement"].create(
+            {"agency_id": self.agency.id, "date_from": tomorrow, "date_to": tomorrow}
+        )
+        next_day.action_load_payments()
+        self.assertEqual(next_day.payment_ids, late)
 
     def test_transfer_already_on_the_bank_statement_is_matched(self):
         st_line = self.env["account.bank.statement.line"].create(
