@@ -189,9 +189,13 @@ class UtilityAgency(models.Model):
         comodel_name="utility.payment.terminal",
         compute="_compute_terminal_ids",
         string="Terminals",
+        # the terminals are the collection manager's (access rights)
+        groups="utility_billing.group_utility_manager",
         help="API terminals at the outlets: their keys and signing secrets.",
     )
-    terminal_count = fields.Integer(compute="_compute_terminal_ids")
+    terminal_count = fields.Integer(
+        compute="_compute_terminal_ids", groups="utility_billing.group_utility_manager"
+    )
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)", "An agency code must be unique per company."
