@@ -1,10 +1,12 @@
 import json
+import logging
 import threading
 import time
 
 import requests
 
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 from odoo.tools import mute_logger
 
@@ -221,7 +223,8 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
         body = self._payment_body("ALI-0030")
         before = self._payments()
         now = int(time.time())
-        for timestamp in (now - 301, now + 301, 0):
+        # (a margin over the 300 s window for the time the refusals take)
+        for timestamp in (now - 330, now + 330, 0):
             headers = client.sign_headers("POST", target, body, timestamp=timestamp)
             self._assert_refused(
                 self._send("POST", target, body, headers), "timestamp_out_of_window"
@@ -276,6 +279,39 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
         self._assert_refused(self._client().pay(CUSTOMER, 10.0, "ALI-0050"), "signature_invalid")
         served = self._client(secret=new_secret).pay(CUSTOMER, 10.0, "ALI-0050")
         self.assertEqual(served.status_code, 201, served.text)
+
+    def test_secret_is_for_administrators_only_and_never_logged(self):
+        manager = new_test_user(
+            self.env,
+            login="biller_secret_manager",
+            groups="utility_billing.group_utility_manager",
+        )
+        cashier = new_test_user(
+            self.env, login="biller_secret_cashier", groups="utility_billing.group_utility_cashier"
+        )
+        secret = self.biller_1.with_user(manager).action_generate_signing_secret()["params"][
+            "message"
+        ]
+        with self.assertRaises(UserError):
+            self.biller_1.with_user(cashier).action_generate_signing_secret()
+        with self.assertRaises(AccessError):
+            self.biller_1.with_user(manager).read(["signing_secret"])
+        self.assertTrue(self.biller_1.with_user(manager).has_signing_secret)
+        self.assertNotIn(secret, str(self.biller_1.message_ids.mapped("body")))
+        messages = []
+        handler = logging.Handler(level=logging.DEBUG)
+        handler.emit = lambda record: messages.append(record.getMessage())
+        root = logging.getLogger()
+        root.addHandler(handler)
+        try:
+            with self.assertLogs(AUTH_LOGGER, level="WARNING") as logged:
+                self.assertEqual(self._client(secret=secret).bills(CUSTOMER).status_code, 200)
+                wrong = self._client(secret=secret[:-4] + "XXXX").bills(CUSTOMER)
+                self.assertEqual(wrong.json()["code"], "signature_invalid")
+        finally:
+            root.removeHandler(handler)
+        self.assertIn("signature_invalid", "\n".join(logged.output))
+        self.assertFalse([m for m in messages if secret in m or self.key_1 in m])
 
     def test_pay_resends_after_a_timeout_and_answers_the_first_payment(self):
         session = LosesFirstAnswer(self.opener)
