@@ -1,12 +1,16 @@
 import json
 import logging
+import secrets
 import threading
 import time
 
+import psycopg2
 import requests
 
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.sql_db import db_connect
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
 from odoo.tools import mute_logger
 
@@ -371,3 +375,59 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
         self.assertEqual(refused.json()["code"], "nonce_replayed")
         self.assertEqual(self._payments(), 1)
         self.assertEqual(self.bills[0].amount_residual, 60.0)
+
+
+@tagged("post_install", "-at_install")
+class TestNonceRaceOnRealConnections(TransactionCase):
+    """Two requests burning one nonce at the same moment, on two real
+    database connections (committed data, REPEATABLE READ as Odoo serves
+    requests): the second waits for the first; once the first commits, the
+    second fails to serialize (Odoo retries the request) and, retried, finds
+    the nonce used. Exactly one is served."""
+
+    @mute_logger("odoo.sql_db")  # the failure to serialize, expected
+    def test_second_connection_waits_then_finds_the_nonce_used(self):
+        terminal = self.env.ref("utility_payment_channels.terminal_alipay", False)
+        if not terminal:
+            self.skipTest("needs the demo biller terminal (make test installs it)")
+        nonce = "race-" + secrets.token_hex(8)
+        expires = fields.Datetime.add(fields.Datetime.now(), minutes=10)
+        db = db_connect(self.env.cr.dbname)
+        first, second = db.cursor(), db.cursor()
+        results = {}
+        # environments made here: the registry's lock is the test runner's
+        envs = {cr: api.Environment(cr, SUPERUSER_ID, {}) for cr in (first, second)}
+
+        def burn(cr, name):
+            env = envs[cr]
+            try:
+                results[name] = env["utility.api.nonce"]._utility_api_burn_nonce(
+                    env["utility.payment.terminal"].browse(terminal.id), nonce, expires
+                )
+            except psycopg2.errors.SerializationFailure:
+                results[name] = "serialization_failure"
+                cr.rollback()
+
+        try:
+            # the second request's transaction has begun (its snapshot taken)
+            second.execute("SELECT 1 FROM utility_api_nonce LIMIT 1")
+            burn(first, "first")
+            waiting = threading.Thread(target=burn, args=(second, "second"))
+            waiting.start()
+            waiting.join(1)
+            self.assertTrue(waiting.is_alive(), "the second insert waits for the first")
+            self.assertNotIn("second", results)
+            first.commit()
+            waiting.join(10)
+            self.assertEqual(results["first"], True)
+            self.assertEqual(results["second"], "serialization_failure")
+            # Odoo retries the request in a new transaction: the nonce is used
+            burn(second, "retry")
+            self.assertIs(results["retry"], False)
+        finally:
+            first.rollback()
+            second.rollback()
+            first.execute("DELETE FROM utility_api_nonce WHERE nonce = %s", (nonce,))
+            first.commit()
+            first.close()
+            second.close()
