@@ -89,6 +89,13 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
     def _payments(self):
         return self.env["account.payment"].search_count([("partner_id", "=", self.customer.id)])
 
+    def _nonces(self):
+        return (
+            self.env["utility.api.nonce"]
+            .sudo()
+            .search_count([("terminal_id", "in", (self.biller_1 | self.biller_2).ids)])
+        )
+
     def _failures(self):
         return self.env["utility.api.auth.failure"].sudo().search_count([])
 
@@ -196,7 +203,7 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
         # every refusal is logged as a failure of the address
         self.assertEqual(self._failures(), failures + 6)
         # no refused request burnt a nonce
-        self.assertFalse(self.env["utility.api.nonce"].sudo().search_count([]))
+        self.assertFalse(self._nonces())
         # the well-signed request is then served
         served = self._send("POST", target, body, good)
         self.assertEqual(served.status_code, 201, served.text)
@@ -259,9 +266,12 @@ class TestBillerSignedRequests(UtilityAgencyCase, HttpCase):
         served = self._send("POST", target, other, other_headers, key=self.key_2)
         self.assertEqual(served.status_code, 201, served.text)
         # the purge forgets only the nonces out of the window
-        Nonce = self.env["utility.api.nonce"].sudo()
+        Nonce = self.env["utility.api.nonce"]
+        past = fields.Datetime.subtract(fields.Datetime.now(), seconds=1)
+        self.assertTrue(Nonce._utility_api_burn_nonce(self.biller_1, "expired-nonce", past))
+        self.assertEqual(self._nonces(), 3)
         Nonce._cron_utility_purge_nonces()
-        self.assertEqual(Nonce.search_count([]), 2)
+        self.assertEqual(self._nonces(), 2)
 
     def test_biller_without_signatures_and_plain_terminals_use_the_key_alone(self):
         client = self._client(self.wechat_key, secret="")
