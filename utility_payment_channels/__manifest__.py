@@ -16,6 +16,7 @@
         "security/utility_counter_security.xml",
         "data/utility_counter_sequence_data.xml",
         "data/utility_agency_sequence_data.xml",
+        "data/utility_api_nonce_cron.xml",
         "views/res_company_views.xml",
         "views/utility_collection_point_views.xml",
         "views/utility_agency_views.xml",

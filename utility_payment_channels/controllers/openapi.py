@@ -23,7 +23,36 @@ def _error_response(description, codes):
     }
 
 
-_UNAUTHORIZED = _error_response("Unknown or revoked terminal key.", ["unauthorized"])
+_UNAUTHORIZED = _error_response(
+    "Unknown or revoked terminal key; or, for a terminal of a biller requiring signed "
+    "requests, a missing or wrong signature (signature_missing, signature_invalid), a "
+    "timestamp too far from the server's clock (timestamp_out_of_window), or a nonce "
+    "already used (nonce_replayed). Nothing is booked.",
+    [
+        "unauthorized",
+        "signature_missing",
+        "signature_invalid",
+        "timestamp_out_of_window",
+        "nonce_replayed",
+    ],
+)
+# the headers of a signed request (docs/ARCHITECTURE.md §7, "Signed requests")
+SIGNATURE_PARAMETERS = [
+    {"$ref": "#/components/parameters/SignatureTimestamp"},
+    {"$ref": "#/components/parameters/SignatureNonce"},
+    {"$ref": "#/components/parameters/Signature"},
+]
+SIGNATURE_DESCRIPTION = (
+    "Required of the terminals of a biller set to require signed requests, ignored "
+    "otherwise. The three headers X-Utility-Timestamp (Unix time in seconds), "
+    "X-Utility-Nonce (8-64 characters A-Z a-z 0-9 _ -, used once per terminal) and "
+    "X-Utility-Signature: the lowercase hexadecimal HMAC-SHA256, keyed with the terminal's "
+    "signing secret (UTF-8), of the canonical string, six lines joined by LF with no "
+    "trailing LF: `UTILITY-HMAC-SHA256`, the method in capitals, the path with its query "
+    "string exactly as sent (`/utility/api/v1/payments`), the timestamp, the nonce, and the "
+    "lowercase hexadecimal SHA-256 of the raw body (of the empty string for a GET). The "
+    "timestamp must be within the biller's window (300 s by default) of the server's clock."
+)
 _TOO_MANY_ATTEMPTS = _error_response(
     "Too many refused keys from this address in a short time; retry later.",
     ["too_many_attempts"],
@@ -36,10 +65,13 @@ OPENAPI_DOCUMENT = {
         "version": "1.0.0",
         "description": "Bill query and payment for self-service terminals, ATMs and agency "
         "counters. Every call but this document needs `Authorization: Bearer <terminal key>`. "
-        "Amounts are decimal numbers in the company currency with at most two decimals.",
+        "Amounts are decimal numbers in the company currency with at most two decimals. "
+        "The terminals of a biller requiring signed requests also sign every request "
+        "(securityScheme requestSignature).",
     },
     "servers": [{"url": "/utility/api/v1"}],
-    "security": [{"terminalKey": []}],
+    # the key alone, or the key and the signature (a biller requiring it)
+    "security": [{"terminalKey": []}, {"terminalKey": [], "requestSignature": []}],
     "paths": {
         "/customers/{customer_number}/bills": {
             "get": {
@@ -52,7 +84,8 @@ OPENAPI_DOCUMENT = {
                         "in": "path",
                         "required": True,
                         "schema": {"type": "string"},
-                    }
+                    },
+                    *SIGNATURE_PARAMETERS,
                 ],
                 "responses": {
                     "200": {
@@ -75,6 +108,7 @@ OPENAPI_DOCUMENT = {
                 "summary": "Pay a customer's bills (oldest first, or the bills named).",
                 "description": "Idempotent on terminal_txn_id: sending the same transaction again "
                 "never pays twice and answers the first result with `duplicate: true`.",
+                "parameters": SIGNATURE_PARAMETERS,
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -132,7 +166,8 @@ OPENAPI_DOCUMENT = {
                         "in": "path",
                         "required": True,
                         "schema": {"type": "string"},
-                    }
+                    },
+                    *SIGNATURE_PARAMETERS,
                 ],
                 "responses": {
                     "200": {
@@ -151,7 +186,38 @@ OPENAPI_DOCUMENT = {
         },
     },
     "components": {
-        "securitySchemes": {"terminalKey": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "terminalKey": {"type": "http", "scheme": "bearer"},
+            "requestSignature": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Utility-Signature",
+                "description": SIGNATURE_DESCRIPTION,
+            },
+        },
+        "parameters": {
+            "SignatureTimestamp": {
+                "name": "X-Utility-Timestamp",
+                "in": "header",
+                "required": False,
+                "description": "Signed requests: Unix time of the request in seconds.",
+                "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+            },
+            "SignatureNonce": {
+                "name": "X-Utility-Nonce",
+                "in": "header",
+                "required": False,
+                "description": "Signed requests: a value used once per terminal.",
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+            },
+            "Signature": {
+                "name": "X-Utility-Signature",
+                "in": "header",
+                "required": False,
+                "description": SIGNATURE_DESCRIPTION,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
+        },
         "schemas": {
             "Error": {
                 "type": "object",

@@ -10,6 +10,7 @@ idempotency on the transaction id, the receipt) are the
 
 import json
 from decimal import Decimal
+from urllib.parse import quote, urlsplit
 
 from odoo import http
 from odoo.http import request
@@ -47,13 +48,39 @@ class UtilityTerminalApi(http.Controller):
         return self._json(body, status)
 
     def _authenticate(self):
-        """The calling terminal (with superuser rights), its use recorded."""
-        address = request.httprequest.remote_addr
+        """The calling terminal (with superuser rights), its use recorded:
+        its key checked, then the request's signature when its biller
+        requires one (every route served by ``_serve``)."""
+        httprequest = request.httprequest
+        address = httprequest.remote_addr
         terminal = request.env["utility.payment.terminal"]._utility_api_authenticate(
-            request.httprequest.headers.get("Authorization", ""), address
+            httprequest.headers.get("Authorization", ""), address
+        )
+        terminal._utility_api_check_signature(
+            httprequest.method,
+            self._request_target(),
+            httprequest.headers,
+            httprequest.get_data(),
+            address,
         )
         terminal._utility_touch(address)
         return terminal
+
+    def _request_target(self):
+        """The path and query string of the request as the caller sent them
+        (percent-encoding unchanged): what a signed request signs."""
+        environ = request.httprequest.environ
+        target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if target:
+            # absolute form (a proxy's request line): keep the path and query
+            parts = urlsplit(target)
+            if parts.scheme:
+                target = parts.path + (f"?{parts.query}" if parts.query else "")
+            return target
+        httprequest = request.httprequest
+        query = httprequest.query_string.decode("latin-1")
+        path = quote(httprequest.root_path + httprequest.path, safe="/:@!$&'()*+,;=~-._")
+        return path + (f"?{query}" if query else "")
 
     def _read_body(self):
         try:

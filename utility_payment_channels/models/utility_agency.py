@@ -46,6 +46,20 @@ class UtilityAgency(models.Model):
         "queries and pays through the API on the customer's behalf and sends its "
         "reconciliation file the next day.",
     )
+    signature_required = fields.Boolean(
+        string="Require Signed Requests",
+        tracking=True,
+        help="The terminals at this biller's outlets must sign every API request with "
+        "their signing secret (HMAC-SHA256, headers X-Utility-Timestamp, X-Utility-Nonce "
+        "and X-Utility-Signature) besides their bearer key.",
+    )
+    signature_window = fields.Integer(
+        string="Signature Window (s)",
+        default=300,
+        tracking=True,
+        help="How far, in seconds, a signed request's timestamp may be from the server's "
+        "clock; a nonce is refused as replayed within the window.",
+    )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,
@@ -171,6 +185,17 @@ class UtilityAgency(models.Model):
     import_ids = fields.One2many(
         comodel_name="utility.agency.import", inverse_name="agency_id", string="File Imports"
     )
+    terminal_ids = fields.Many2many(
+        comodel_name="utility.payment.terminal",
+        compute="_compute_terminal_ids",
+        string="Terminals",
+        # the terminals are the collection manager's (access rights)
+        groups="utility_billing.group_utility_manager",
+        help="API terminals at the outlets: their keys and signing secrets.",
+    )
+    terminal_count = fields.Integer(
+        compute="_compute_terminal_ids", groups="utility_billing.group_utility_manager"
+    )
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)", "An agency code must be unique per company."
@@ -179,6 +204,11 @@ class UtilityAgency(models.Model):
         "CHECK(commission_per_txn >= 0 AND commission_rate >= 0 "
         "AND commission_min >= 0 AND commission_max >= 0)",
         "Commission figures cannot be negative.",
+    )
+
+    _signature_window_range = models.Constraint(
+        "CHECK(signature_window BETWEEN 10 AND 3600)",
+        "The signature window must be between 10 and 3600 seconds.",
     )
 
     @api.constrains("file_column_mapping")
@@ -224,6 +254,17 @@ class UtilityAgency(models.Model):
         )
         for agency in self:
             agency.amount_due = balances.get(agency.clearing_account_id, 0.0)
+
+    @api.depends("outlet_ids")
+    def _compute_terminal_ids(self):
+        terminals = self.env["utility.payment.terminal"].search(
+            [("collection_point_id", "in", self.outlet_ids.ids)]
+        )
+        for agency in self:
+            agency.terminal_ids = terminals.filtered(
+                lambda t, a=agency: t.collection_point_id in a.outlet_ids
+            )
+            agency.terminal_count = len(agency.terminal_ids)
 
     def _get_file_columns(self):
         """Header of each of our columns in this agency's file."""
@@ -364,6 +405,16 @@ class UtilityAgency(models.Model):
         )
         action["domain"] = [("agency_id", "=", self.id)]
         action["context"] = {"default_agency_id": self.id}
+        return action
+
+    def action_view_terminals(self):
+        """The API terminals at the outlets, a new one at the first outlet."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "utility_payment_channels.action_utility_payment_terminal"
+        )
+        action["domain"] = [("collection_point_id", "in", self.outlet_ids.ids)]
+        action["context"] = {"default_collection_point_id": self.outlet_ids[:1].id}
         return action
 
     def action_view_imports(self):

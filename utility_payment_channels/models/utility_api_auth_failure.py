@@ -96,17 +96,19 @@ class UtilityApiAuthFailure(models.Model):
         return dict(self._fields["channel"].selection).get(api_key, api_key)
 
     @api.model
-    def _utility_register_failure(self, remote_addr, api_key):
+    def _utility_register_failure(self, remote_addr, api_key, reason=None):
         """Record a refused key (never the key itself), log it and make the
-        caller wait longer with every failure in the window."""
+        caller wait longer with every failure in the window. ``reason``: why
+        a valid key was refused (a bad signature), for the log only."""
         _max_failures, window, delay = self._utility_settings()
         # sudo: the caller is not authenticated; it only adds its own failure
         with self.browse()._utility_protected_write():
             self.sudo().create({"remote_addr": remote_addr or "", "channel": api_key})
         failures = self._utility_recent_count(remote_addr, window)
         _logger.warning(
-            "%s: refused an unknown or revoked key from %s (%d failed in the last %d s)",
+            "%s: refused %s from %s (%d failed in the last %d s)",
             self._utility_api_label(api_key),
+            reason or "an unknown or revoked key",
             remote_addr,
             failures,
             window,

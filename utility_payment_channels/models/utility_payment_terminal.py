@@ -1,6 +1,8 @@
+import hmac
 import re
 import secrets
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
 
@@ -10,6 +12,7 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.addons.utility_billing.models.res_currency import AMOUNT_MAX, AmountError
 from odoo.addons.utility_billing.tools.locks import advisory_lock, try_advisory_lock
 
+from ..tools import request_signature
 from ..tools.api_error import UtilityApiError
 from .utility_api_key_mixin import hash_api_key
 
@@ -72,12 +75,33 @@ class UtilityPaymentTerminal(models.Model):
     key_date = fields.Datetime(string="Key Generated On", readonly=True, copy=False)
     last_used_at = fields.Datetime(string="Last Used", readonly=True, copy=False)
     last_used_ip = fields.Char(string="Last Address", readonly=True, copy=False)
+    # the server recomputes the HMAC of a signed request: the secret is kept
+    # encrypted (tools/request_signature.py), never as such
+    signing_secret = fields.Char(copy=False, groups="base.group_system")
+    signing_secret_date = fields.Datetime(
+        string="Signing Secret Generated On", readonly=True, copy=False
+    )
+    has_signing_secret = fields.Boolean(
+        compute="_compute_has_signing_secret", string="Signing Secret Set"
+    )
+    signature_required = fields.Boolean(
+        compute="_compute_signature_required",
+        string="Signs Requests",
+        help="The biller owning the outlet requires signed requests.",
+    )
 
     @api.model
     def _utility_protected_fields(self):
-        # the key's digest is issued and revoked by the manager's actions;
-        # the last use is stamped by the API
-        return {"key_date", "key_hash", "last_used_at", "last_used_ip"}
+        # the key's digest and the signing secret are issued and revoked by
+        # the manager's actions; the last use is stamped by the API
+        return {
+            "key_date",
+            "key_hash",
+            "last_used_at",
+            "last_used_ip",
+            "signing_secret",
+            "signing_secret_date",
+        }
 
     @api.depends("collection_point_id")
     def _compute_agency_id(self):
@@ -93,6 +117,16 @@ class UtilityPaymentTerminal(models.Model):
         # the digest is readable only by administrators; its presence is not a secret
         for terminal, terminal_sudo in zip(self, self.sudo(), strict=True):
             terminal.has_key = bool(terminal_sudo.key_hash)
+
+    def _compute_has_signing_secret(self):
+        # the encrypted secret is readable only by administrators; its
+        # presence is not a secret
+        for terminal, terminal_sudo in zip(self, self.sudo(), strict=True):
+            terminal.has_signing_secret = bool(terminal_sudo.signing_secret)
+
+    def _compute_signature_required(self):
+        for terminal in self:
+            terminal.signature_required = terminal.agency_id.signature_required
 
     def _utility_txn_scope(self):
         """Scope of this terminal's transaction ids (see ``_utility_pay``)."""
@@ -136,6 +170,122 @@ class UtilityPaymentTerminal(models.Model):
         for terminal in self:
             terminal.message_post(body=self.env._("The API key was revoked."))
         return True
+
+    def action_generate_signing_secret(self):
+        """Generate a new signing secret, store it encrypted and show it once."""
+        self.ensure_one()
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            raise UserError(self.env._("Only a collection manager can issue signing secrets."))
+        secret = secrets.token_urlsafe(32)
+        self._utility_set_signing_secret(secret)
+        self.message_post(
+            body=self.env._("A new signing secret was issued; the previous one is revoked.")
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Signing secret of %s (shown only once)", self.name),
+                "message": secret,
+                "sticky": True,
+                "type": "warning",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _utility_set_signing_secret(self, secret):
+        """Store ``secret`` encrypted as the signing secret (the action's
+        random one; the demo's published one)."""
+        # sudo: the encrypted secret is restricted to administrators; the
+        # manager issuing it sees the secret once, never what is stored
+        with self._utility_protected_write():
+            self.sudo().write(
+                {
+                    "signing_secret": request_signature.encrypt_secret(
+                        self._utility_database_secret(), secret
+                    ),
+                    "signing_secret_date": fields.Datetime.now(),
+                }
+            )
+
+    def _utility_database_secret(self):
+        # sudo: a system parameter; only its derived key leaves this method
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret")
+
+    def _utility_signing_secret(self):
+        """The clear signing secret (None when none is set or it cannot be
+        decrypted, e.g. after the database's secret changed)."""
+        self.ensure_one()
+        # sudo: read by the API to recompute a request's HMAC, never answered
+        return request_signature.decrypt_secret(
+            self._utility_database_secret(), self.sudo().signing_secret
+        )
+
+    def _utility_api_check_signature(self, method, target, headers, body, remote_addr):
+        """Refuse the request unless it is signed as its biller requires
+        (docs/ARCHITECTURE.md §7, "Signed requests"): ``target`` is the path
+        and query as sent, ``headers`` the request's headers, ``body`` its
+        raw bytes. Terminals of an agency not requiring signatures pass.
+
+        Raises ``UtilityApiError`` 401 ``signature_missing``,
+        ``signature_invalid``, ``timestamp_out_of_window`` or
+        ``nonce_replayed``; each refusal is logged and counted as a failure
+        of the address (``utility.api.auth.failure``)."""
+        self.ensure_one()
+        agency = self.sudo().agency_id
+        if not agency.signature_required:
+            return
+        timestamp = headers.get(request_signature.TIMESTAMP_HEADER) or ""
+        nonce = headers.get(request_signature.NONCE_HEADER) or ""
+        signature = (headers.get(request_signature.SIGNATURE_HEADER) or "").strip().lower()
+        if not (timestamp and nonce and signature):
+            self._utility_api_refuse_signature(
+                remote_addr,
+                "signature_missing",
+                "This biller requires signed requests: send the X-Utility-Timestamp, "
+                "X-Utility-Nonce and X-Utility-Signature headers.",
+            )
+        if not (
+            request_signature.TIMESTAMP_PATTERN.match(timestamp)
+            and request_signature.NONCE_PATTERN.match(nonce)
+            and request_signature.SIGNATURE_PATTERN.match(signature)
+        ):
+            self._utility_api_refuse_signature(
+                remote_addr,
+                "signature_invalid",
+                "Malformed signature headers: a Unix time in seconds, a nonce of 8 to 64 "
+                "characters A-Z a-z 0-9 _ - and a hexadecimal HMAC-SHA256.",
+            )
+        sent_at = int(timestamp)
+        window = agency.signature_window
+        if abs(time.time() - sent_at) > window:
+            self._utility_api_refuse_signature(
+                remote_addr,
+                "timestamp_out_of_window",
+                f"The request's timestamp is more than {window} s from the server's clock.",
+            )
+        secret = self._utility_signing_secret()
+        expected = request_signature.sign(secret or "", method, target, timestamp, nonce, body)
+        # no secret issued yet: refused like a wrong signature, compared anyway
+        # to answer in the same time
+        if not hmac.compare_digest(expected, signature) or not secret:
+            self._utility_api_refuse_signature(
+                remote_addr, "signature_invalid", "The request's signature does not match."
+            )
+        # checked last: a forged request never fills the nonce table
+        expires_at = datetime.fromtimestamp(sent_at + window, tz=UTC).replace(tzinfo=None)
+        if not self.env["utility.api.nonce"]._utility_api_burn_nonce(self, nonce, expires_at):
+            self._utility_api_refuse_signature(
+                remote_addr, "nonce_replayed", "This nonce was already used: send a new one."
+            )
+
+    def _utility_api_refuse_signature(self, remote_addr, code, message):
+        self.env["utility.api.auth.failure"]._utility_register_failure(
+            remote_addr,
+            self._utility_api_channel,
+            reason=f"{code} (terminal {self.id})",
+        )
+        raise UtilityApiError(401, code, message)
 
     def _utility_touch(self, address):
         """Record the last use, at most once a minute to keep concurrent

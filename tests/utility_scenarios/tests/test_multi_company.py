@@ -28,6 +28,7 @@ COMPANY_THROUGH_PARENT = {
 }
 SHARED_WITHOUT_COMPANY = {
     "utility.api.auth.failure": "refused API keys by address, before any company is known",
+    "utility.api.nonce": "nonces of signed API requests, read by administrators only",
     "utility.customer.category": "classification of customers shared by all companies",
 }
 MODELS_WITHOUT_COMPANY = {**COMPANY_THROUGH_PARENT, **SHARED_WITHOUT_COMPANY}

@@ -37,7 +37,7 @@ EDITABLE_FIELDS = {
         "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
         "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids",
         "journal_id", "kind", "name", "outlet_ids", "partner_id", "settlement_frequency",
-        "settlement_ids", "settlement_journal_id",
+        "settlement_ids", "settlement_journal_id", "signature_required", "signature_window",
     },
     # the civil affairs bureau's data, corrected by the billing officer; the
     # customer and the company are given at creation only
@@ -293,6 +293,12 @@ class TestWriteMatrix(HttpCase):
         Failure = env["utility.api.auth.failure"]
         with Failure.browse()._utility_protected_write():
             Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
+        # a nonce of a signed request, burnt as the terminal API does
+        env["utility.api.nonce"]._utility_api_burn_nonce(
+            env["utility.payment.terminal"].search([], limit=1),
+            "write-matrix-nonce",
+            fields.Datetime.add(fields.Datetime.now(), minutes=5),
+        )
         # an agency file (a line booked, one kept, differences with the
         # API) and a settlement of its payment, made with their actions
         agency = env.ref("utility_payment_channels.agency_china_post")
