@@ -133,6 +133,15 @@ class AccountPayment(models.Model):
         help="Entry that reversed this payment after its cashier session was closed.",
     )
 
+    utility_api_reversal_ids = fields.One2many(
+        comodel_name="utility.payment.reversal",
+        inverse_name="payment_id",
+        string="Channel Reversals",
+        readonly=True,
+        groups="utility_billing.group_utility_accountant",
+        help="The reversal (冲正) the terminal or biller sent through the terminal API.",
+    )
+
     _utility_txn_key_uniq = models.UniqueIndex(
         "(company_id, utility_txn_key) WHERE utility_txn_key IS NOT NULL",
         "This transaction has already been booked.",
