@@ -22,6 +22,7 @@
         "views/utility_agency_views.xml",
         "views/utility_payment_terminal_views.xml",
         "views/utility_api_auth_failure_views.xml",
+        "views/utility_payment_reversal_views.xml",
         "views/utility_agency_import_views.xml",
         "views/utility_agency_settlement_views.xml",
         "views/utility_agency_ageing_views.xml",

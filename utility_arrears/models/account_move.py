@@ -39,6 +39,15 @@ class AccountMove(models.Model):
         index="btree_not_null",
         help="The bill whose late payment this invoice charges.",
     )
+    utility_late_fee_payment_id = fields.Many2one(
+        comodel_name="account.payment",
+        string="Late Fee Charged By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The payment that charged this late fee: cancelling or reversing the "
+        "payment cancels or reverses the fee with it.",
+    )
     utility_late_fee_move_ids = fields.One2many(
         comodel_name="account.move",
         inverse_name="utility_late_fee_bill_id",
@@ -114,7 +123,11 @@ class AccountMove(models.Model):
             accrued, any_fee = policy._compute_late_fee_accrued(
                 amount, bill.invoice_date_due, on_date
             )
-            charged = bill.utility_late_fee_move_ids.filtered(lambda m: m.state != "cancel")
+            # a fee cancelled or reversed with the payment that charged it
+            # was never charged
+            charged = bill.utility_late_fee_move_ids.filtered(
+                lambda m: m.state != "cancel" and m.payment_state != "reversed"
+            )
             # the minimum applies to the bill's late fees in all, known when
             # it is settled: what earlier payments accrued and were charged
             # (before their waiver) counts. A late-fee invoice of an earlier
@@ -203,15 +216,17 @@ class AccountMove(models.Model):
         return super()._utility_receipt_label()
 
     @api.model
-    def _utility_charge_late_fees(self, bills, on_date, amounts=None):
+    def _utility_charge_late_fees(self, bills, on_date, amounts=None, payments=None):
         """Charge the late fees of ``bills`` paid on ``on_date``: one posted
         late-fee invoice per bill with a fee, on the company's "Late payment
         fees" account, linked to the bill. The fee bears the company's
         late-fee taxes (``utility_late_fee_tax_ids``) mapped by the bill's
         fiscal position, included in it: the invoice's total is the fee.
         ``amounts`` ({bill: amount paid}) limits the fee to the part paid
-        now; by default the whole open amount. Returns the late-fee
-        invoices."""
+        now; by default the whole open amount. ``payments`` ({bill:
+        account.payment}) records the payment charging each fee, which
+        cancels it with itself. Returns the late-fee invoices."""
+        payments = payments or {}
         details = bills._utility_late_fee_details(on_date, amounts)
         vals_list = []
         for bill, detail in details.items():
@@ -246,6 +261,7 @@ class AccountMove(models.Model):
                     "invoice_origin": bill.name,
                     "fiscal_position_id": bill.fiscal_position_id.id,
                     "utility_late_fee_bill_id": bill.id,
+                    "utility_late_fee_payment_id": payments[bill].id if bill in payments else False,
                     "utility_late_fee_waiver_used": detail["waiver"],
                     "utility_late_fee_accrued": detail["accrued"],
                     "invoice_line_ids": [

@@ -31,8 +31,15 @@ class AccountPayment(models.Model):
             charged = {bill: amount for _s, amounts in parts for bill, amount in amounts.items()}
             if not charged:
                 continue
+            # each fee linked to the payment charging it, which takes it
+            # back when it is cancelled or reversed (empty for an online
+            # transaction: Odoo creates its payment after the hook)
+            payers = {bill: s.payment for s, amounts in parts for bill in amounts}
             fee_moves = Move._utility_charge_late_fees(
-                Move.browse([bill.id for bill in charged]), on_date, amounts=charged
+                Move.browse([bill.id for bill in charged]),
+                on_date,
+                amounts=charged,
+                payments=payers,
             )
             # the fee invoices of the day by their bill, looked up per bill
             # below instead of filtering all of them once per bill
@@ -72,3 +79,42 @@ class AccountPayment(models.Model):
                 amounts[bill] = currency.round(remaining * residual / (residual + fee))
                 remaining = 0.0
         return amounts
+
+    def _utility_cancel_charges(self, reason, reversal_date=None):
+        """The late fees these payments charged are taken back with them:
+        the late-fee invoices cancelled (same day) or reversed by a credit
+        note of ``reversal_date``, so that the bill's late fee is charged
+        again, the same, by the payment that finally settles it."""
+        result = super()._utility_cancel_charges(reason, reversal_date=reversal_date)
+        fees = self.env["account.move"].search(
+            [("utility_late_fee_payment_id", "in", self.ids), ("state", "=", "posted")]
+        )
+        if not fees:
+            return result
+        if reversal_date:
+            # the credit note, reconciled with the fee, marks it "reversed":
+            # no longer charged (see _utility_late_fee_details)
+            fees._reverse_moves(
+                [
+                    {
+                        "date": reversal_date,
+                        "invoice_date": reversal_date,
+                        "ref": self.env._(
+                            "Reversal of %(invoice)s: %(reason)s", invoice=fee.name, reason=reason
+                        ),
+                    }
+                    for fee in fees
+                ],
+                cancel=True,
+            )
+        else:
+            fees.button_cancel()
+        for fee in fees:
+            fee.message_post(
+                body=self.env._(
+                    "Late fee taken back with payment %(payment)s: %(reason)s",
+                    payment=fee.utility_late_fee_payment_id.name,
+                    reason=reason,
+                )
+            )
+        return result

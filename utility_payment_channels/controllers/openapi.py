@@ -137,8 +137,9 @@ OPENAPI_DOCUMENT = {
                         "Unknown customer or bill.", ["customer_not_found", "bill_not_found"]
                     ),
                     "409": _error_response(
-                        "terminal_txn_id already used for another customer or amount.",
-                        ["duplicate_conflict"],
+                        "terminal_txn_id already used for another customer or amount, or "
+                        "reversed (a reversal of this id came first: it is never booked).",
+                        ["duplicate_conflict", "payment_reversed"],
                     ),
                     "422": _error_response(
                         "Invalid input, or nothing to pay.",
@@ -180,6 +181,64 @@ OPENAPI_DOCUMENT = {
                     "429": _TOO_MANY_ATTEMPTS,
                     "404": _error_response(
                         "No payment of this terminal has this id.", ["payment_not_found"]
+                    ),
+                },
+            }
+        },
+        "/payments/{terminal_txn_id}/reversal": {
+            "post": {
+                "operationId": "reversePayment",
+                "summary": "Reverse (冲正) a payment of this terminal, or of its agency or "
+                "biller, on the payment's own day.",
+                "description": "Cancels the payment booked with terminal_txn_id and the late "
+                "fees charged with it, and reopens the bills as they were before it. When "
+                "nothing was booked with this id (the request timed out before reaching the "
+                "company), answers status not_booked and bars the id: a payment sent later "
+                "with it is refused (409 payment_reversed). Idempotent: a second reversal "
+                "answers the first result with `duplicate: true`. Refused once the payment "
+                "is in an agency or biller settlement, or its day is closed (not the "
+                "county's day today, a trade date before today, a closed cashier session "
+                "or a lock date).",
+                "parameters": [
+                    {
+                        "name": "terminal_txn_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ReversalRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Payment cancelled (status canceled, with its "
+                        "receipt), or nothing was booked with this id (status not_booked); "
+                        "duplicate: true when the id was reversed before.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/Reversal"}
+                            }
+                        },
+                    },
+                    "401": _UNAUTHORIZED,
+                    "429": _TOO_MANY_ATTEMPTS,
+                    "404": _error_response(
+                        "Not a transaction id a terminal can send.", ["payment_not_found"]
+                    ),
+                    "409": _error_response(
+                        "The payment can no longer be reversed: settled with the agency or "
+                        "biller, its day closed, or cancelled by the company or booked from "
+                        "the agency's file.",
+                        ["payment_settled", "reversal_too_late", "payment_not_reversible"],
+                    ),
+                    "422": _error_response(
+                        "Invalid body or reason.", ["invalid_json", "invalid_field"]
                     ),
                 },
             }
@@ -372,6 +431,44 @@ OPENAPI_DOCUMENT = {
                     "paid_at": {"type": "string", "format": "date-time"},
                     "terminal": {"type": "string"},
                     "collection_point": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+            "ReversalRequest": {
+                "type": "object",
+                "properties": {
+                    "reason": {
+                        "type": "string",
+                        "maxLength": 500,
+                        "description": "Why the biller reverses (kept on the payment).",
+                    }
+                },
+            },
+            "Reversal": {
+                "type": "object",
+                "required": [
+                    "status",
+                    "duplicate",
+                    "terminal_txn_id",
+                    "reason",
+                    "reversed_at",
+                ],
+                "properties": {
+                    "status": {
+                        "type": "string",
+                        "enum": ["canceled", "not_booked"],
+                        "description": "canceled: the payment was cancelled; not_booked: "
+                        "no payment had this id, and none ever will.",
+                    },
+                    "duplicate": {"type": "boolean"},
+                    "terminal_txn_id": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "reversed_at": {"type": "string", "format": "date-time"},
+                    "receipt": {
+                        "allOf": [{"$ref": "#/components/schemas/Receipt"}],
+                        "description": "The cancelled payment (status canceled, bills "
+                        "reopened); absent when not_booked.",
+                    },
                 },
                 "additionalProperties": False,
             },

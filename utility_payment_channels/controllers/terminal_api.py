@@ -127,6 +127,17 @@ class UtilityTerminalApi(http.Controller):
         return self._method_not_allowed("POST")
 
     @http.route(
+        f"{API_PREFIX}/payments/<string:terminal_txn_id>/reversal",
+        type="http",
+        auth="none",
+        methods=["GET", "PUT", "PATCH", "DELETE"],
+        csrf=False,
+        save_session=False,
+    )
+    def reversal_other_methods(self, **_kwargs):
+        return self._method_not_allowed("POST")
+
+    @http.route(
         [
             f"{API_PREFIX}/customers/<string:customer_number>/bills",
             f"{API_PREFIX}/payments/<string:terminal_txn_id>",
@@ -223,3 +234,20 @@ class UtilityTerminalApi(http.Controller):
 
     def _payment_status(self, terminal, txn_id):
         return terminal._utility_api_payment(txn_id), 200
+
+    @http.route(
+        f"{API_PREFIX}/payments/<string:terminal_txn_id>/reversal",
+        type="http",
+        auth="none",
+        readonly=False,
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def payment_reversal(self, terminal_txn_id):
+        return self._serve(self._reverse, terminal_txn_id)
+
+    def _reverse(self, terminal, txn_id):
+        # the body is optional: {"reason": "..."}
+        data = self._read_body() if request.httprequest.get_data() else {}
+        return terminal._utility_api_reverse(txn_id, data.get("reason")), 200

@@ -9,6 +9,7 @@ from . import account_bank_statement_line
 from . import utility_agency
 from . import utility_api_key_mixin
 from . import utility_payment_terminal
+from . import utility_payment_reversal
 from . import utility_api_auth_failure
 from . import utility_api_nonce
 from . import utility_agency_import

@@ -133,6 +133,15 @@ class AccountPayment(models.Model):
         help="Entry that reversed this payment after its cashier session was closed.",
     )
 
+    utility_api_reversal_ids = fields.One2many(
+        comodel_name="utility.payment.reversal",
+        inverse_name="payment_id",
+        string="Channel Reversals",
+        readonly=True,
+        groups="utility_billing.group_utility_accountant",
+        help="The reversal (冲正) the terminal or biller sent through the terminal API.",
+    )
+
     _utility_txn_key_uniq = models.UniqueIndex(
         "(company_id, utility_txn_key) WHERE utility_txn_key IS NOT NULL",
         "This transaction has already been booked.",
@@ -290,20 +299,39 @@ class AccountPayment(models.Model):
                 )
         # sudo: rights checked above (own payment, open session); cashiers have
         # no accounting rights of their own
-        payments = self.sudo()
-        payments.move_id.line_ids.remove_move_reconcile()
-        payments.action_cancel()
-        payments.utility_cancel_reason = reason
-        for payment in payments:
+        self.sudo()._utility_cancel(reason)
+        return True
+
+    def _utility_cancel(self, reason, author=None):
+        """Cancel these posted utility payments, the one way they are
+        cancelled (the cashier's Cancel Payment, the terminal API's
+        reversal); the caller checks who may. The bills they settled are
+        opened again as they were, what was charged with them (the late
+        fees of utility_arrears) is cancelled through
+        ``_utility_cancel_charges``, the payments and their entries are
+        cancelled (kept, never deleted) and the reason goes to the chatter,
+        signed ``author`` (default: the user)."""
+        self.move_id.line_ids.remove_move_reconcile()
+        self.action_cancel()
+        self.utility_cancel_reason = reason
+        self._utility_cancel_charges(reason)
+        for payment in self:
             payment.message_post(
                 body=self.env._(
                     "Payment cancelled by %(user)s: %(reason)s",
-                    user=self.env.user.name,
+                    user=author or self.env.user.name,
                     reason=reason,
                 ),
                 author_id=self.env.user.partner_id.id,
             )
-        return True
+
+    def _utility_cancel_charges(self, reason, reversal_date=None):
+        """Hook called when these payments are cancelled (``reversal_date``
+        empty) or reversed by an entry of ``reversal_date``, once the bills
+        they settled are open again: undo what was charged with them so that
+        the customer owes what they owed before (utility_arrears cancels or
+        reverses the late-fee invoices each payment charged)."""
+        return None
 
     def action_utility_reverse(self, reason=None):
         """Reverse a utility payment after its session was closed (Collection
@@ -344,6 +372,7 @@ class AccountPayment(models.Model):
             payment.write(
                 {"utility_reversal_move_id": reversal.id, "utility_cancel_reason": reason}
             )
+            payment._utility_cancel_charges(reason, reversal_date=today)
             payment.message_post(
                 body=self.env._(
                     "Payment reversed by %(user)s: %(reason)s",

@@ -101,6 +101,7 @@ ENTRY_COPIED = frozenset(
         "utility_credited",
         "utility_late_fee_accrued",
         "utility_late_fee_bill_id",
+        "utility_late_fee_payment_id",
         "utility_late_fee_waiver_used",
         "utility_meter_id",
         "utility_period",

@@ -386,7 +386,8 @@ class UtilityPaymentTerminal(models.Model):
         ``UtilityApiError`` with the codes of the published document
         (``missing_field``, ``invalid_field``, ``invalid_amount``,
         ``customer_not_found``, ``bill_not_found``, ``bill_not_open``,
-        ``no_open_bills``, ``amount_exceeds_due``, ``payment_refused``)."""
+        ``no_open_bills``, ``amount_exceeds_due``, ``payment_refused``,
+        ``payment_reversed``: a reversal of this id came first)."""
         terminal = self._utility_api_as_booking_user()
         env = terminal.env
         missing = [
@@ -423,6 +424,9 @@ class UtilityPaymentTerminal(models.Model):
             raise UtilityApiError(422, "invalid_field", "allow_prepaid must be true or false.")
         trade_date = terminal._utility_api_trade_date(trade_date)
 
+        Reversal = env["utility.payment.reversal"]
+        if Reversal._utility_find(terminal, txn_id):
+            terminal._utility_api_refuse_reversed()
         existing = terminal._utility_api_txn_payment(txn_id)
         if existing:
             return terminal._utility_api_duplicate(existing, customer_number, amount)
@@ -430,8 +434,14 @@ class UtilityPaymentTerminal(models.Model):
         # wait for that request, then answer its result (rather than booking
         # again and failing on the transaction id's unique index)
         txn_lock = f"{terminal._utility_txn_scope()}:{txn_id}"
-        if not try_advisory_lock(env.cr, "terminal_txn", txn_lock):
+        waited = not try_advisory_lock(env.cr, "terminal_txn", txn_lock)
+        if waited:
             advisory_lock(env.cr, "terminal_txn", txn_lock)
+        # a reversal of this id committed after this transaction's snapshot
+        # (it held the lock, or committed just before it was taken)
+        if Reversal._utility_committed(terminal, txn_id)[1]:
+            terminal._utility_api_refuse_reversed()
+        if waited:
             answer = terminal._utility_api_committed_duplicate(txn_id, customer_number, amount)
             if answer:
                 return answer
@@ -544,6 +554,27 @@ class UtilityPaymentTerminal(models.Model):
                 f"trade_date must be the day before, the day of or the day after {today}.",
             )
         return day
+
+    def _utility_api_refuse_reversed(self):
+        raise UtilityApiError(
+            409,
+            "payment_reversed",
+            "This terminal_txn_id was reversed: it is never booked; pay with a new id.",
+        )
+
+    def _utility_api_reverse(self, terminal_txn_id, reason=None):
+        """The reversal (冲正) of the payment this terminal (or another of
+        its agency or biller) booked with ``terminal_txn_id``, the same day:
+        see ``utility.payment.reversal._utility_reverse``. An id no terminal
+        can send is 404 ``payment_not_found``."""
+        terminal = self._utility_api_as_booking_user()
+        if not isinstance(terminal_txn_id, str) or not TXN_ID_PATTERN.match(terminal_txn_id):
+            raise UtilityApiError(
+                404, "payment_not_found", "This terminal has no payment with this id."
+            )
+        return terminal.env["utility.payment.reversal"]._utility_reverse(
+            terminal, terminal_txn_id, reason
+        )
 
     def _utility_api_payment(self, terminal_txn_id):
         """The payment status: the receipt of the payment this terminal

@@ -10,6 +10,7 @@ from . import test_crash_safety
 from . import test_multi_company
 from . import test_concurrency
 from . import test_terminal_race
+from . import test_terminal_reversal_race
 from . import test_tv_feed_commit
 from . import test_billing_officer_tour
 from . import test_write_matrix
@@ -29,3 +30,4 @@ from . import test_tariff_component_tour
 from . import test_hand_computed_bills
 from . import test_biller_signature
 from . import test_biller_signature_tour
+from . import test_reversal_tour

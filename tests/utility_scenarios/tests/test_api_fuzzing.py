@@ -91,6 +91,7 @@ class TestTerminalApiFuzzing(HttpCase):
                 "GET /customers/{customer_number}/bills",
                 "GET /payments/{terminal_txn_id}",
                 "POST /payments",
+                "POST /payments/{terminal_txn_id}/reversal",
             ],
         )
         return operations

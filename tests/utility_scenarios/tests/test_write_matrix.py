@@ -299,6 +299,10 @@ class TestWriteMatrix(HttpCase):
             "write-matrix-nonce",
             fields.Datetime.add(fields.Datetime.now(), minutes=5),
         )
+        # a reversal (of a transaction never booked), as the terminal API makes it
+        env.ref("utility_payment_channels.terminal_atm_chengguan")._utility_api_reverse(
+            "WMATRIX-REV-1", "write matrix"
+        )
         # an agency file (a line booked, one kept, differences with the
         # API) and a settlement of its payment, made with their actions
         agency = env.ref("utility_payment_channels.agency_china_post")
