@@ -66,9 +66,11 @@ LOG_LINE = re.compile(
 )
 
 
-def _setup(db, customers, terminals, tag):
+def _setup(db, customers, terminals, tag, signed=False):
     """Billed customers and ``terminals`` keyed terminals; returns
-    ``(keys, [(customer_number, amount_due)], terminal_ids)``."""
+    ``(keys, [(customer_number, amount_due)], terminal_ids, secrets_by_key)``.
+    With ``signed``, the terminals are a biller's requiring signed requests,
+    each with its signing secret (``secrets_by_key``)."""
     import secrets
 
     with environment(db) as env:
@@ -84,10 +86,24 @@ def _setup(db, customers, terminals, tag):
             {
                 "name": f"Bench ATM {tag}",
                 "code": f"ATM{tag}",
-                "kind": "terminal",
+                "kind": "agency" if signed else "terminal",
                 "journal_id": journal.id,
             }
         )
+        if signed:
+            # a biller (Alipay-like) whose terminals sign every request
+            biller = env["utility.agency"].create(
+                {
+                    "name": f"Bench biller {tag}",
+                    "code": f"B{tag}",
+                    "kind": "biller",
+                    "partner_id": env["res.partner"].create({"name": f"Biller {tag}"}).id,
+                    "outlet_ids": [(6, 0, point.ids)],
+                    "signature_required": True,
+                    "bank_journal_id": journal.id,
+                }
+            )
+            biller.action_create_journal()
         records = env["utility.payment.terminal"].create(
             [
                 {"name": f"Bench ATM {tag}-{i}", "collection_point_id": point.id}
@@ -99,9 +115,14 @@ def _setup(db, customers, terminals, tag):
             # what action_generate_key stores (the key itself is never stored)
             with record._utility_protected_write():
                 record.write({"key_hash": hash_terminal_key(key)})
+        secrets_by_key = {}
+        if signed:
+            for record, key in zip(records, keys, strict=True):
+                secrets_by_key[key] = secrets.token_urlsafe(32)
+                record._utility_set_signing_secret(secrets_by_key[key])
         work = [(bill.partner_id.utility_customer_number, bill.amount_residual) for bill in bills]
         env.cr.commit()
-        return keys, work, records.ids
+        return keys, work, records.ids, secrets_by_key
 
 
 def _tasks(work, keys, tag, duplicate_every):
@@ -121,7 +142,21 @@ def _tasks(work, keys, tag, duplicate_every):
     return tasks
 
 
-def _client(port, tasks, results, pause=0.0, seed=0):
+def _sign(headers, secret, method, path, body):
+    """The signature headers of a biller's request (docs/ARCHITECTURE.md
+    §7.1 "Signed requests")."""
+    import secrets
+
+    from odoo.addons.utility_payment_channels.tools import request_signature as rs
+
+    timestamp, nonce = int(time.time()), secrets.token_hex(16)
+    raw = body.encode() if body else b""
+    headers[rs.TIMESTAMP_HEADER] = str(timestamp)
+    headers[rs.NONCE_HEADER] = nonce
+    headers[rs.SIGNATURE_HEADER] = rs.sign(secret, method, path, timestamp, nonce, raw)
+
+
+def _client(port, tasks, results, pause=0.0, seed=0, secrets_by_key=None):
     """One client: a new connection per request, closed after the answer.
     Odoo's prefork HTTP worker serves one connection at a time and keeps a
     keep-alive connection until its 2 s socket time-out, so a client holding
@@ -142,6 +177,9 @@ def _client(port, tasks, results, pause=0.0, seed=0):
             body = json.dumps({"customer_number": number, "amount": amount, "terminal_txn_id": txn})
             headers["Content-Type"] = "application/json"
         start = time.perf_counter()
+        if secrets_by_key:
+            # signing is the client's work, measured as a biller sees it
+            _sign(headers, secrets_by_key[key], method, path, body)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -167,13 +205,17 @@ def bench_api(
     port=PORT,
     log_path=None,
     pause=0.0,
+    signed=False,
 ):
     """Terminal API under ``clients`` concurrent clients against Odoo with
     ``workers`` HTTP workers, each client waiting about ``pause`` seconds
-    after each answer (0: none). Returns a dict of figures."""
+    after each answer (0: none); with ``signed``, the clients are a
+    biller's terminals signing every request. Returns a dict of figures."""
     tag = unique_tag("A")
     warm_up = workers * 2
-    keys, work, _terminal_ids = _setup(db, customers + warm_up, clients, tag)
+    keys, work, _terminal_ids, secrets_by_key = _setup(
+        db, customers + warm_up, clients, tag, signed
+    )
     # customers kept for warming the workers up, not measured
     warm_work, work = work[:warm_up], work[warm_up:]
     tasks = queue.Queue()
@@ -202,14 +244,17 @@ def bench_api(
         for task in _tasks(warm_work, keys, f"{tag}w", 0):
             warm_tasks.put(task)
         warm_threads = [
-            threading.Thread(target=_client, args=(port, warm_tasks, [])) for _i in range(warm_up)
+            threading.Thread(target=_client, args=(port, warm_tasks, [], 0.0, 0, secrets_by_key))
+            for _i in range(warm_up)
         ]
         for thread in warm_threads:
             thread.start()
         for thread in warm_threads:
             thread.join()
         threads = [
-            threading.Thread(target=_client, args=(port, tasks, results, pause, index))
+            threading.Thread(
+                target=_client, args=(port, tasks, results, pause, index, secrets_by_key)
+            )
             for index in range(clients)
         ]
         start = time.perf_counter()
@@ -245,7 +290,8 @@ def bench_api(
         env.cr.execute(
             "SELECT utility_txn_key, COUNT(*) FROM account_payment "
             "WHERE utility_txn_key LIKE %s GROUP BY utility_txn_key",
-            [f"terminal:%:{tag}-%"],
+            # a terminal's scope, or its biller's (agency:<id>)
+            [f"%:{tag}-%"],
         )
         counts = dict(env.cr.fetchall())
     txns_sent = {r[1] for r in results if r[0] == "pay"}
@@ -253,6 +299,7 @@ def bench_api(
     figures = {
         "customers": customers,
         "clients": clients,
+        "signed": signed,
         "workers": workers,
         "pause_seconds": pause,
         "requests": len(results),
