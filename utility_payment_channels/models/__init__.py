@@ -11,6 +11,7 @@ from . import utility_api_key_mixin
 from . import utility_payment_terminal
 from . import utility_api_auth_failure
 from . import utility_agency_import
+from . import utility_agency_import_biller
 from . import utility_agency_import_line
 from . import utility_agency_import_difference
 from . import utility_agency_settlement

@@ -138,17 +138,17 @@ class UtilityAgencyImport(models.Model):
             lines = record.line_ids
             booked = lines.filtered(lambda line: line.state in ("booked", "resolved"))
             duplicates = lines.filtered(lambda line: line.state == "duplicate")
-            kept = lines.filtered(lambda line: line.state in ("kept", "refund"))
+            kept = lines.filtered(lambda line: line.state in ("kept", "noted", "refund"))
             record.file_count = len(lines)
             record.file_total = sum(lines.mapped("amount"))
             record.booked_count = len(booked)
             record.booked_total = sum(booked.mapped("amount"))
             record.duplicate_count = len(duplicates)
             record.duplicate_total = sum(duplicates.mapped("amount"))
-            record.kept_count = len(kept.filtered(lambda line: line.state == "kept"))
-            record.kept_total = sum(
-                kept.filtered(lambda line: line.state == "kept").mapped("amount")
-            )
+            # (a biller's line kept with a note stays kept)
+            still_kept = kept.filtered(lambda line: line.state in ("kept", "noted"))
+            record.kept_count = len(still_kept)
+            record.kept_total = sum(still_kept.mapped("amount"))
             record.refund_total = sum(
                 kept.filtered(lambda line: line.state == "refund").mapped("amount")
             )
@@ -330,6 +330,10 @@ class UtilityAgencyImport(models.Model):
                         date=previous.create_date,
                     )
                 )
+            if record.agency_id.kind == "biller":
+                # a biller's reconciliation file: compared, nothing booked
+                record._import_biller_file(file_hash)
+                continue
             rows = record._read_rows()
             vals = {
                 "file_hash": file_hash,

@@ -13,6 +13,10 @@ KEPT_REASONS = [
     ("unknown_outlet", "Unknown outlet"),
     ("booking_error", "Booking refused"),
     ("duplicate_conflict", "Transaction id reused with another customer, bill or amount"),
+    # a biller's reconciliation file, compared with what its API booked
+    ("api_missing", "On the file only"),
+    ("api_amount", "Amount differs from the API"),
+    ("api_customer", "Customer differs from the API"),
 ]
 
 
@@ -52,6 +56,7 @@ class UtilityAgencyImportLine(models.Model):
             ("kept", "To resolve"),
             ("resolved", "Booked after review"),
             ("refund", "To refund"),
+            ("noted", "Kept with a note"),
         ],
         default="new",
         required=True,
@@ -74,6 +79,10 @@ class UtilityAgencyImportLine(models.Model):
     )
     collection_point_id = fields.Many2one(comodel_name="utility.collection.point", string="Outlet")
     payment_id = fields.Many2one(comodel_name="account.payment", readonly=True, index=True)
+    review_note = fields.Char(
+        help="The accountant's note on a biller's line kept rather than booked (e.g. the "
+        "biller reported the payment failed and refunds the payer).",
+    )
 
     @api.model
     def _utility_protected_fields(self):
@@ -93,7 +102,7 @@ class UtilityAgencyImportLine(models.Model):
     def _utility_review_fields(self):
         """What an accountant picks on a line kept for review before pressing
         Book: editable on kept lines only."""
-        return {"partner_id", "bill_id", "collection_point_id"}
+        return {"partner_id", "bill_id", "collection_point_id", "review_note"}
 
     def write(self, vals):
         if (
@@ -103,8 +112,8 @@ class UtilityAgencyImportLine(models.Model):
         ):
             raise AccessError(
                 self.env._(
-                    "Only the customer, bill and outlet of a line kept for review can be "
-                    "changed, before booking it."
+                    "Only the customer, bill, outlet and note of a line kept for review can "
+                    "be changed, before booking it."
                 )
             )
         return super().write(vals)
@@ -289,7 +298,11 @@ class UtilityAgencyImportLine(models.Model):
         books after review, one of its own (the agency's id stays in the
         memo), so that the booking is not taken for the earlier payment."""
         self.ensure_one()
-        if self.reason == "duplicate_conflict":
+        # a biller's transaction whose API payment was cancelled or reversed
+        # keeps that payment under its id (the line points to it)
+        if self.reason == "duplicate_conflict" or (
+            self.reason == "api_missing" and self.payment_id
+        ):
             return f"{self.txn_id}#{self.import_id.name}-{self.line_no}"
         return self.txn_id
 
@@ -354,6 +367,8 @@ class UtilityAgencyImportLine(models.Model):
                 "txn_scope": line.agency_id._utility_txn_scope(),
                 "journal": line.agency_id.journal_id,
                 "memo": line.txn_id,
+                # a biller's line: its trade date, as the API would have kept
+                "trade_date": line.import_id.trade_date or None,
             }
             for line in self
         ]
@@ -370,6 +385,16 @@ class UtilityAgencyImportLine(models.Model):
         for line in self:
             if line.state != "kept":
                 raise UserError(self.env._("Only lines kept for review can be booked by hand."))
+            if line.reason in ("api_amount", "api_customer"):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s: the API already booked this transaction as %(payment)s. "
+                        "Keep the line with a note, or have a Collection Manager reverse the "
+                        "API payment from the differences.",
+                        line=line.line_no,
+                        payment=line.payment_id.name,
+                    )
+                )
             if line.bill_id and not line.partner_id:
                 line.partner_id = line.bill_id.partner_id
             if not line.partner_id or not line.collection_point_id:
@@ -406,6 +431,20 @@ class UtilityAgencyImportLine(models.Model):
             raise UserError(self.env._("Only lines kept for review can be marked for refund."))
         with self._utility_protected_write():
             self.write({"state": "refund"})
+        return True
+
+    def action_keep_noted(self):
+        """Keep a biller's line without booking it, with the accountant's
+        note saying why (the line's money stays in the kept total)."""
+        for line in self:
+            if line.state != "kept":
+                raise UserError(self.env._("Only lines kept for review can be kept with a note."))
+            if not (line.review_note or "").strip():
+                raise UserError(
+                    self.env._("Line %s: write the note saying why it is kept first.", line.line_no)
+                )
+        with self._utility_protected_write():
+            self.write({"state": "noted"})
         return True
 
     @api.model

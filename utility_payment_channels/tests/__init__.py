@@ -20,3 +20,4 @@ from . import test_agency_import_file_rules
 from . import test_agency_import_name
 from . import test_counter_einvoice
 from . import test_counter_taxes
+from . import test_biller_reconciliation
