@@ -108,7 +108,7 @@ class UtilityAgencyImport(models.Model):
         return super()._utility_create_only_fields() | {"trade_date"}
 
     @api.depends(
-        "line_ids.state", "line_ids.amount", "difference_ids.kind", "difference_ids.amount_api"
+        "line_ids.category", "line_ids.amount", "difference_ids.kind", "difference_ids.amount_api"
     )
     def _compute_recon_totals(self):
         for record in self:
@@ -118,16 +118,9 @@ class UtilityAgencyImport(models.Model):
             for line in record.line_ids:
                 amount = Decimal(str(line.amount))
                 file_total += amount
-                if line.state == "duplicate":
-                    category = "matched"
-                elif line.state in ("booked", "resolved"):
-                    category = "booked"
-                elif line.state in ("kept", "noted", "refund"):
-                    category = "kept"
-                else:
-                    continue
-                counts[category] += 1
-                totals[category] += amount
+                if line.category in counts:
+                    counts[line.category] += 1
+                    totals[line.category] += amount
             here_only = record.difference_ids.filtered(lambda diff: diff.kind == "api_only")
             record.recon_matched_count = counts["matched"]
             record.recon_matched_total = float(totals["matched"])
@@ -142,6 +135,18 @@ class UtilityAgencyImport(models.Model):
                 and sum(counts.values()) == len(record.line_ids)
                 and file_total == sum(totals.values())
             )
+
+    def action_view_lines(self):
+        """The file's lines, to filter and group by category."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "utility.agency.import.line",
+            "view_mode": "list",
+            "domain": [("import_id", "=", self.id)],
+            "context": {"search_default_group_category": 1},
+            "name": self.env._("Lines of %s", self.name),
+        }
 
     # ------------------------------------------------------------------
     # reading the file

@@ -64,6 +64,18 @@ class UtilityAgencyImportLine(models.Model):
         index=True,
     )
     reason = fields.Selection(selection=KEPT_REASONS, readonly=True)
+    category = fields.Selection(
+        selection=[
+            ("matched", "Matched"),
+            ("booked", "Booked from file"),
+            ("kept", "Kept"),
+            ("pending", "Being booked"),
+        ],
+        compute="_compute_category",
+        store=True,
+        help="Which total of the file the line's money is in: matched with a payment "
+        "already booked (for a biller, by its API), booked from the file, or kept.",
+    )
     note = fields.Char(readonly=True, help="Details of why the line was kept.")
     partner_id = fields.Many2one(
         comodel_name="res.partner",
@@ -103,6 +115,19 @@ class UtilityAgencyImportLine(models.Model):
         """What an accountant picks on a line kept for review before pressing
         Book: editable on kept lines only."""
         return {"partner_id", "bill_id", "collection_point_id", "review_note"}
+
+    @api.depends("state")
+    def _compute_category(self):
+        categories = {
+            "duplicate": "matched",
+            "booked": "booked",
+            "resolved": "booked",
+            "kept": "kept",
+            "noted": "kept",
+            "refund": "kept",
+        }
+        for line in self:
+            line.category = categories.get(line.state, "pending")
 
     def write(self, vals):
         if (
