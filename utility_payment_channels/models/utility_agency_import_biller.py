@@ -1,5 +1,6 @@
 import base64
 import csv
+import io
 import re
 from decimal import Decimal
 
@@ -13,12 +14,20 @@ from odoo.addons.utility_billing.tools import tabular
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 from .utility_agency import BILLER_FILE_REQUIRED_COLUMNS
+from .utility_agency_import_line import LINE_CATEGORIES
 
 DELIMITERS = {"comma": ",", "bar": "|", "tab": "\t"}
 # a trade date in a file name: alipay_20250110.csv, 对账_2025-01-10.txt
 FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
-# lines created per ORM batch (a day of a big biller is 100,000 lines)
+# lines inserted per statement (a day of a big biller is 100,000 lines)
 LINE_BATCH = 10000
+# the stored columns of a line the import of a biller's file writes
+# (the related agency and company and the category are added to them)
+LINE_COLUMNS = (
+    "import_id", "line_no", "txn_id", "paid_at", "paid_date", "customer_number", "bill_number",
+    "amount", "outlet_code", "state", "reason", "note", "partner_id", "collection_point_id",
+    "payment_id",
+)  # fmt: skip
 
 
 class UtilityAgencyImport(models.Model):
@@ -111,29 +120,38 @@ class UtilityAgencyImport(models.Model):
         "line_ids.category", "line_ids.amount", "difference_ids.kind", "difference_ids.amount_api"
     )
     def _compute_recon_totals(self):
+        figures = self._line_figures("category")
         for record in self:
-            counts = dict.fromkeys(("matched", "booked", "kept"), 0)
-            totals = dict.fromkeys(("matched", "booked", "kept"), Decimal(0))
-            file_total = Decimal(0)
-            for line in record.line_ids:
-                amount = Decimal(str(line.amount))
-                file_total += amount
-                if line.category in counts:
-                    counts[line.category] += 1
-                    totals[line.category] += amount
+            by_category = {
+                category: figure
+                for (record_id, category), figure in figures.items()
+                if record_id == record.id
+            }
             here_only = record.difference_ids.filtered(lambda diff: diff.kind == "api_only")
-            record.recon_matched_count = counts["matched"]
-            record.recon_matched_total = float(totals["matched"])
-            record.recon_booked_count = counts["booked"]
-            record.recon_booked_total = float(totals["booked"])
-            record.recon_kept_count = counts["kept"]
-            record.recon_kept_total = float(totals["kept"])
+            record.recon_matched_count, record.recon_matched_total = by_category.get(
+                "matched", (0, 0.0)
+            )
+            record.recon_booked_count, record.recon_booked_total = by_category.get(
+                "booked", (0, 0.0)
+            )
+            record.recon_kept_count, record.recon_kept_total = by_category.get("kept", (0, 0.0))
             record.recon_here_only_count = len(here_only)
             record.recon_here_only_total = sum(here_only.mapped("amount_api"))
-            record.recon_balanced = (
-                bool(record.line_ids)
-                and sum(counts.values()) == len(record.line_ids)
-                and file_total == sum(totals.values())
+            currency = record.currency_id or self.env.company.currency_id
+            counted = (
+                record.recon_matched_count + record.recon_booked_count + record.recon_kept_count
+            )
+            file_count = sum(count for count, _amount in by_category.values())
+            file_total = sum(amount for _count, amount in by_category.values())
+            record.recon_balanced = bool(
+                file_count
+                and counted == file_count
+                and not currency.compare_amounts(
+                    file_total,
+                    record.recon_matched_total
+                    + record.recon_booked_total
+                    + record.recon_kept_total,
+                )
             )
 
     def action_view_lines(self):
@@ -274,6 +292,14 @@ class UtilityAgencyImport(models.Model):
                     self.env._("Line %(line)s: %(error)s", line=line_no, error=err.args[0])
                 ) from err
 
+        def paid_at_of(text, line_no):
+            # the agency file's rule (``_parse_paid_at``) without its checks
+            # for the common case: a plain local time in the calendar
+            moment = tabular.parse_datetime(text) if text else None
+            if moment and not moment.tzinfo and 1 < moment.year < 9999:
+                return moment
+            return self._parse_paid_at(text, line_no) if text else None
+
         rows = []
         for line_no, cells in details:
             row = {name: value.strip() for name, value in cells.items()}
@@ -287,9 +313,7 @@ class UtilityAgencyImport(models.Model):
                         )
                     )
             row["amount"] = amount_of(row["amount"], line_no)
-            row["paid_at"] = (
-                self._parse_paid_at(row["paid_at"], line_no) if row.get("paid_at") else None
-            )
+            row["paid_at"] = paid_at_of(row.get("paid_at"), line_no)
             row.setdefault("bill_number", "")
             row.setdefault("outlet_code", "")
             row["line_no"] = line_no
@@ -446,8 +470,11 @@ class UtilityAgencyImport(models.Model):
             )
             .mapped(lambda partner: (partner.utility_customer_number, partner.id))
         )
-        outlet_by_code = {outlet.code: outlet for outlet in agency.outlet_ids}
-        default_outlet = agency.outlet_ids[:1]
+        # (ids and codes, not records: read 100,000 times below)
+        outlet_by_code = {outlet.code: (outlet.id, outlet.code) for outlet in agency.outlet_ids}
+        default_outlet = (agency.outlet_ids[:1].id, agency.outlet_ids[:1].code)
+        import_id = self.id
+        tz = self._utility_tz()
 
         def money(amount):
             return formatLang(self.env, amount, currency_obj=currency)
@@ -455,27 +482,25 @@ class UtilityAgencyImport(models.Model):
         line_vals, differences, seen = [], [], {}
         for row in rows:
             txn_id, amount = row["txn_id"], float(row["amount"])
-            outlet = outlet_by_code.get(row["outlet_code"]) or default_outlet
+            outlet_id, outlet_code = outlet_by_code.get(row["outlet_code"]) or default_outlet
             paid_at = row["paid_at"]
             vals = {
-                "import_id": self.id,
+                "import_id": import_id,
                 "line_no": row["line_no"],
                 "txn_id": txn_id,
-                "paid_at": self._utility_tz()
-                .localize(paid_at)
-                .astimezone(pytz.utc)
-                .replace(tzinfo=None)
+                # the biller's local time, stored in UTC as Odoo does
+                "paid_at": tz.localize(paid_at).astimezone(pytz.utc).replace(tzinfo=None)
                 if paid_at
                 else False,
                 "paid_date": paid_at.date() if paid_at else trade_date,
                 "customer_number": row["customer_number"],
                 "bill_number": row["bill_number"],
                 "amount": amount,
-                "outlet_code": outlet.code or row["outlet_code"],
-                "collection_point_id": outlet.id,
+                "outlet_code": outlet_code or row["outlet_code"],
+                "collection_point_id": outlet_id,
             }
             payment = api.get(txn_id)
-            diff = {"import_id": self.id, "txn_id": txn_id, "amount_file": amount}
+            diff = {"import_id": import_id, "txn_id": txn_id, "amount_file": amount}
             if txn_id in seen:
                 vals.update(
                     state="kept",
@@ -577,21 +602,74 @@ class UtilityAgencyImport(models.Model):
         }
         if is_new_name(self, self.name):
             vals["name"] = self.env["ir.sequence"].next_by_code("utility.agency.import")
-        Line = self.env["utility.agency.import.line"].with_context(
-            tracking_disable=True, mail_create_nolog=True
-        )
         Difference = self.env["utility.agency.import.difference"]
-        with (
-            self._utility_protected_write(),
-            Line.browse()._utility_protected_write(),
-            Difference.browse()._utility_protected_write(),
-        ):
+        with self._utility_protected_write(), Difference.browse()._utility_protected_write():
             self.write(vals)
-            line_ids = []
-            for start in range(0, len(line_vals), LINE_BATCH):
-                line_ids += Line.create(line_vals[start : start + LINE_BATCH]).ids
+            line_ids = self._biller_insert_lines(line_vals)
             for diff in differences:
                 if "line_id" in diff:
                     diff["line_id"] = line_ids[diff["line_id"]]
             Difference.create(differences)
         return True
+
+    def _biller_insert_lines(self, line_vals):
+        """Insert the lines of a biller's file with one ``COPY`` and return
+        their ids in order (taken from the table's sequence first).
+
+        Why not ``create``: the ORM takes about 0.6 ms a line, a minute for
+        a big biller's day of 100,000 lines, all of it computing what is
+        known here already. The values are the lines' complete stored
+        values (``LINE_COLUMNS``, then the related agency and company and
+        the category), checked as ``create`` would (the import's own
+        values, the biller's outlets, customers and payments found above);
+        the lines are written by the import only (protected fields), and
+        the import's totals are recomputed from them by the ORM."""
+        self.ensure_one()
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            "SELECT nextval('utility_agency_import_line_id_seq') FROM generate_series(1, %s)",
+            (len(line_vals),),
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        fixed = [
+            self.agency_id.id,
+            self.company_id.id,
+            self.env.uid,
+            self.env.uid,
+            fields.Datetime.to_string(fields.Datetime.now()),
+            fields.Datetime.to_string(fields.Datetime.now()),
+        ]
+        fixed = "\t".join(_copy_text(value) for value in fixed)
+        buffer = io.StringIO()
+        for line_id, vals in zip(ids, line_vals, strict=True):
+            buffer.write(str(line_id))
+            for column in LINE_COLUMNS:
+                buffer.write("\t")
+                buffer.write(_copy_text(vals.get(column)))
+            buffer.write(f"\t{fixed}\t{LINE_CATEGORIES.get(vals['state'], 'pending')}\n")
+        buffer.seek(0)
+        cr._obj.copy_expert(
+            f"COPY utility_agency_import_line (id, {', '.join(LINE_COLUMNS)}, agency_id, "
+            "company_id, create_uid, write_uid, create_date, write_date, category) FROM STDIN",
+            buffer,
+        )
+        self.env["utility.agency.import.line"].invalidate_model()
+        self.invalidate_recordset(["line_ids"])
+        # the import's totals, computed from the lines now in the database
+        self.modified(["line_ids"])
+        return ids
+
+
+def _copy_text(value):
+    """``value`` as a field of PostgreSQL's COPY text format (``\\N``: null)."""
+    if value is None or value is False:
+        return "\\N"
+    if isinstance(value, str):
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return str(value)

@@ -20,6 +20,17 @@ KEPT_REASONS = [
 ]
 
 
+# the total of its file a line's money is in, by the line's state
+LINE_CATEGORIES = {
+    "duplicate": "matched",
+    "booked": "booked",
+    "resolved": "booked",
+    "kept": "kept",
+    "noted": "kept",
+    "refund": "kept",
+}
+
+
 class UtilityAgencyImportLine(models.Model):
     """One transaction of an agency file and what became of it: booked,
     already booked, or kept for an accountant with the reason, until the
@@ -118,16 +129,8 @@ class UtilityAgencyImportLine(models.Model):
 
     @api.depends("state")
     def _compute_category(self):
-        categories = {
-            "duplicate": "matched",
-            "booked": "booked",
-            "resolved": "booked",
-            "kept": "kept",
-            "noted": "kept",
-            "refund": "kept",
-        }
         for line in self:
-            line.category = categories.get(line.state, "pending")
+            line.category = LINE_CATEGORIES.get(line.state, "pending")
 
     def write(self, vals):
         if (
