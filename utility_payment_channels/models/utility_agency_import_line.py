@@ -48,7 +48,7 @@ class UtilityAgencyImportLine(models.Model):
     agency_id = fields.Many2one(related="import_id.agency_id", store=True, index=True)
     company_id = fields.Many2one(related="import_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="import_id.currency_id")
-    line_no = fields.Integer(string="Line", readonly=True)
+    line_no = fields.Integer(string="Line", readonly=True, aggregator=None)
     txn_id = fields.Char(string="Transaction", required=True, readonly=True, index=True)
     paid_at = fields.Datetime(readonly=True)
     paid_date = fields.Date(
