@@ -27,3 +27,4 @@ from . import test_einvoice_tour
 from . import test_taxed_bill_tours
 from . import test_tariff_component_tour
 from . import test_hand_computed_bills
+from . import test_biller_recon_tour
