@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
 from odoo.addons.utility_billing.tools import tabular
@@ -111,10 +111,16 @@ class UtilityAgencyImport(models.Model):
         # the count and total the file announced: read by the import only
         return super()._utility_protected_fields() | {"summary_count", "summary_total"}
 
-    @api.model
-    def _utility_create_only_fields(self):
-        # given (or not) with the file; the import sets it from the file
-        return super()._utility_create_only_fields() | {"trade_date"}
+    def write(self, vals):
+        # the trade date is the accountant's while the file is not imported
+        # (for a file that gives none), the file's after
+        if (
+            "trade_date" in vals
+            and not self._utility_has_protected_write()
+            and self.filtered(lambda record: record.state != "draft")
+        ):
+            raise AccessError(self.env._("The trade date of an imported file cannot be changed."))
+        return super().write(vals)
 
     @api.depends(
         "line_ids.category", "line_ids.amount", "difference_ids.kind", "difference_ids.amount_api"

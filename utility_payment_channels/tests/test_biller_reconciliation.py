@@ -304,6 +304,14 @@ class TestBillerReconciliation(UtilityAgencyCase):
         )
         given.action_import()
         self.assertEqual(given.trade_date, fields.Date.to_date("2025-01-09"))
+        # the accountant's while a draft; the file's once imported
+        draft = self._new(self._csv(rows + ["N-5|0100000002|1.00|"], "合计|2|51.00"))
+        draft.with_user(self.accountant).trade_date = "2025-01-08"
+        for vals in ({"trade_date": "2025-01-08"}, {"summary_total": 1.0}, {"summary_count": 9}):
+            with self.assertRaises(AccessError):
+                given.with_user(self.accountant).write(vals)
+        self.assertEqual(given.trade_date, fields.Date.to_date("2025-01-09"))
+        self.assertEqual(given.summary_total, 51.0)
         contradicted = self._new(
             self._csv(rows + ["N-4|0100000002|1.00|"], "合计|2|51.00"),
             filename="alipay_20250110.csv",

@@ -45,6 +45,8 @@ EDITABLE_FIELDS = {
     "utility.allowance.certificate": {
         "active", "date_from", "date_to", "holder_id_number", "kind", "notes", "number",
     },
+    # a biller's file: while not imported (refused after, in write)
+    "utility.agency.import": {"trade_date"},
     # on a line kept for review, before Book or Keep with Note (refused on
     # the other lines)
     "utility.agency.import.line": {"bill_id", "collection_point_id", "partner_id", "review_note"},
