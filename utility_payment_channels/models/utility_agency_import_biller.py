@@ -433,18 +433,22 @@ class UtilityAgencyImport(models.Model):
         return {row[1]: row for row in self.env.cr.fetchall()}
 
     def _biller_other_payments(self, txn_ids):
-        """``{transaction id: (payment id, state word)}`` of the file's
-        transactions booked under the biller's scope but not counted for the
-        trade date: cancelled, reversed, or of another trade date."""
+        """``{transaction id: (payment id, name, why, trade date, amount,
+        partner id, customer number)}`` of the file's transactions booked
+        under the biller's scope but not among the API payments of the trade
+        date, ``why`` saying why: ``canceled``, ``reversed``, or ``booked``
+        (for another trade date, or from one of the biller's files)."""
         scope = self.agency_id._utility_txn_scope()
         self.env.cr.execute(
             """
             SELECT p.utility_external_txn_id, p.id, p.name,
                    CASE WHEN p.state = 'canceled' THEN 'canceled'
                         WHEN p.utility_reversal_move_id IS NOT NULL THEN 'reversed'
-                        ELSE 'other_day' END,
-                   p.utility_trade_date
+                        ELSE 'booked' END,
+                   p.utility_trade_date, p.amount, p.partner_id,
+                   partner.utility_customer_number
               FROM account_payment p
+              JOIN res_partner partner ON partner.id = p.partner_id
              WHERE p.company_id = %s AND p.utility_txn_key = ANY(%s)
             """,
             (self.company_id.id, [f"{scope}:{txn_id}" for txn_id in txn_ids]),
@@ -506,6 +510,22 @@ class UtilityAgencyImport(models.Model):
                 "collection_point_id": outlet_id,
             }
             payment = api.get(txn_id)
+            other = others.get(txn_id)
+            booked_note = False
+            if not payment and other and other[2] == "booked":
+                # booked already, for another trade date or from an earlier
+                # file: compared as the day's API payments are, never booked
+                # a second time
+                payment = (other[0], txn_id, other[4], other[5], other[6])
+                booked_note = (
+                    self.env._(
+                        "Booked already as %(payment)s, for the trade date %(date)s.",
+                        payment=other[1],
+                        date=other[3],
+                    )
+                    if other[3] and other[3] != trade_date
+                    else self.env._("Booked already as %s, from an earlier file.", other[1])
+                )
             diff = {"import_id": import_id, "txn_id": txn_id, "amount_file": amount}
             if txn_id in seen:
                 vals.update(
@@ -523,24 +543,18 @@ class UtilityAgencyImport(models.Model):
                     reason="api_missing",
                     partner_id=customers.get(row["customer_number"], False),
                 )
-                other = others.get(txn_id)
                 if other:
-                    payment_id, name, why, other_date = other
-                    vals["payment_id"] = payment_id
-                    vals["note"] = {
-                        "canceled": self.env._(
-                            "The API payment %s of this transaction was cancelled.", name
-                        ),
-                        "reversed": self.env._(
-                            "The API payment %s of this transaction was reversed.", name
-                        ),
-                        "other_day": self.env._(
-                            "The API booked this transaction as %(payment)s for the trade "
-                            "date %(date)s.",
-                            payment=name,
-                            date=other_date,
-                        ),
-                    }[why]
+                    # booked under a transaction id of its own if confirmed
+                    vals["payment_id"] = other[0]
+                    vals["note"] = (
+                        self.env._(
+                            "The API payment %s of this transaction was cancelled.", other[1]
+                        )
+                        if other[2] == "canceled"
+                        else self.env._(
+                            "The API payment %s of this transaction was reversed.", other[1]
+                        )
+                    )
                 diff.update(kind="file_only")
             elif currency.compare_amounts(float(payment[2]), amount):
                 vals.update(
@@ -577,6 +591,8 @@ class UtilityAgencyImport(models.Model):
             else:
                 vals.update(state="duplicate", partner_id=payment[3], payment_id=payment[0])
                 diff = None
+            if booked_note:
+                vals["note"] = " ".join(filter(None, [booked_note, vals.get("note")]))
             seen.setdefault(txn_id, row["line_no"])
             if diff:
                 # linked to its line once the lines are created

@@ -203,6 +203,28 @@ class TestBillerReconciliation(UtilityAgencyCase):
         self.assertEqual(line.payment_id.utility_external_txn_id, f"R-1#{recon.name}-2")
         self.assertEqual(line.payment_id.memo, "R-1")
 
+    def test_a_transaction_booked_already_is_never_booked_twice(self):
+        """Booked by the API for another trade date, or confirmed from an
+        earlier file of the day: matched, with a note, not on the file only."""
+        other_day = self._api("O-1", 40.0, trade_date=fields.Date.to_date("2025-01-09"))
+        first = self._new(self._csv(["O-2|0100000002|25.00|"]))
+        first.action_import()
+        first.line_ids.action_book()
+        confirmed = first.line_ids.payment_id
+        # the biller's corrected file of the day lists both again
+        again = self._new(
+            self._csv(["O-1|0100000002|40.00|", "O-2|0100000002|25.00|", "O-3|0100000003|1.00|"])
+        )
+        payments = self.env["account.payment"].search_count([])
+        again.action_import()
+        lines = {line.txn_id: line for line in again.line_ids}
+        self.assertEqual((lines["O-1"].state, lines["O-1"].payment_id), ("duplicate", other_day))
+        self.assertIn("2025-01-09", lines["O-1"].note)
+        self.assertEqual((lines["O-2"].state, lines["O-2"].payment_id), ("duplicate", confirmed))
+        self.assertEqual(lines["O-3"].reason, "api_missing")
+        self.assertEqual(self.env["account.payment"].search_count([]), payments)
+        self.assertEqual((again.recon_matched_total, again.recon_kept_total), (65.0, 1.0))
+
     def test_fixed_width_gbk_file_is_cut_in_bytes(self):
         """Fixed-width GBK: the payer's name (两个字节 a character) sits
         between the customer number and the amount; the count-and-total
