@@ -97,7 +97,7 @@ class UtilityAgencyImport(models.Model):
         compute="_compute_recon_totals",
         store=True,
         help="Payments the biller booked through the API on the trade date that the file "
-        "does not list: to review, and reverse by a Collection Manager.",
+        "does not list, still booked: to review, and reverse by a Collection Manager.",
     )
     recon_balanced = fields.Boolean(
         string="File Total Accounted For",
@@ -123,7 +123,12 @@ class UtilityAgencyImport(models.Model):
         return super().write(vals)
 
     @api.depends(
-        "line_ids.category", "line_ids.amount", "difference_ids.kind", "difference_ids.amount_api"
+        "line_ids.category",
+        "line_ids.amount",
+        "difference_ids.kind",
+        "difference_ids.amount_api",
+        "difference_ids.payment_id.state",
+        "difference_ids.payment_id.utility_reversal_move_id",
     )
     def _compute_recon_totals(self):
         figures = self._line_figures("category")
@@ -133,7 +138,10 @@ class UtilityAgencyImport(models.Model):
                 for (record_id, category), figure in figures.items()
                 if record_id == record.id
             }
-            here_only = record.difference_ids.filtered(lambda diff: diff.kind == "api_only")
+            # still booked here: a payment reversed after review is settled
+            here_only = record.difference_ids.filtered(
+                lambda diff: diff.kind == "api_only" and not diff.payment_reversed
+            )
             record.recon_matched_count, record.recon_matched_total = by_category.get(
                 "matched", (0, 0.0)
             )

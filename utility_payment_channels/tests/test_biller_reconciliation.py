@@ -187,6 +187,7 @@ class TestBillerReconciliation(UtilityAgencyCase):
         self.assertEqual(difference.payment_id, here_only)
         self.assertTrue(here_only.utility_reversal_move_id)
         self.assertTrue(difference.payment_reversed)
+        self.assertEqual((recon.recon_here_only_count, recon.recon_here_only_total), (0, 0.0))
         with self.assertRaisesRegex(UserError, "already cancelled"):
             difference.action_reverse_payment()
 
