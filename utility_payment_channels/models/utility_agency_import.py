@@ -136,7 +136,8 @@ class UtilityAgencyImport(models.Model):
         """``{(import id, value of groupby): (count, amount)}`` of the saved
         imports' lines, summed by the database: a biller's day is 100,000
         lines, not to be read one by one to total them."""
-        saved = self.filtered("id")
+        # (a record of a form being edited sums the lines saved of its origin)
+        saved = self._origin.filtered("id")
         if not saved:
             return {}
         # sudo: only the totals of the imports' own lines, which whoever
@@ -154,14 +155,15 @@ class UtilityAgencyImport(models.Model):
     def _compute_totals(self):
         figures = self._line_figures("state")
         for record in self:
+            origin = record._origin.id
 
-            def count(*states, record=record):
-                return sum(figures.get((record.id, state), (0, 0.0))[0] for state in states)
+            def count(*states, origin=origin):
+                return sum(figures.get((origin, state), (0, 0.0))[0] for state in states)
 
-            def total(*states, record=record):
-                return sum(figures.get((record.id, state), (0, 0.0))[1] for state in states)
+            def total(*states, origin=origin):
+                return sum(figures.get((origin, state), (0, 0.0))[1] for state in states)
 
-            all_states = [key for _key, key in figures if _key == record.id]
+            all_states = [state for record_id, state in figures if record_id == origin]
             record.file_count = count(*all_states)
             record.file_total = total(*all_states)
             record.booked_count = count("booked", "resolved")

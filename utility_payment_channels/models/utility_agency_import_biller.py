@@ -136,7 +136,7 @@ class UtilityAgencyImport(models.Model):
             by_category = {
                 category: figure
                 for (record_id, category), figure in figures.items()
-                if record_id == record.id
+                if record_id == record._origin.id
             }
             # still booked here: a payment reversed after review is settled
             here_only = record.difference_ids.filtered(
