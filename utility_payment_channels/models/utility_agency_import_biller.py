@@ -186,22 +186,25 @@ class UtilityAgencyImport(models.Model):
     def _biller_decode(self, data):
         """``data`` (bytes) in the biller's encoding, with the message of a
         file in another encoding."""
-        encoding = self.agency_id.file_encoding or "utf-8"
         try:
-            return tabular.decode(data, encoding)
+            return tabular.decode(data, self.agency_id.file_encoding or "utf-8")
         except UnicodeDecodeError as err:
-            raise UserError(
-                self.env._(
-                    "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s, "
-                    "or set the encoding of the biller's files, and import it again.",
-                    file=self.filename or "",
-                    encoding=dict(
-                        self.env["utility.agency"]
-                        ._fields["file_encoding"]
-                        ._description_selection(self.env)
-                    )[encoding],
-                )
-            ) from err
+            raise self._biller_encoding_error() from err
+
+    def _biller_encoding_error(self):
+        encoding = self.agency_id.file_encoding or "utf-8"
+        return UserError(
+            self.env._(
+                "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s, "
+                "or set the encoding of the biller's files, and import it again.",
+                file=self.filename or "",
+                encoding=dict(
+                    self.env["utility.agency"]
+                    ._fields["file_encoding"]
+                    ._description_selection(self.env)
+                )[encoding],
+            )
+        )
 
     def _biller_split(self):
         """``(summary, details)``: the count-and-total line and the detail
@@ -214,6 +217,16 @@ class UtilityAgencyImport(models.Model):
         content = base64.b64decode(self.file or b"")
         if b"\x00" in content:
             raise UserError(self.env._("The file contains NUL characters: it is not a text file."))
+        if agency.file_encoding != "utf-8" and not content.isascii():
+            # GB18030 decodes almost any bytes: a UTF-8 file (Chinese text
+            # in UTF-8 is hardly ever valid GBK by chance) would be read as
+            # garbled text instead of being refused
+            try:
+                content.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                raise self._biller_encoding_error()
         raw = [
             (number, line)
             for number, line in enumerate(content.splitlines(), start=1)

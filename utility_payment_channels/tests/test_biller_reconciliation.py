@@ -343,6 +343,29 @@ class TestBillerReconciliation(UtilityAgencyCase):
         with self.assertRaisesRegex(UserError, "not 2025-01-09 as given"):
             contradicted.action_import()
 
+    def test_gbk_csv_with_its_total_line_first(self):
+        self.biller.write({"file_encoding": "gb18030", "file_summary_position": "first"})
+        self._api("C-1", 60.0, self.customer_2)
+        text = "\n".join(
+            [
+                "总计|2|85.00|2025-01-10",
+                HEADER,
+                "C-1|0100000003|60.00|",
+                "C-2|0100000002|25.00|",
+                "",
+            ]
+        )
+        recon = self._new(base64.b64encode(text.encode("gb18030")))
+        recon.action_import()
+        self.assertEqual(recon.trade_date, TRADE_DATE)
+        self.assertEqual(
+            recon.line_ids.sorted("line_no").mapped(lambda line: (line.line_no, line.state)),
+            [(3, "duplicate"), (4, "kept")],
+        )
+        # the same text in UTF-8 is refused, saying which encoding is expected
+        with self.assertRaisesRegex(UserError, "GB18030"):
+            self._new(base64.b64encode(text.replace("85.00", "85.0").encode())).action_import()
+
     def test_layouts_are_checked_when_saved(self):
         with self.assertRaisesRegex(Exception, "must be a JSON object"):
             self.biller.file_summary_layout = '{"count": "first"}'
