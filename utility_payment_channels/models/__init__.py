@@ -12,6 +12,7 @@ from . import utility_payment_terminal
 from . import utility_api_auth_failure
 from . import utility_agency_import
 from . import utility_agency_import_biller
+from . import utility_agency_import_biller_file
 from . import utility_agency_import_line
 from . import utility_agency_import_difference
 from . import utility_agency_settlement
