@@ -28,6 +28,9 @@ batch committed as a queue_job job would:
   (``BENCH_MEMORY_SIZE``), see bench_memory.py.
 * ``workers``: the billing run through the job runner with 1 and 2 worker
   processes (``BENCH_WORKERS_SIZE``), see bench_workers.py.
+* ``recon``: a third-party biller's next-day reconciliation file of
+  ``BENCH_RECON_SIZE`` lines (100,000 by default) imported and compared with
+  the biller's API payments of its trade date, see bench_recon.py.
 
 With ``BENCH_TAXES=1`` the bench tariff's prices include taxes, as the
 reference customer's do: a 13% price-included output VAT on energy and a
@@ -66,7 +69,9 @@ REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "1")))
 NAIVE_MAX = int(os.environ.get("BENCH_NAIVE_MAX", "300"))
 COUNTY_BILLS = 300_000
 # which parts run, in this order
-PARTS = os.environ.get("BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers").split(",")
+PARTS = os.environ.get(
+    "BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers,recon"
+).split(",")
 # contracts of the naive register-payment wizard loop of the agency part
 AGENCY_NAIVE_MAX = int(os.environ.get("BENCH_AGENCY_NAIVE_MAX", "100"))
 # overdue bills of the dunning/ageing part (100000 for the real figure)
@@ -76,6 +81,8 @@ API_PAUSE = float(os.environ.get("BENCH_API_PAUSE", "1.0"))
 MEMORY_SIZE = int(os.environ.get("BENCH_MEMORY_SIZE", "500"))
 # contracts of the 1-vs-2 workers part
 WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
+# lines of the biller reconciliation file of the recon part
+RECON_SIZE = int(os.environ.get("BENCH_RECON_SIZE", "100000"))
 # the bench tariff's prices include VAT and a fund (price components)
 TAXES = os.environ.get("BENCH_TAXES", "0") not in ("", "0")
 
@@ -605,6 +612,22 @@ def main():
             figures["speed_up_2_vs_1"] > 1,
         )
 
+    def recon():
+        from bench_recon import bench_recon
+
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            rows, figures = bench_recon(env, cr, RECON_SIZE, time.strftime("%H%M%S"))
+        report.rows(RECON_SIZE, [(step, count, sec, [sec]) for step, count, sec in rows])
+        report.add("biller reconciliation file", figures)
+        seconds = rows[0][2]
+        report.target(
+            f"biller reconciliation file of {RECON_SIZE} lines: import + compare < 60 s",
+            f"{seconds:.1f} s ({figures['matched']} matched, {figures['kept']} kept, "
+            f"{figures['here_only']} booked here only, totals balanced: {figures['balanced']})",
+            seconds < 60,
+        )
+
     parts = {
         "billing": billing,
         "agency": agency,
@@ -613,6 +636,7 @@ def main():
         "api": api,
         "memory": memory,
         "workers": workers,
+        "recon": recon,
     }
     for name in PARTS:
         run_part(report, name, parts[name])

@@ -13,6 +13,8 @@ from . import utility_payment_reversal
 from . import utility_api_auth_failure
 from . import utility_api_nonce
 from . import utility_agency_import
+from . import utility_agency_import_biller
+from . import utility_agency_import_biller_file
 from . import utility_agency_import_line
 from . import utility_agency_import_difference
 from . import utility_agency_settlement

@@ -13,6 +13,11 @@ AGENCY_FILE_COLUMNS = (
     "outlet_code",
 )
 AGENCY_FILE_REQUIRED_COLUMNS = ("txn_id", "paid_at", "customer_number", "amount", "outlet_code")
+# a biller's reconciliation file: its lines name no outlet (the biller's
+# terminals are at its outlets) and may give no time (the trade date does)
+BILLER_FILE_REQUIRED_COLUMNS = ("txn_id", "customer_number", "amount")
+# fields of a biller file's count-and-total line (public interface)
+BILLER_SUMMARY_FIELDS = ("count", "total", "trade_date")
 
 
 class UtilityAgency(models.Model):
@@ -173,6 +178,41 @@ class UtilityAgency(models.Model):
         help="Separator the agency's files may put between groups of three digits of an "
         "amount. Any other character in an amount refuses the file.",
     )
+    file_format = fields.Selection(
+        selection=[("csv", "CSV"), ("fixed", "Fixed width")],
+        default="csv",
+        required=True,
+        help="Layout of a biller's reconciliation file: delimited values with a header "
+        "line, or fixed-width fields at the column positions of the fixed-width layout.",
+    )
+    file_delimiter = fields.Selection(
+        selection=[("comma", "Comma (,)"), ("bar", "Vertical bar (|)"), ("tab", "Tab")],
+        default="comma",
+        required=True,
+        help="Separator of the values of a biller's CSV reconciliation file.",
+    )
+    file_fixed_layout = fields.Text(
+        string="Fixed-width Layout",
+        help="JSON object giving, for each of our columns, its first and last position "
+        "(counted from 1, in bytes of the file's encoding: a Chinese character takes 2 "
+        'bytes in GBK, 3 in UTF-8), e.g. {"txn_id": [1, 20], "customer_number": [21, 30], '
+        '"amount": [31, 42]}.',
+    )
+    file_summary_position = fields.Selection(
+        selection=[("first", "First line"), ("last", "Last line")],
+        string="Count-and-total Line",
+        default="last",
+        required=True,
+        help="Where a biller's reconciliation file has its line of count and total.",
+    )
+    file_summary_layout = fields.Text(
+        string="Count-and-total Layout",
+        help="JSON object giving where the count-and-total line has the number of lines "
+        "(count), their total (total) and, optionally, the trade date (trade_date): the "
+        'number of the value in a CSV line, e.g. {"count": 1, "total": 2, "trade_date": 3}, '
+        'or the first and last position in a fixed-width line, e.g. {"count": [1, 8], '
+        '"total": [9, 22]}. Empty: count first, total second.',
+    )
     amount_due = fields.Monetary(
         string="Owed by Agency",
         currency_field="currency_id",
@@ -215,6 +255,12 @@ class UtilityAgency(models.Model):
     def _check_file_column_mapping(self):
         for agency in self:
             agency._get_file_columns()
+
+    @api.constrains("kind", "file_format", "file_fixed_layout", "file_summary_layout")
+    def _check_biller_layouts(self):
+        for agency in self.filtered(lambda agency: agency.kind == "biller"):
+            agency._get_fixed_layout()
+            agency._get_summary_layout()
 
     @api.constrains("commission_min", "commission_max")
     def _check_commission_bounds(self):
@@ -292,6 +338,85 @@ class UtilityAgency(models.Model):
             )
         columns.update({key: value.strip() for key, value in mapping.items()})
         return columns
+
+    def _parse_layout(self, text, keys, field_label, fixed):
+        """``{key: position}`` of a JSON layout: a value number (from 1) for a
+        CSV line, ``(first, last)`` positions (from 1) for a fixed-width one."""
+        try:
+            layout = json.loads(text) if text else {}
+        except ValueError:
+            layout = None
+
+        def valid(value):
+            if fixed:
+                return (
+                    isinstance(value, list)
+                    and len(value) == 2
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                    and 1 <= value[0] <= value[1]
+                )
+            return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+        if not isinstance(layout, dict) or any(
+            key not in keys or not valid(value) for key, value in layout.items()
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The %(layout)s of %(agency)s must be a JSON object mapping some of "
+                    "%(keys)s to %(positions)s.",
+                    layout=field_label,
+                    agency=self.name,
+                    keys=", ".join(keys),
+                    positions=self.env._("first and last positions, e.g. [1, 20]")
+                    if fixed
+                    else self.env._("value numbers counted from 1"),
+                )
+            )
+        return {key: tuple(value) if fixed else value for key, value in layout.items()}
+
+    def _get_fixed_layout(self):
+        """Positions ``(first, last)`` of our columns in a fixed-width file."""
+        self.ensure_one()
+        if self.file_format != "fixed":
+            return {}
+        layout = self._parse_layout(
+            self.file_fixed_layout,
+            AGENCY_FILE_COLUMNS,
+            self._fields["file_fixed_layout"].get_description(self.env)["string"],
+            fixed=True,
+        )
+        missing = [column for column in BILLER_FILE_REQUIRED_COLUMNS if column not in layout]
+        if missing:
+            raise ValidationError(
+                self.env._(
+                    "The fixed-width layout of %(agency)s misses the columns %(missing)s.",
+                    agency=self.name,
+                    missing=", ".join(missing),
+                )
+            )
+        return layout
+
+    def _get_summary_layout(self):
+        """Where the count-and-total line has the count, the total and maybe
+        the trade date (``BILLER_SUMMARY_FIELDS``)."""
+        self.ensure_one()
+        fixed = self.file_format == "fixed"
+        if not self.file_summary_layout and not fixed:
+            return {"count": 1, "total": 2}
+        layout = self._parse_layout(
+            self.file_summary_layout,
+            BILLER_SUMMARY_FIELDS,
+            self._fields["file_summary_layout"].get_description(self.env)["string"],
+            fixed=fixed,
+        )
+        if "count" not in layout or "total" not in layout:
+            raise ValidationError(
+                self.env._(
+                    "The count-and-total layout of %s must say where the count and the total are.",
+                    self.name,
+                )
+            )
+        return layout
 
     def _utility_txn_scope(self):
         """Transaction scope shared by the agency's file and its networked

@@ -132,35 +132,53 @@ class UtilityAgencyImport(models.Model):
         # lines (a draft uploaded by mistake is deleted and uploaded again)
         return {"agency_id", "file", "filename"}
 
+    def _line_figures(self, groupby):
+        """``{(import id, value of groupby): (count, amount)}`` of the saved
+        imports' lines, summed by the database: a biller's day is 100,000
+        lines, not to be read one by one to total them."""
+        # (a record of a form being edited sums the lines saved of its origin)
+        saved = self._origin.filtered("id")
+        if not saved:
+            return {}
+        # sudo: only the totals of the imports' own lines, which whoever
+        # reads the import sees on its form
+        groups = (
+            self.env["utility.agency.import.line"]
+            .sudo()
+            ._read_group(
+                [("import_id", "in", saved.ids)], ["import_id", groupby], ["__count", "amount:sum"]
+            )
+        )
+        return {(record.id, value): (count, amount) for record, value, count, amount in groups}
+
     @api.depends("line_ids.state", "line_ids.amount")
     def _compute_totals(self):
+        figures = self._line_figures("state")
         for record in self:
-            lines = record.line_ids
-            booked = lines.filtered(lambda line: line.state in ("booked", "resolved"))
-            duplicates = lines.filtered(lambda line: line.state == "duplicate")
-            kept = lines.filtered(lambda line: line.state in ("kept", "refund"))
-            record.file_count = len(lines)
-            record.file_total = sum(lines.mapped("amount"))
-            record.booked_count = len(booked)
-            record.booked_total = sum(booked.mapped("amount"))
-            record.duplicate_count = len(duplicates)
-            record.duplicate_total = sum(duplicates.mapped("amount"))
-            record.kept_count = len(kept.filtered(lambda line: line.state == "kept"))
-            record.kept_total = sum(
-                kept.filtered(lambda line: line.state == "kept").mapped("amount")
-            )
-            record.refund_total = sum(
-                kept.filtered(lambda line: line.state == "refund").mapped("amount")
-            )
-            record.matched_total = sum(
-                lines.filtered(lambda line: line.state == "matched").mapped("amount")
-            )
+            origin = record._origin.id
+
+            def count(*states, origin=origin):
+                return sum(figures.get((origin, state), (0, 0.0))[0] for state in states)
+
+            def total(*states, origin=origin):
+                return sum(figures.get((origin, state), (0, 0.0))[1] for state in states)
+
+            all_states = [state for record_id, state in figures if record_id == origin]
+            record.file_count = count(*all_states)
+            record.file_total = total(*all_states)
+            record.booked_count = count("booked", "resolved")
+            record.booked_total = total("booked", "resolved")
+            record.duplicate_count = count("duplicate")
+            record.duplicate_total = total("duplicate")
+            # (a biller's line kept with a note stays kept)
+            record.kept_count = count("kept", "noted")
+            record.kept_total = total("kept", "noted")
+            record.refund_total = total("refund")
+            record.matched_total = total("matched")
             # every line is in exactly one of the totals (none stays "new");
             # a new file in the form has no agency (hence no currency) yet
             currency = record.currency_id or self.env.company.currency_id
-            record.totals_balanced = not lines.filtered(
-                lambda line: line.state == "new"
-            ) and not currency.compare_amounts(
+            record.totals_balanced = not count("new") and not currency.compare_amounts(
                 record.file_total,
                 record.booked_total
                 + record.duplicate_total
@@ -330,6 +348,10 @@ class UtilityAgencyImport(models.Model):
                         date=previous.create_date,
                     )
                 )
+            if record.agency_id.kind == "biller":
+                # a biller's reconciliation file: compared, nothing booked
+                record._import_biller_file(file_hash)
+                continue
             rows = record._read_rows()
             vals = {
                 "file_hash": file_hash,

@@ -13,7 +13,22 @@ KEPT_REASONS = [
     ("unknown_outlet", "Unknown outlet"),
     ("booking_error", "Booking refused"),
     ("duplicate_conflict", "Transaction id reused with another customer, bill or amount"),
+    # a biller's reconciliation file, compared with what its API booked
+    ("api_missing", "On the file only"),
+    ("api_amount", "Amount differs from the API"),
+    ("api_customer", "Customer differs from the API"),
 ]
+
+
+# the total of its file a line's money is in, by the line's state
+LINE_CATEGORIES = {
+    "duplicate": "matched",
+    "booked": "booked",
+    "resolved": "booked",
+    "kept": "kept",
+    "noted": "kept",
+    "refund": "kept",
+}
 
 
 class UtilityAgencyImportLine(models.Model):
@@ -33,7 +48,7 @@ class UtilityAgencyImportLine(models.Model):
     agency_id = fields.Many2one(related="import_id.agency_id", store=True, index=True)
     company_id = fields.Many2one(related="import_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="import_id.currency_id")
-    line_no = fields.Integer(string="Line", readonly=True)
+    line_no = fields.Integer(string="Line", readonly=True, aggregator=None)
     txn_id = fields.Char(string="Transaction", required=True, readonly=True, index=True)
     paid_at = fields.Datetime(readonly=True)
     paid_date = fields.Date(
@@ -52,6 +67,7 @@ class UtilityAgencyImportLine(models.Model):
             ("kept", "To resolve"),
             ("resolved", "Booked after review"),
             ("refund", "To refund"),
+            ("noted", "Kept with a note"),
         ],
         default="new",
         required=True,
@@ -59,6 +75,18 @@ class UtilityAgencyImportLine(models.Model):
         index=True,
     )
     reason = fields.Selection(selection=KEPT_REASONS, readonly=True)
+    category = fields.Selection(
+        selection=[
+            ("matched", "Matched"),
+            ("booked", "Booked from file"),
+            ("kept", "Kept"),
+            ("pending", "Being booked"),
+        ],
+        compute="_compute_category",
+        store=True,
+        help="Which total of the file the line's money is in: matched with a payment "
+        "already booked (for a biller, by its API), booked from the file, or kept.",
+    )
     note = fields.Char(readonly=True, help="Details of why the line was kept.")
     partner_id = fields.Many2one(
         comodel_name="res.partner",
@@ -74,6 +102,10 @@ class UtilityAgencyImportLine(models.Model):
     )
     collection_point_id = fields.Many2one(comodel_name="utility.collection.point", string="Outlet")
     payment_id = fields.Many2one(comodel_name="account.payment", readonly=True, index=True)
+    review_note = fields.Char(
+        help="The accountant's note on a biller's line kept rather than booked (e.g. the "
+        "biller reported the payment failed and refunds the payer).",
+    )
 
     @api.model
     def _utility_protected_fields(self):
@@ -93,7 +125,12 @@ class UtilityAgencyImportLine(models.Model):
     def _utility_review_fields(self):
         """What an accountant picks on a line kept for review before pressing
         Book: editable on kept lines only."""
-        return {"partner_id", "bill_id", "collection_point_id"}
+        return {"partner_id", "bill_id", "collection_point_id", "review_note"}
+
+    @api.depends("state")
+    def _compute_category(self):
+        for line in self:
+            line.category = LINE_CATEGORIES.get(line.state, "pending")
 
     def write(self, vals):
         if (
@@ -103,8 +140,8 @@ class UtilityAgencyImportLine(models.Model):
         ):
             raise AccessError(
                 self.env._(
-                    "Only the customer, bill and outlet of a line kept for review can be "
-                    "changed, before booking it."
+                    "Only the customer, bill, outlet and note of a line kept for review can "
+                    "be changed, before booking it."
                 )
             )
         return super().write(vals)
@@ -289,7 +326,11 @@ class UtilityAgencyImportLine(models.Model):
         books after review, one of its own (the agency's id stays in the
         memo), so that the booking is not taken for the earlier payment."""
         self.ensure_one()
-        if self.reason == "duplicate_conflict":
+        # a biller's transaction whose API payment was cancelled or reversed
+        # keeps that payment under its id (the line points to it)
+        if self.reason == "duplicate_conflict" or (
+            self.reason == "api_missing" and self.payment_id
+        ):
             return f"{self.txn_id}#{self.import_id.name}-{self.line_no}"
         return self.txn_id
 
@@ -354,6 +395,8 @@ class UtilityAgencyImportLine(models.Model):
                 "txn_scope": line.agency_id._utility_txn_scope(),
                 "journal": line.agency_id.journal_id,
                 "memo": line.txn_id,
+                # a biller's line: its trade date, as the API would have kept
+                "trade_date": line.import_id.trade_date or None,
             }
             for line in self
         ]
@@ -370,6 +413,16 @@ class UtilityAgencyImportLine(models.Model):
         for line in self:
             if line.state != "kept":
                 raise UserError(self.env._("Only lines kept for review can be booked by hand."))
+            if line.reason in ("api_amount", "api_customer"):
+                raise UserError(
+                    self.env._(
+                        "Line %(line)s: the API already booked this transaction as %(payment)s. "
+                        "Keep the line with a note, or have a Collection Manager reverse the "
+                        "API payment from the differences.",
+                        line=line.line_no,
+                        payment=line.payment_id.name,
+                    )
+                )
             if line.bill_id and not line.partner_id:
                 line.partner_id = line.bill_id.partner_id
             if not line.partner_id or not line.collection_point_id:
@@ -406,6 +459,20 @@ class UtilityAgencyImportLine(models.Model):
             raise UserError(self.env._("Only lines kept for review can be marked for refund."))
         with self._utility_protected_write():
             self.write({"state": "refund"})
+        return True
+
+    def action_keep_noted(self):
+        """Keep a biller's line without booking it, with the accountant's
+        note saying why (the line's money stays in the kept total)."""
+        for line in self:
+            if line.state != "kept":
+                raise UserError(self.env._("Only lines kept for review can be kept with a note."))
+            if not (line.review_note or "").strip():
+                raise UserError(
+                    self.env._("Line %s: write the note saying why it is kept first.", line.line_no)
+                )
+        with self._utility_protected_write():
+            self.write({"state": "noted"})
         return True
 
     @api.model

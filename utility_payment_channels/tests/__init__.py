@@ -21,3 +21,4 @@ from . import test_agency_import_name
 from . import test_counter_einvoice
 from . import test_counter_taxes
 from . import test_terminal_reversal
+from . import test_biller_reconciliation

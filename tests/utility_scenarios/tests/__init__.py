@@ -31,3 +31,4 @@ from . import test_hand_computed_bills
 from . import test_biller_signature
 from . import test_biller_signature_tour
 from . import test_reversal_tour
+from . import test_biller_recon_tour

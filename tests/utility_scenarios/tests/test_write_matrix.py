@@ -35,17 +35,22 @@ EDITABLE_FIELDS = {
     "utility.agency": {
         "active", "bank_journal_id", "clearing_account_id", "code", "commission_account_id",
         "commission_max", "commission_min", "commission_per_txn", "commission_rate", "company_id",
-        "file_column_mapping", "file_encoding", "file_thousands_separator", "import_ids",
-        "journal_id", "kind", "name", "outlet_ids", "partner_id", "settlement_frequency",
-        "settlement_ids", "settlement_journal_id", "signature_required", "signature_window",
+        "file_column_mapping", "file_delimiter", "file_encoding", "file_fixed_layout",
+        "file_format", "file_summary_layout", "file_summary_position", "file_thousands_separator",
+        "import_ids", "journal_id", "kind", "name", "outlet_ids", "partner_id",
+        "settlement_frequency", "settlement_ids", "settlement_journal_id", "signature_required",
+        "signature_window",
     },
     # the civil affairs bureau's data, corrected by the billing officer; the
     # customer and the company are given at creation only
     "utility.allowance.certificate": {
         "active", "date_from", "date_to", "holder_id_number", "kind", "notes", "number",
     },
-    # on a line kept for review, before Book (refused on the other lines)
-    "utility.agency.import.line": {"bill_id", "collection_point_id", "partner_id"},
+    # a biller's file: while not imported (refused after, in write)
+    "utility.agency.import": {"trade_date"},
+    # on a line kept for review, before Book or Keep with Note (refused on
+    # the other lines)
+    "utility.agency.import.line": {"bill_id", "collection_point_id", "partner_id", "review_note"},
     # the period while draft; the transfer until reconciled
     "utility.agency.settlement": {
         "bank_journal_id", "date_from", "date_to", "statement_line_id", "transfer_date",
