@@ -32,3 +32,4 @@ from . import test_biller_signature
 from . import test_biller_signature_tour
 from . import test_reversal_tour
 from . import test_biller_recon_tour
+from . import test_biller_day
