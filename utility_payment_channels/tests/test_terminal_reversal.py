@@ -235,6 +235,9 @@ class TestTerminalReversal(UtilityAgencyCase, HttpCase):
         self._payment("ALI-0007").action_utility_cancel(reason="Cancelled at the office")
         self._assert_error(self._reverse("ALI-0007"), 409, "payment_not_reversible")
         day = self.outlet_cg._utility_today()
+        # an agency whose counters pay through the API and whose file books
+        # the others (a biller's file books nothing by itself)
+        self.agency.kind = "agency"
         imported = self._new_import([f"FILE-01,{day} 10:00:00,0100000003,,60.00,POST-CG"])
         imported.action_import()
         self.assertEqual(imported.line_ids.payment_id.state, "in_process")

@@ -342,7 +342,8 @@ class TestWriteMatrix(HttpCase):
         domain = MATRIX_RECORD_DOMAINS.get(model_name, [])
         model = cls.env[model_name].sudo().with_context(active_test=False)
         record = model.search(domain, limit=1)
-        cls.assertTrue(cls, record, f"no {model_name} in the demo data to try the matrix on")
+        if not record:
+            raise AssertionError(f"no {model_name} in the demo data to try the matrix on")
         return record
 
     def _other_value(self, record, field, avoid):
