@@ -26,6 +26,7 @@
         "views/utility_disconnection_order_views.xml",
         "views/utility_care_profile_views.xml",
         "views/utility_tv_operator_views.xml",
+        "views/utility_headend_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
@@ -43,5 +44,6 @@
     },
     "demo": [
         "demo/utility_arrears_demo.xml",
+        "demo/utility_headend_demo.xml",
     ],
 }

@@ -12,3 +12,4 @@ from . import utility_dunning_run
 from . import utility_dunning_action
 from . import utility_tv_operator
 from . import account_payment
+from . import utility_headend

@@ -132,6 +132,12 @@ EDITABLE_FIELDS = {
         "fixed_charge", "price_flat", "price_peak", "price_valley", "tariff_id",
     },
     "utility.tv.operator": {"active", "company_id", "name", "partner_id"},
+    # the manager's configuration of the head-end (the command token is
+    # readable by administrators only)
+    "utility.headend": {
+        "active", "api_token", "api_url", "code", "company_id", "max_attempts", "name",
+        "provider", "retry_minutes", "state",
+    },
     "utility.warning.rule": {
         "active", "company_id", "kind", "mail_template_id", "name", "notify_activity",
         "notify_email", "notify_portal", "notify_sms", "responsible_user_id", "sequence",
