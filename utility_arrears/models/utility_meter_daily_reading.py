@@ -5,7 +5,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL, float_compare, format_datetime
 
 from odoo.addons.utility_payment_channels.tools.api_error import UtilityApiError
 
@@ -126,9 +126,11 @@ class UtilityMeterDailyReading(models.Model):
     @api.depends("meter_id", "register", "read_at")
     def _compute_display_name(self):
         for reading in self:
-            reading.display_name = (
-                f"{reading.meter_id.serial or ''} {reading.register or ''} {reading.read_at or ''}"
-            ).strip()
+            register = dict(reading._fields["register"]._description_selection(self.env)).get(
+                reading.register, ""
+            )
+            read_at = format_datetime(self.env, reading.read_at) if reading.read_at else ""
+            reading.display_name = f"{reading.meter_id.serial or ''} {register} {read_at}".strip()
 
     # ------------------------------------------------------------------
     # the readings API
