@@ -83,7 +83,15 @@ class UtilityMeterDailyReading(models.Model):
         required=True,
         index=True,
     )
-    reason = fields.Text(help="Why the reading is held for review.")
+    review_codes = fields.Char(
+        help="Why the reading is held, as codes (comma-separated): rollover, negative, jump, "
+        "digits, before_install, conflict."
+    )
+    expected_consumption = fields.Float(
+        digits=(16, 2),
+        help="Consumption expected from the recent average over the same time (abnormal jumps).",
+    )
+    reason = fields.Text(compute="_compute_reason", help="Why the reading is held for review.")
     conflict_value = fields.Float(
         digits=(16, 2),
         help="Another value the head-end sent later for the same meter, register and time "
@@ -119,9 +127,69 @@ class UtilityMeterDailyReading(models.Model):
         # and the review actions only
         return {
             "meter_id", "register", "read_at", "read_day", "value", "previous_read_at",
-            "previous_value", "consumption", "state", "reason", "conflict_value", "headend_id",
+            "previous_value", "consumption", "state", "review_codes", "expected_consumption",
+            "conflict_value", "headend_id",
             "company_id", "received_at", "reviewed_by_id", "reviewed_at", "meter_reading_id",
         }  # fmt: skip
+
+    @api.depends("review_codes", "value", "previous_value", "consumption", "conflict_value")
+    def _compute_reason(self):
+        # rendered in the reader's language (the codes and figures are stored)
+        for reading in self:
+            reading.reason = self._review_reason_text(
+                reading.review_codes,
+                {
+                    "value": reading.value,
+                    "previous_value": reading.previous_value,
+                    "consumption": reading.consumption,
+                    "expected": reading.expected_consumption,
+                    "conflict_value": reading.conflict_value,
+                    "digits": reading.meter_id.digits,
+                },
+            )
+
+    @api.model
+    def _review_reason_text(self, codes, data):
+        """The sentence(s) of the review ``codes`` (comma-separated) with the
+        figures of ``data``, in the environment's language, or False."""
+        if not codes:
+            return False
+
+        def number(value):
+            return f"{value or 0.0:.2f}"
+
+        texts = {
+            "digits": lambda: self.env._(
+                "The value exceeds the %(digits)s digits of the meter.", digits=data["digits"]
+            ),
+            "rollover": lambda: self.env._(
+                "Roll-over of the %(digits)s-digit register: %(previous)s to %(value)s.",
+                digits=data["digits"],
+                previous=number(data["previous_value"]),
+                value=number(data["value"]),
+            ),
+            "negative": lambda: self.env._(
+                "Value %(value)s is below the previous value %(previous)s: negative consumption.",
+                value=number(data["value"]),
+                previous=number(data["previous_value"]),
+            ),
+            "jump": lambda: self.env._(
+                "Consumption %(consumption)s kWh is more than %(factor)s times the recent "
+                "average (%(expected)s kWh for the same time).",
+                consumption=number(data["consumption"]),
+                factor=f"{self.env['utility.meter.reading']._get_abnormal_factor():g}",
+                expected=number(data["expected"]),
+            ),
+            "before_install": lambda: self.env._(
+                "The reading is dated before the meter was installed."
+            ),
+            "conflict": lambda: self.env._(
+                "The head-end sent another value (%(value)s) for the same time: "
+                "the first value is kept.",
+                value=number(data["conflict_value"]),
+            ),
+        }
+        return "\n".join(texts[code]() for code in codes.split(",") if code in texts) or False
 
     @api.depends("meter_id", "register", "read_at")
     def _compute_display_name(self):
@@ -189,10 +257,8 @@ class UtilityMeterDailyReading(models.Model):
                         conflicts[known["id"]].append(value)
                     else:
                         known["state"], known["conflict_value"] = "conflict", value
-                        known["reason"] = self.env._(
-                            "The head-end sent another value (%(value)s) for the same time: "
-                            "the first value is kept.",
-                            value=value,
+                        known["review_codes"] = ",".join(
+                            filter(None, [known["review_codes"], "conflict"])
                         )
                     results[index] = {"status": "conflict", "code": "conflicting_value"}
                 continue
@@ -203,7 +269,17 @@ class UtilityMeterDailyReading(models.Model):
             vals_list.append(vals)
             history[(meter["id"], register)]["previous"] = (read_at, value)
             results[index] = (
-                {"status": "review", "reason": vals["reason"]}
+                {
+                    "status": "review",
+                    "reason": self._review_reason_text(
+                        vals["review_codes"],
+                        {
+                            **vals,
+                            "expected": vals["expected_consumption"],
+                            "digits": meter["digits"],
+                        },
+                    ),
+                }
                 if vals["state"] == "review"
                 else {"status": "accepted"}
             )
@@ -429,53 +505,28 @@ class UtilityMeterDailyReading(models.Model):
         rollover = 10 ** meter["digits"]
         multiplier = meter["multiplier"] or 1.0
         reasons = []
+        expected = 0.0
         if value >= rollover:
-            reasons.append(
-                self.env._(
-                    "The value exceeds the %(digits)s digits of the meter.", digits=meter["digits"]
-                )
-            )
+            reasons.append("digits")
             advance = value - previous_value
         elif float_compare(value, previous_value, precision_digits=2) >= 0:
             advance = value - previous_value
         else:
             advance = rollover - previous_value + value
             if advance <= rollover / 2:
-                reasons.append(
-                    self.env._(
-                        "Roll-over of the %(digits)s-digit register: %(previous)s to %(value)s.",
-                        digits=meter["digits"],
-                        previous=previous_value,
-                        value=value,
-                    )
-                )
+                reasons.append("rollover")
             else:
                 advance = value - previous_value
-                reasons.append(
-                    self.env._(
-                        "Value %(value)s is below the previous value %(previous)s: "
-                        "negative consumption.",
-                        value=value,
-                        previous=previous_value,
-                    )
-                )
+                reasons.append("negative")
         consumption = advance * multiplier
         average = entry.get("daily_average")
         if not reasons and average and previous_at and not entry.get("monthly"):
             days = (read_at - previous_at).total_seconds() / 86400.0
             expected = average * days
             if days > 0 and float_compare(consumption, factor * expected, precision_digits=2) > 0:
-                reasons.append(
-                    self.env._(
-                        "Consumption %(consumption)s kWh is more than %(factor)s times the "
-                        "recent average (%(expected)s kWh for the same time).",
-                        consumption=round(consumption, 2),
-                        factor=f"{factor:g}",
-                        expected=round(expected, 2),
-                    )
-                )
+                reasons.append("jump")
         if meter["install_date"] and read_at.date() < meter["install_date"]:
-            reasons.append(self.env._("The reading is dated before the meter was installed."))
+            reasons.append("before_install")
         local_day = pytz.utc.localize(read_at).astimezone(tz).date()
         return {
             "meter_id": meter["id"],
@@ -487,7 +538,8 @@ class UtilityMeterDailyReading(models.Model):
             "previous_value": previous_value,
             "consumption": consumption,
             "state": "review" if reasons else "ok",
-            "reason": "\n".join(reasons) or False,
+            "review_codes": ",".join(reasons) or False,
+            "expected_consumption": expected,
             "headend_id": headend.id,
             "company_id": headend.company_id.id,
             "received_at": now,
@@ -505,11 +557,9 @@ class UtilityMeterDailyReading(models.Model):
                 vals = {"conflict_value": value}
                 if reading.state != "rejected":
                     vals["state"] = "conflict"
-                    vals["reason"] = self.env._(
-                        "The head-end sent another value (%(value)s) for the same time: "
-                        "the first value is kept.",
-                        value=value,
-                    )
+                    codes = (reading.review_codes or "").split(",")
+                    if "conflict" not in codes:
+                        vals["review_codes"] = ",".join(filter(None, [*codes, "conflict"]))
                 reading.write(vals)
 
     # ------------------------------------------------------------------
