@@ -1,10 +1,11 @@
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
+import psycopg2.errors
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.tools import SQL, float_compare, format_datetime
 
 from odoo.addons.utility_payment_channels.tools.api_error import UtilityApiError
@@ -283,8 +284,14 @@ class UtilityMeterDailyReading(models.Model):
                 if vals["state"] == "review"
                 else {"status": "accepted"}
             )
-        with self.browse()._utility_protected_write():
-            self.create(vals_list)
+        try:
+            with self.browse()._utility_protected_write():
+                self.create(vals_list)
+        except psycopg2.errors.UniqueViolation as error:
+            # another request of the head-end (a retry sent while the first
+            # one was still running) stored some of these readings first:
+            # the request is run again, and then answers them as duplicates
+            raise ConcurrencyError("daily readings stored by a concurrent request") from error
         self._utility_api_flag_conflicts(conflicts)
         for index, result in enumerate(results):
             item = items[index] if isinstance(items[index], dict) else {}
@@ -314,7 +321,12 @@ class UtilityMeterDailyReading(models.Model):
         if not isinstance(item, dict):
             return refused("invalid_reading", "A reading must be an object.")
         serial = item.get("meter_serial")
-        if not isinstance(serial, str) or not serial.strip() or len(serial) > 64:
+        if (
+            not isinstance(serial, str)
+            or not serial.strip()
+            or len(serial) > 64
+            or "\x00" in serial  # PostgreSQL refuses NUL in text
+        ):
             return refused("invalid_meter_serial", "meter_serial must be a non-empty string.")
         register = item.get("register", "total")
         if register not in REGISTER_SUFFIX:

@@ -105,6 +105,7 @@ class TestHeadendReadings(UtilityArrearsCase, HttpCase):
                 self._reading(1020, "2025-03-02T23:00:00"),
                 self._reading(1020, "2025-03-02T23:00:00+08:00", register="reactive"),
                 self._reading(1020, "2099-03-02T23:00:00+08:00"),
+                self._reading(1020, "2025-03-02T23:00:00+08:00", serial="M0001\x00"),
                 "not an object",
                 self._reading(1020, "2025-03-02T23:00:00+08:00"),
             ]
@@ -122,13 +123,14 @@ class TestHeadendReadings(UtilityArrearsCase, HttpCase):
                 (6, "refused", "invalid_read_at"),
                 (7, "refused", "invalid_register"),
                 (8, "refused", "invalid_read_at"),
-                (9, "refused", "invalid_reading"),
-                (10, "accepted", None),
+                (9, "refused", "invalid_meter_serial"),
+                (10, "refused", "invalid_reading"),
+                (11, "accepted", None),
             ],
         )
         self.assertEqual(
             answer["totals"],
-            {"accepted": 2, "review": 0, "duplicate": 0, "conflict": 0, "refused": 9},
+            {"accepted": 2, "review": 0, "duplicate": 0, "conflict": 0, "refused": 10},
         )
         second = self._daily("2025-03-02 15:00:00")
         # counted from the reading of the day before, in the same batch
