@@ -268,7 +268,9 @@ class UtilityMeterDailyReading(models.Model):
             )
             seen[key] = vals
             vals_list.append(vals)
+            # the next reading of the register in the batch counts from this one
             history[(meter["id"], register)]["previous"] = (read_at, value)
+            history[(meter["id"], register)].pop("monthly", None)
             results[index] = (
                 {
                     "status": "review",

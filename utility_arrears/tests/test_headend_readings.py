@@ -135,6 +135,7 @@ class TestHeadendReadings(UtilityArrearsCase, HttpCase):
         second = self._daily("2025-03-02 15:00:00")
         # counted from the reading of the day before, in the same batch
         self.assertEqual((second.previous_value, second.consumption), (1010, 10))
+        self.assertEqual(str(second.previous_read_at), "2025-03-01 15:00:00")
         self.assertEqual(self.Daily.search_count([("meter_id", "=", self.meter.id)]), 2)
 
     def test_roll_over_is_held_for_review_with_its_advance(self):
@@ -227,6 +228,10 @@ class TestHeadendReadings(UtilityArrearsCase, HttpCase):
         # the next day's reading is after the period end: not used
         month.append(self._reading(1700, "2025-04-01T00:30:00+08:00"))
         self.assertEqual(self._post(month).json()["totals"]["accepted"], 32)
+        # the first counts from the monthly reading, the next ones from the day before
+        first, second = self._daily("2025-03-01 14:00:00"), self._daily("2025-03-02 14:00:00")
+        self.assertEqual((first.previous_value, first.previous_read_at), (1300, False))
+        self.assertEqual(str(second.previous_read_at), "2025-03-01 14:00:00")
         cny = self.env.ref("base.CNY")
         cny.active = True
         self.company.currency_id = cny
