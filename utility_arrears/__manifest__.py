@@ -27,6 +27,8 @@
         "views/utility_care_profile_views.xml",
         "views/utility_tv_operator_views.xml",
         "views/utility_headend_views.xml",
+        "views/utility_meter_views.xml",
+        "views/utility_meter_daily_reading_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",

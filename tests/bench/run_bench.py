@@ -70,7 +70,7 @@ NAIVE_MAX = int(os.environ.get("BENCH_NAIVE_MAX", "300"))
 COUNTY_BILLS = 300_000
 # which parts run, in this order
 PARTS = os.environ.get(
-    "BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers,recon"
+    "BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers,recon,readings"
 ).split(",")
 # contracts of the naive register-payment wizard loop of the agency part
 AGENCY_NAIVE_MAX = int(os.environ.get("BENCH_AGENCY_NAIVE_MAX", "100"))
@@ -83,6 +83,8 @@ MEMORY_SIZE = int(os.environ.get("BENCH_MEMORY_SIZE", "500"))
 WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
 # lines of the biller reconciliation file of the recon part
 RECON_SIZE = int(os.environ.get("BENCH_RECON_SIZE", "100000"))
+# meters whose day of readings the head-end posts (readings part)
+READINGS_METERS = int(os.environ.get("BENCH_READINGS_METERS", "300000"))
 # the bench tariff's prices include VAT and a fund (price components)
 TAXES = os.environ.get("BENCH_TAXES", "0") not in ("", "0")
 
@@ -628,6 +630,20 @@ def main():
             seconds < 60,
         )
 
+    def readings():
+        from bench_readings import bench_readings
+
+        figures = bench_readings(db=DB, meters=READINGS_METERS)
+        report.add(f"head-end readings API, {READINGS_METERS} meters, 2 workers", figures)
+        report.target(
+            f"head-end readings of {READINGS_METERS} meters in batches of 1,000 < 5 min "
+            "(4 clients, 2 workers)",
+            f"{figures['seconds']:.0f} s ({figures['readings_per_second']:.0f} readings/s, "
+            f"batch p95 {figures['batch_p95_ms']} ms, {figures['stored']} stored, "
+            f"{figures['errors']} errors)",
+            figures["target_met"],
+        )
+
     parts = {
         "billing": billing,
         "agency": agency,
@@ -637,6 +653,7 @@ def main():
         "memory": memory,
         "workers": workers,
         "recon": recon,
+        "readings": readings,
     }
     for name in PARTS:
         run_part(report, name, parts[name])

@@ -13,3 +13,7 @@ from . import utility_dunning_action
 from . import utility_tv_operator
 from . import account_payment
 from . import utility_headend
+from . import utility_meter
+from . import utility_meter_reading
+from . import utility_meter_daily_reading
+from . import utility_billing_run

@@ -66,6 +66,11 @@ class TestTerminalApiFuzzing(HttpCase):
         # the TV-operator feed is in the same document, under its own key
         operator = self.env.ref("utility_arrears.demo_tv_operator", raise_if_not_found=False)
         self.tv_key = operator.sudo()._set_new_key() if operator else None
+        # the head-end readings API, under the demo head-end's key
+        headend = self.env.ref("utility_arrears.headend_county_hes", raise_if_not_found=False)
+        self.headend_key = (
+            headend.sudo().action_generate_key()["params"]["message"] if headend else None
+        )
         partners = self.env["res.partner"].search(
             [
                 ("utility_customer_number", "!=", False),
@@ -92,6 +97,7 @@ class TestTerminalApiFuzzing(HttpCase):
                 "GET /payments/{terminal_txn_id}",
                 "POST /payments",
                 "POST /payments/{terminal_txn_id}/reversal",
+                "POST /readings",
             ],
         )
         return operations
@@ -124,6 +130,8 @@ class TestTerminalApiFuzzing(HttpCase):
             call_headers = headers
             if case.operation.path == "/arrears":
                 call_headers = {"Authorization": f"Bearer {self.tv_key}"}
+            elif case.operation.path == "/readings":
+                call_headers = {"Authorization": f"Bearer {self.headend_key}"}
             response = case.call(
                 base_url=base_url,
                 session=self.opener,

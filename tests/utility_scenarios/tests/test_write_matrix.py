@@ -105,7 +105,12 @@ EDITABLE_FIELDS = {
         "active", "digits", "initial_reading", "initial_reading_flat", "initial_reading_peak",
         "initial_reading_valley", "install_date", "multiplier", "payment_mode", "register_type",
         "remove_date", "replaced_meter_id", "serial", "service_point_id", "state",
+        # the smart meter's configuration (utility_arrears)
+        "headend_id", "remote_capable",
     },
+    # the billing officer's note on a held daily reading; everything else
+    # comes from the head-end's readings API or the review actions
+    "utility.meter.daily.reading": {"review_note"},
     "utility.meter.reading": {
         "meter_id", "note", "reader_id", "reading_date", "reading_type", "value", "value_flat",
         "value_peak", "value_valley",
@@ -340,6 +345,11 @@ class TestWriteMatrix(HttpCase):
         env["utility.agency.settlement"].create(
             {"agency_id": agency.id, "date_from": day, "date_to": day}
         ).action_load_payments()
+        # a second head-end, for a daily reading's head-end to be changed to
+        if env["utility.headend"].search_count([("company_id", "=", cls.company.id)]) < 2:
+            env["utility.headend"].create(
+                {"name": "Write Matrix HES", "code": "WM-HES", "company_id": cls.company.id}
+            )
         if not env["utility.billing.run.skip"].search_count([]):
             env["utility.billing.run"].search([("state", "=", "draft")], limit=1).action_preview()
 
