@@ -13,3 +13,6 @@ from . import utility_dunning_action
 from . import utility_tv_operator
 from . import account_payment
 from . import utility_headend
+from . import utility_meter_command
+from . import utility_meter_supply
+from . import utility_disconnection_order_command
