@@ -26,6 +26,7 @@ class UtilityMeterCommandController(http.Controller):
         auth="none",
         methods=["POST"],
         csrf=False,
+        readonly=False,
         save_session=False,
     )
     def meter_command_ack(self, reference, **_kwargs):

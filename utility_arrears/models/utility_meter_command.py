@@ -174,14 +174,17 @@ class UtilityMeterCommand(models.Model):
     # the entry point of every caller
     # ------------------------------------------------------------------
     @api.model
-    def _utility_queue(self, meters, action, reason, balance=None, origin=None, note=None):
+    def _utility_queue(
+        self, meters, action, reason, balance=None, origin=None, note=None, headend=None
+    ):
         """Queue ``action`` (``switch_off``/``switch_on``) for ``meters``,
         through each meter's head-end, and return the commands in force.
 
         A meter with a queued or sent command of the same action keeps it
         (no duplicate); a switch-on cancels a queued switch-off of the same
         meter. ``balance``: the balance that caused it; ``origin``: the
-        disconnection or reconnection order it carries out. Sent after the
+        disconnection or reconnection order it carries out; ``headend``: the
+        head-end to use instead of the meter's own. Sent after the
         transaction commits (queue_job); a switch-on is sent at once."""
         if action not in ("switch_off", "switch_on"):
             raise UserError(self.env._("Unknown switching action %s.", action))
@@ -198,8 +201,8 @@ class UtilityMeterCommand(models.Model):
             superseded._utility_cancel(self.env._("Superseded by a switch-on of the same meter."))
         vals_list = []
         for meter in meters - kept.meter_id:
-            headend = self._utility_meter_headend(meter)
-            if not headend:
+            meter_headend = headend or self._utility_meter_headend(meter)
+            if not meter_headend:
                 raise UserError(
                     self.env._(
                         "Meter %s has no head-end system: it cannot be switched remotely.",
@@ -209,7 +212,7 @@ class UtilityMeterCommand(models.Model):
             vals_list.append(
                 {
                     "meter_id": meter.id,
-                    "headend_id": headend.id,
+                    "headend_id": meter_headend.id,
                     "action": action,
                     "reason": reason,
                     "reason_note": note,

@@ -14,3 +14,4 @@ from . import test_dunning_mail_inserts
 from . import test_late_fee_vat
 from . import test_late_fee_cancel
 from . import test_headend
+from . import test_meter_command
