@@ -25,7 +25,7 @@ class StandInHeadend:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 standin.received.append((self.headers.get("Authorization"), body))
                 if standin.status == 200:
