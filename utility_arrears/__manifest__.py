@@ -47,5 +47,6 @@
     "demo": [
         "demo/utility_arrears_demo.xml",
         "demo/utility_headend_demo.xml",
+        "demo/utility_meter_command_demo.xml",
     ],
 }

@@ -15,11 +15,22 @@ class UtilityDisconnectionOrder(models.Model):
         index="btree_not_null",
         help="The remote switching command whose failure opened this order.",
     )
-    meter_command_ids = fields.One2many(
+    meter_command_ids = fields.Many2many(
         comodel_name="utility.meter.command",
-        inverse_name="disconnection_order_id",
         string="Remote Commands",
+        compute="_compute_meter_command_ids",
     )
+
+    def _compute_meter_command_ids(self):
+        # computed, not a one2many: the commands are made by their own
+        # entry point only, never through this record
+        commands = self.env["utility.meter.command"].search(
+            [("disconnection_order_id", "in", self.ids)], order="id desc"
+        )
+        for record in self:
+            record.meter_command_ids = commands.filtered(
+                lambda c, r=record: c.disconnection_order_id == r
+            )
 
     @api.model
     def _utility_protected_fields(self):

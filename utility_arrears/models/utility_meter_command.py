@@ -167,7 +167,8 @@ class UtilityMeterCommand(models.Model):
         with commands._utility_protected_write():
             for command in commands:
                 command.name = self.env["ir.sequence"].next_by_code("utility.meter.command")
-        commands._utility_enqueue()
+        # commands loaded in another state (data files) are not sent
+        commands.filtered(lambda c: c.state == "queued")._utility_enqueue()
         return commands
 
     # ------------------------------------------------------------------

@@ -27,11 +27,20 @@ class UtilityMeter(models.Model):
         digits=(16, 1),
         help="How long the supply has been off.",
     )
-    meter_command_ids = fields.One2many(
+    meter_command_ids = fields.Many2many(
         comodel_name="utility.meter.command",
-        inverse_name="meter_id",
         string="Switching Commands",
+        compute="_compute_meter_command_ids",
     )
+
+    def _compute_meter_command_ids(self):
+        # computed, not a one2many: the commands are made by their own
+        # entry point only, never through this record
+        commands = self.env["utility.meter.command"].search(
+            [("meter_id", "in", self.ids)], order="id desc"
+        )
+        for record in self:
+            record.meter_command_ids = commands.filtered(lambda c, r=record: c.meter_id == r)
 
     @api.model
     def _utility_protected_fields(self):

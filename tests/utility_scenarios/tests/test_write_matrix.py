@@ -106,6 +106,8 @@ EDITABLE_FIELDS = {
         "initial_reading_valley", "install_date", "multiplier", "payment_mode", "register_type",
         "remove_date", "replaced_meter_id", "serial", "service_point_id", "state",
     },
+    # the manager's note on a switching command; the rest is the queue's
+    "utility.meter.command": {"reason_note"},
     "utility.meter.reading": {
         "meter_id", "note", "reader_id", "reading_date", "reading_type", "value", "value_flat",
         "value_peak", "value_valley",
