@@ -1,6 +1,6 @@
 import json
 
-from odoo import http
+from odoo import SUPERUSER_ID, http
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -14,6 +14,12 @@ from odoo.addons.utility_payment_channels.tools.api_error import UtilityApiError
 from ..models.utility_meter_command import parse_executed_at
 
 ACK_STATUSES = ("acknowledged", "failed")
+
+
+def _clean(text, size):
+    """A head-end's free text as stored: without NUL (refused by
+    PostgreSQL), cut to ``size`` characters; None when empty."""
+    return (text or "").replace("\x00", "")[:size] or None
 
 
 class UtilityMeterCommandController(http.Controller):
@@ -36,6 +42,8 @@ class UtilityMeterCommandController(http.Controller):
             return api_error_response(error)
 
     def _ack(self, reference):
+        # a NUL cannot reach PostgreSQL: no command has one in its reference
+        reference = reference.replace("\x00", "\ufffd")
         headend = request.env["utility.headend"]._utility_api_authenticate(
             request.httprequest.headers.get("Authorization", ""),
             request.httprequest.remote_addr,
@@ -65,20 +73,21 @@ class UtilityMeterCommandController(http.Controller):
             raise UtilityApiError(
                 422, "invalid_executed_at", "Field 'executed_at' must be an ISO 8601 time."
             ) from err
-        # sudo: the head-end is authenticated; it sees its own commands only
-        command = (
-            request.env["utility.meter.command"]
-            .sudo()
-            .search([("name", "=", reference), ("headend_id", "=", headend.id)], limit=1)
+        # superuser: the head-end is authenticated, and sees its own
+        # commands only; the changes are the system's (the chatter's author)
+        headend = headend.with_user(SUPERUSER_ID)
+        headend._utility_touch()
+        command = headend.env["utility.meter.command"].search(
+            [("name", "=", reference), ("headend_id", "=", headend.id)], limit=1
         )
         if not command:
             raise UtilityApiError(404, "command_not_found", "No such command for this head-end.")
         try:
             return command._utility_acknowledge(
                 status,
-                headend_reference=(headend_reference or "")[:64] or None,
+                headend_reference=_clean(headend_reference, 64),
                 executed_at=executed_at,
-                message=(message or "")[:500] or None,
+                message=_clean(message, 500),
             )
         except UserError as error:
             raise UtilityApiError(409, "command_closed", str(error)) from error

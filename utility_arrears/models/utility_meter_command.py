@@ -125,8 +125,7 @@ class UtilityMeterCommand(models.Model):
     field_order_id = fields.Many2one(
         comodel_name="utility.disconnection.order",
         string="Field Order",
-        readonly=True,
-        copy=False,
+        compute="_compute_field_order_id",
         help="The field order opened because the command failed.",
     )
 
@@ -143,8 +142,16 @@ class UtilityMeterCommand(models.Model):
             "sent_at",
             "acknowledged_at",
             "executed_at",
-            "field_order_id",
         }
+
+    def _compute_field_order_id(self):
+        # the order names its command (utility.disconnection.order.meter_command_id)
+        orders = self.env["utility.disconnection.order"].search(
+            [("meter_command_id", "in", self.ids)], order="id"
+        )
+        by_command = {order.meter_command_id: order for order in orders}
+        for command in self:
+            command.field_order_id = by_command.get(command, False)
 
     @api.model
     def _utility_create_only_fields(self):
@@ -384,8 +391,7 @@ class UtilityMeterCommand(models.Model):
                 error=self.last_error or "",
             )
         )
-        with self._utility_protected_write():
-            self.field_order_id = order
+        self.invalidate_recordset(["field_order_id"])
         return order
 
     # ------------------------------------------------------------------
