@@ -108,7 +108,10 @@ class UtilityMeterCommand(models.Model):
         readonly=True, help="When the command is (or was) to be sent next."
     )
     headend_reference = fields.Char(
-        readonly=True, index="btree_not_null", help="The head-end's own reference."
+        string="Head-end Reference",
+        readonly=True,
+        index="btree_not_null",
+        help="The head-end's own reference.",
     )
     sent_at = fields.Datetime(readonly=True)
     acknowledged_at = fields.Datetime(readonly=True)
