@@ -68,6 +68,7 @@ class UtilityMeterCommand(models.Model):
     )
     action = fields.Selection(
         selection=[("switch_off", "Switch Off"), ("switch_on", "Switch On")],
+        string="Switching Action",
         required=True,
         readonly=True,
     )
