@@ -33,3 +33,4 @@ from . import test_biller_signature_tour
 from . import test_reversal_tour
 from . import test_biller_recon_tour
 from . import test_biller_day
+from . import test_remote_switching_tour
