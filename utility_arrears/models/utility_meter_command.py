@@ -369,6 +369,26 @@ class UtilityMeterCommand(models.Model):
         self.ensure_one()
         Order = self.env["utility.disconnection.order"]
         origin = self.disconnection_order_id
+        kind = "disconnection" if self.action == "switch_off" else "reconnection"
+        if (
+            origin.kind == kind
+            and origin.state in ("draft", "notified", "scheduled")
+            and not origin.meter_command_id
+        ):
+            # the order the command carried out is still open: its field
+            # staff do the work, no second order for the same switching
+            with origin._utility_protected_write():
+                origin.sudo().meter_command_id = self
+            origin.message_post(
+                body=self.env._(
+                    "The remote command %(ref)s failed: %(error)s. Carry out this order "
+                    "in the field.",
+                    ref=self.name,
+                    error=self.last_error or "",
+                )
+            )
+            self.invalidate_recordset(["field_order_id"])
+            return origin
         if self.action == "switch_off":
             vals = {"kind": "disconnection", "partner_id": self.partner_id.id}
             if origin.kind == "disconnection":

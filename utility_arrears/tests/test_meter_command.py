@@ -214,6 +214,27 @@ class TestMeterCommand(UtilityArrearsCase, HttpCase):
         self.assertEqual(command.field_order_id.kind, "reconnection")
         self.assertEqual(command.field_order_id.state, "scheduled")
 
+    def test_a_failed_command_of_an_open_order_hands_that_order_to_the_field(self):
+        self.headend.max_attempts = 1
+        self.standin.status = 500
+        bill = self._make_bill(self.customer, 80.0, "2025-03-01")
+        order = self.env["utility.disconnection.order"].create(
+            {"partner_id": self.customer.id, "company_id": self.company.id}
+        )
+        order.action_notify()
+        command, trap = self._queue("switch_off", reason="arrears", origin=order)
+        trap.enqueued_jobs[0].perform()
+        self.assertEqual(command.state, "failed")
+        self.assertEqual(command.field_order_id, order, "no second order")
+        self.assertEqual(order.meter_command_id, command)
+        self.assertEqual(order.bill_ids, bill)
+        self.assertEqual(
+            self.env["utility.disconnection.order"].search_count(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            1,
+        )
+
     def test_failed_acknowledgement_goes_through_the_retries(self):
         command, trap = self._queue("switch_off")
         trap.enqueued_jobs[0].perform()
