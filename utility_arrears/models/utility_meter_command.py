@@ -57,6 +57,11 @@ class UtilityMeterCommand(models.Model):
         related="meter_id.partner_id", string="Customer", store=True, index=True
     )
     service_point_id = fields.Many2one(related="meter_id.service_point_id")
+    contract_id = fields.Many2one(
+        comodel_name="utility.contract",
+        compute="_compute_contract_id",
+        help="The supply contract in force at the meter's service point.",
+    )
     company_id = fields.Many2one(related="meter_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     headend_id = fields.Many2one(
@@ -147,6 +152,12 @@ class UtilityMeterCommand(models.Model):
             "acknowledged_at",
             "executed_at",
         }
+
+    @api.depends("meter_id.service_point_id.contract_ids.state")
+    def _compute_contract_id(self):
+        for command in self:
+            contracts = command.meter_id.service_point_id.contract_ids
+            command.contract_id = contracts.filtered(lambda c: c.state == "active")[:1]
 
     def _compute_field_order_id(self):
         # the order names its command (utility.disconnection.order.meter_command_id)
