@@ -303,6 +303,10 @@ class TestWriteMatrix(HttpCase):
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
         )
+        # a second head-end, to try moving a switching command to it
+        env["utility.headend"].create(
+            {"name": "Write matrix HES", "code": "WM-HES", "company_id": cls.company.id}
+        )
         Failure = env["utility.api.auth.failure"]
         with Failure.browse()._utility_protected_write():
             Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
