@@ -18,6 +18,7 @@
         "data/sms_template_data.xml",
         "data/utility_arrears_policy_data.xml",
         "data/ir_cron_data.xml",
+        "data/utility_meter_command_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
@@ -29,6 +30,7 @@
         "views/utility_headend_views.xml",
         "views/utility_meter_views.xml",
         "views/utility_meter_daily_reading_views.xml",
+        "views/utility_meter_command_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
@@ -47,5 +49,6 @@
     "demo": [
         "demo/utility_arrears_demo.xml",
         "demo/utility_headend_demo.xml",
+        "demo/utility_meter_command_demo.xml",
     ],
 }

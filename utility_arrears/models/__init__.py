@@ -17,3 +17,6 @@ from . import utility_meter
 from . import utility_meter_reading
 from . import utility_meter_daily_reading
 from . import utility_billing_run
+from . import utility_meter_command
+from . import utility_meter_supply
+from . import utility_disconnection_order_command

@@ -53,10 +53,12 @@ class TestHeadend(TransactionCase):
     def test_commands_go_to_the_providers_own_method(self):
         command = object()
         model = type(self.env["utility.headend"])
-        with patch.object(
-            model, "_headend_http_json_send_command", create=True, return_value="REF-1"
-        ) as send:
+        with patch.object(model, "_headend_http_json_send_command", return_value="REF-1") as send:
             self.assertEqual(self.headend._headend_send_command(command), "REF-1")
         send.assert_called_once_with(command)
-        with self.assertRaisesRegex(UserError, "cannot send_command"):
+        # a provider without the hook
+        with (
+            patch.object(model, "_headend_http_json_send_command", None),
+            self.assertRaisesRegex(UserError, "cannot send_command"),
+        ):
             self.headend._headend_send_command(command)

@@ -34,3 +34,4 @@ from . import test_reversal_tour
 from . import test_biller_recon_tour
 from . import test_biller_day
 from . import test_headend_readings_tour
+from . import test_remote_switching_tour

@@ -66,11 +66,19 @@ class TestTerminalApiFuzzing(HttpCase):
         # the TV-operator feed is in the same document, under its own key
         operator = self.env.ref("utility_arrears.demo_tv_operator", raise_if_not_found=False)
         self.tv_key = operator.sudo()._set_new_key() if operator else None
-        # the head-end readings API, under the demo head-end's key
+        # the head-end readings API and its acknowledgements, under the demo
+        # head-end's key, pointed at its demo commands now and then
         headend = self.env.ref("utility_arrears.headend_county_hes", raise_if_not_found=False)
         self.headend_key = (
             headend.sudo().action_generate_key()["params"]["message"] if headend else None
         )
+        self.command_references = (
+            self.env["utility.meter.command"]
+            .search([("headend_id", "=", headend.id)])
+            .mapped("name")
+            if headend
+            else []
+        ) or ["MC-NONE"]
         partners = self.env["res.partner"].search(
             [
                 ("utility_customer_number", "!=", False),
@@ -95,6 +103,7 @@ class TestTerminalApiFuzzing(HttpCase):
                 "GET /arrears",
                 "GET /customers/{customer_number}/bills",
                 "GET /payments/{terminal_txn_id}",
+                "POST /meter-commands/{reference}/ack",
                 "POST /payments",
                 "POST /payments/{terminal_txn_id}/reversal",
                 "POST /readings",
@@ -130,7 +139,9 @@ class TestTerminalApiFuzzing(HttpCase):
             call_headers = headers
             if case.operation.path == "/arrears":
                 call_headers = {"Authorization": f"Bearer {self.tv_key}"}
-            elif case.operation.path == "/readings":
+            elif case.operation.path == "/readings" or case.operation.path.startswith(
+                "/meter-commands/"
+            ):
                 call_headers = {"Authorization": f"Bearer {self.headend_key}"}
             response = case.call(
                 base_url=base_url,
@@ -160,6 +171,9 @@ class TestTerminalApiFuzzing(HttpCase):
                     case.path_parameters["customer_number"] = customer_number
                 elif isinstance(case.body, dict):
                     case.body["customer_number"] = customer_number
+            if txn_pick is not None and "reference" in (case.path_parameters or {}):
+                refs = self.command_references
+                case.path_parameters["reference"] = refs[txn_pick % len(refs)]
             if txn_id is not None:
                 if "terminal_txn_id" in (case.path_parameters or {}):
                     case.path_parameters["terminal_txn_id"] = txn_id

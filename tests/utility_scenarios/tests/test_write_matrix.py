@@ -111,6 +111,8 @@ EDITABLE_FIELDS = {
     # the billing officer's note on a held daily reading; everything else
     # comes from the head-end's readings API or the review actions
     "utility.meter.daily.reading": {"review_note"},
+    # the manager's note on a switching command; the rest is the queue's
+    "utility.meter.command": {"reason_note"},
     "utility.meter.reading": {
         "meter_id", "note", "reader_id", "reading_date", "reading_type", "value", "value_flat",
         "value_peak", "value_valley",
@@ -306,6 +308,11 @@ class TestWriteMatrix(HttpCase):
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
         )
+        # a second head-end, to try moving a switching command or a daily
+        # reading to it
+        env["utility.headend"].create(
+            {"name": "Write matrix HES", "code": "WM-HES", "company_id": cls.company.id}
+        )
         Failure = env["utility.api.auth.failure"]
         with Failure.browse()._utility_protected_write():
             Failure.create({"remote_addr": "192.0.2.1", "channel": "terminal"})
@@ -345,11 +352,6 @@ class TestWriteMatrix(HttpCase):
         env["utility.agency.settlement"].create(
             {"agency_id": agency.id, "date_from": day, "date_to": day}
         ).action_load_payments()
-        # a second head-end, for a daily reading's head-end to be changed to
-        if env["utility.headend"].search_count([("company_id", "=", cls.company.id)]) < 2:
-            env["utility.headend"].create(
-                {"name": "Write Matrix HES", "code": "WM-HES", "company_id": cls.company.id}
-            )
         if not env["utility.billing.run.skip"].search_count([]):
             env["utility.billing.run"].search([("state", "=", "draft")], limit=1).action_preview()
 
