@@ -5,7 +5,7 @@ class UtilityMeter(models.Model):
     """The supply state of a remotely switched meter, as its head-end last
     acknowledged it, and its switching history."""
 
-    _inherit = "utility.meter"
+    _inherit = "utility.meter"  # pylint: disable=consider-merging-classes-inherited
 
     supply_state = fields.Selection(
         selection=[("unknown", "Unknown"), ("on", "On"), ("off", "Off")],
