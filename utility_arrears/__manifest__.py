@@ -8,7 +8,7 @@
     "author": "Utility Collections contributors",
     "license": "AGPL-3",
     "installable": True,
-    "depends": ["utility_payment_channels", "sms", "queue_job", "report_xlsx"],
+    "depends": ["utility_payment_channels", "sms", "queue_job", "report_xlsx", "resource"],
     "data": [
         "security/utility_arrears_security.xml",
         "security/ir.model.access.csv",

@@ -20,3 +20,4 @@ from . import utility_billing_run
 from . import utility_meter_command
 from . import utility_meter_supply
 from . import utility_disconnection_order_command
+from . import utility_contract_cost_control
