@@ -194,6 +194,23 @@ class UtilityAgencyImport(models.Model):
     # ------------------------------------------------------------------
     # parsing
     # ------------------------------------------------------------------
+    def _file_encoding_error(self):
+        """The error of a file that is not in its agency's encoding."""
+        encoding = self.agency_id.file_encoding or "utf-8"
+        return UserError(
+            self.env._(
+                "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s, or set "
+                "the encoding of the files of %(agency)s, and import it again.",
+                file=self.filename or "",
+                encoding=dict(
+                    self.env["utility.agency"]
+                    ._fields["file_encoding"]
+                    ._description_selection(self.env)
+                )[encoding],
+                agency=self.agency_id.display_name,
+            )
+        )
+
     def _read_rows(self):
         """Rows of the file as dicts keyed by our column names, read by the
         rules of every uploaded file (``utility_billing.tools.tabular``).
@@ -208,18 +225,7 @@ class UtilityAgencyImport(models.Model):
                 self.env, content, filename=self.filename or "", encoding=encoding
             )
         except UnicodeDecodeError as err:
-            raise UserError(
-                self.env._(
-                    "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s "
-                    "CSV, or set the encoding of the agency's files, and import it again.",
-                    file=self.filename or "",
-                    encoding=dict(
-                        self.env["utility.agency"]
-                        ._fields["file_encoding"]
-                        ._description_selection(self.env)
-                    )[encoding],
-                )
-            ) from err
+            raise self._file_encoding_error() from err
         folded = [tabular.fold(column) for column in header]
         columns = self.agency_id._get_file_columns()
         missing = [

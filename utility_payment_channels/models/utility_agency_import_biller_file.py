@@ -35,22 +35,7 @@ class UtilityAgencyImport(models.Model):
         try:
             return tabular.decode(data, self.agency_id.file_encoding or "utf-8")
         except UnicodeDecodeError as err:
-            raise self._biller_encoding_error() from err
-
-    def _biller_encoding_error(self):
-        encoding = self.agency_id.file_encoding or "utf-8"
-        return UserError(
-            self.env._(
-                "The file %(file)s is not %(encoding)s encoded: save it as %(encoding)s, "
-                "or set the encoding of the biller's files, and import it again.",
-                file=self.filename or "",
-                encoding=dict(
-                    self.env["utility.agency"]
-                    ._fields["file_encoding"]
-                    ._description_selection(self.env)
-                )[encoding],
-            )
-        )
+            raise self._file_encoding_error() from err
 
     def _biller_split(self):
         """``(summary, details)``: the count-and-total line and the detail
@@ -72,7 +57,7 @@ class UtilityAgencyImport(models.Model):
             except UnicodeDecodeError:
                 pass
             else:
-                raise self._biller_encoding_error()
+                raise self._file_encoding_error()
         raw = [
             (number, line)
             for number, line in enumerate(content.splitlines(), start=1)
