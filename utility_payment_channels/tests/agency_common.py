@@ -1,6 +1,7 @@
 import base64
 
 from odoo import fields
+from odoo.tests import new_test_user
 
 from .common import UtilityPaymentCase
 
@@ -50,6 +51,33 @@ class UtilityAgencyCase(UtilityPaymentCase):
         # not yet due, like the bills of the common case: no late fee applies
         today = fields.Date.context_today(cls.env.user)
         cls.bill_2 = cls._utility_bill(cls.customer_2, 60.0, fields.Date.add(today, days=15))
+
+    @classmethod
+    def _create_biller(cls, code, **vals):
+        """Alipay's life-payment service as a biller (its app the one
+        outlet), with ``vals`` for its own signing, fee and file layout, and
+        an accountant who imports its files: ``(app, biller, accountant)``."""
+        app = cls.env["utility.collection.point"].create(
+            {"name": "Alipay life payment", "code": f"ALIPAY-{code}", "kind": "agency"}
+        )
+        biller = cls.env["utility.agency"].create(
+            {
+                "name": "Alipay",
+                "code": code,
+                "kind": "biller",
+                "partner_id": cls.env["res.partner"]
+                .create({"name": "Alipay (China) Network Technology", "is_company": True})
+                .id,
+                "outlet_ids": [(6, 0, app.ids)],
+                **vals,
+            }
+        )
+        accountant = new_test_user(
+            cls.env,
+            login=f"biller_accountant_{code.lower()}",
+            groups="utility_billing.group_utility_accountant,account.group_account_user",
+        )
+        return app, biller, accountant
 
     def _agency_file(
         self, rows, header="txn_id,paid_at,customer_number,bill_number,amount,outlet_code"

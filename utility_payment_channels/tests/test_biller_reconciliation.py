@@ -3,7 +3,7 @@ import json
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .agency_common import UtilityAgencyCase
 
@@ -18,35 +18,19 @@ class TestBillerReconciliation(UtilityAgencyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.app = cls.env["utility.collection.point"].create(
-            {"name": "Alipay life payment", "code": "ALIPAY-APP", "kind": "agency"}
-        )
-        cls.biller = cls.env["utility.agency"].create(
-            {
-                "name": "Alipay",
-                "code": "ALIPAY",
-                "kind": "biller",
-                "partner_id": cls.env["res.partner"]
-                .create({"name": "Alipay (China) Network Technology", "is_company": True})
-                .id,
-                "outlet_ids": [(6, 0, cls.app.ids)],
-                "file_delimiter": "bar",
-                "file_column_mapping": json.dumps(
-                    {
-                        "txn_id": "交易流水号",
-                        "customer_number": "户号",
-                        "amount": "金额",
-                        "paid_at": "交易时间",
-                    },
-                    ensure_ascii=False,
-                ),
-                "file_summary_layout": json.dumps({"count": 2, "total": 3, "trade_date": 4}),
-            }
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="biller_accountant",
-            groups="utility_billing.group_utility_accountant,account.group_account_user",
+        cls.app, cls.biller, cls.accountant = cls._create_biller(
+            "ALIPAY",
+            file_delimiter="bar",
+            file_column_mapping=json.dumps(
+                {
+                    "txn_id": "交易流水号",
+                    "customer_number": "户号",
+                    "amount": "金额",
+                    "paid_at": "交易时间",
+                },
+                ensure_ascii=False,
+            ),
+            file_summary_layout=json.dumps({"count": 2, "total": 3, "trade_date": 4}),
         )
 
     def _api(self, txn_id, amount, partner=None, trade_date=TRADE_DATE):

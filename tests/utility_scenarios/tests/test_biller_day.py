@@ -29,26 +29,15 @@ class TestBillerDay(UtilityAgencyCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.app = cls.env["utility.collection.point"].create(
-            {"name": "Alipay life payment", "code": "ALIPAY-DAY", "kind": "agency"}
-        )
-        cls.biller = cls.env["utility.agency"].create(
-            {
-                "name": "Alipay",
-                "code": "ALIDAY",
-                "kind": "biller",
-                "partner_id": cls.env["res.partner"]
-                .create({"name": "Alipay (China) Network Technology", "is_company": True})
-                .id,
-                "outlet_ids": [(6, 0, cls.app.ids)],
-                "signature_required": True,
-                "commission_per_txn": 0.10,
-                "commission_rate": 0.0,
-                "commission_min": 0.0,
-                "commission_max": 0.0,
-                "commission_account_id": cls.company_data["default_account_expense"].id,
-                "bank_journal_id": cls.bank_journal.id,
-            }
+        cls.app, cls.biller, cls.accountant = cls._create_biller(
+            "ALIDAY",
+            signature_required=True,
+            commission_per_txn=0.10,
+            commission_rate=0.0,
+            commission_min=0.0,
+            commission_max=0.0,
+            commission_account_id=cls.company_data["default_account_expense"].id,
+            bank_journal_id=cls.bank_journal.id,
         )
         cls.biller.action_create_journal()
         cls.gateway = cls.env["utility.payment.terminal"].create(
@@ -74,11 +63,6 @@ class TestBillerDay(UtilityAgencyCase, HttpCase):
         due = fields.Date.add(today, days=15)
         cls.bill_3 = cls._utility_bill(cls.customer_3, 45.0, due)
         cls.bill_4 = cls._utility_bill(cls.customer_4, 30.0, due)
-        cls.accountant = new_test_user(
-            cls.env,
-            login="biller_day_accountant",
-            groups="utility_billing.group_utility_accountant,account.group_account_user",
-        )
         cls.manager = new_test_user(
             cls.env,
             login="biller_day_manager",
