@@ -21,6 +21,7 @@
         "data/utility_meter_command_data.xml",
         "data/utility_contract_valuation_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
+        "wizards/utility_counter_payment_valuation_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -42,6 +43,7 @@
         "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
         "views/portal_templates.xml",
+        "views/portal_templates_valuation.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -24,3 +24,4 @@ from . import utility_contract_cost_control
 from . import utility_contract_valuation
 from . import utility_warning_rule
 from . import utility_warning
+from . import utility_payment_terminal

@@ -245,13 +245,28 @@ class UtilityContract(models.Model):
         )
         self.invalidate_model(list(VALUED_FIELDS))
 
+    def _utility_valuation_summary(self):
+        """The valuation as the terminal API answers it (``cost_control``
+        of the bills query): estimated balance, days left (-1 unknown),
+        when valued (UTC, ISO 8601, null before the first valuation) and
+        the meter's supply state."""
+        self.ensure_one()
+        return {
+            "estimated_balance": self.currency_id.round(self.valued_balance),
+            "days_left": self.valued_days_left if self.valued_at else -1,
+            "valued_at": self.valued_at and self.valued_at.isoformat() + "Z" or None,
+            "supply_state": self.meter_supply_state or "unknown",
+        }
+
     # ------------------------------------------------------------------
     # daily run and button
     # ------------------------------------------------------------------
     def _utility_value_balances_job(self, at=None):
         """Job: value a batch of contracts (idempotent: valuing twice
         stores the same figures)."""
-        self._utility_value_balances(at=at and fields.Datetime.to_datetime(at))
+        # sudo: the daily run values the contracts of every company, whoever
+        # enqueued it; it only writes the valued figures
+        self.sudo()._utility_value_balances(at=at and fields.Datetime.to_datetime(at))
         return self.env._("%s contracts valued.", len(self))
 
     @api.model
