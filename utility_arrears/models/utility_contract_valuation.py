@@ -154,6 +154,12 @@ class UtilityContract(models.Model):
             return {}
         meters = self.env["utility.meter"].browse({b[0] for b in baselines.values()})
         latest = self.env["utility.meter.daily.reading"]._get_latest_ok(meters, at)
+        # records iterated from one recordset are read together, not one by one
+        dailies = self.env["utility.meter.daily.reading"].browse(
+            [reading.id for reading in latest.values()]
+        )
+        latest = {reading.meter_id.id: reading for reading in dailies}
+        meter_of = {meter.id: meter for meter in meters}
         credit = self._get_prepaid_credit_by_partner()
         owed = self._utility_open_bill_residual_by_partner()
         averages = self._get_avg_daily_consumption()
@@ -163,7 +169,7 @@ class UtilityContract(models.Model):
             if contract.id not in baselines:
                 continue
             meter_id, base_value, base_date = baselines[contract.id]
-            meter = meters.browse(meter_id)
+            meter = meter_of[meter_id]
             currency = contract.currency_id
             daily = latest.get(meter_id)
             kwh, amount, read_at, days = 0.0, 0.0, False, 0
@@ -173,29 +179,21 @@ class UtilityContract(models.Model):
                 days = (daily.read_day - base_date).days
                 kwh = max(advance or 0.0, 0.0) * (meter.multiplier or 1.0)
                 kwh = float_round(kwh, precision_digits=2)
-                key = (contract.tariff_id.id, base_date, daily.read_day, kwh)
+                key = (contract.tariff_id.id, base_date, daily.read_day)
                 if key not in charges:
-                    try:
-                        lines = contract.tariff_id._compute_charge_lines(
-                            base_date + timedelta(days=1), daily.read_day, consumption=kwh
-                        )
-                    except UserError as error:
-                        _logger.warning("Valuation of contract %s skipped: %s", contract.id, error)
-                        lines = None
-                    charges[key] = (
-                        currency.round(sum(line["amount"] for line in lines))
-                        if lines is not None
-                        else None
+                    charges[key] = contract.tariff_id._utility_unbilled_pricer(
+                        base_date + timedelta(days=1), daily.read_day
                     )
-                amount = charges[key]
-                if amount is None:
+                if charges[key] is None:
                     continue
+                amount = charges[key](kwh)
             partner_key = (contract.partner_id.commercial_partner_id.id, contract.company_id.id)
             unbilled_by_partner[partner_key] += amount
             avg = averages.get(contract.id) or (kwh / days if days and kwh > 0 else 0.0)
-            price_key = (contract.tariff_id.id, round(avg * 30, 1))
+            # the price of a month's use, to the kWh: a day's cost is an estimate
+            price_key = (contract.tariff_id.id, int(avg * 30 + 0.5))
             if price_key not in unit_prices:
-                unit_prices[price_key] = contract._get_unit_price(avg * 30)
+                unit_prices[price_key] = contract._get_unit_price(price_key[1])
             valued[contract] = [read_at, kwh, amount, partner_key, avg * unit_prices[price_key]]
         rows = []
         balances = {}
@@ -326,3 +324,67 @@ class UtilityContract(models.Model):
             )
         contracts._utility_value_balances()
         return True
+
+
+class UtilityTariff(models.Model):
+    """Pricing many contracts' unbilled consumption over the same days."""
+
+    _inherit = "utility.tariff"
+
+    def _utility_unbilled_pricer(self, date_from, date_to):
+        """A function pricing kWh consumed over [date_from, date_to] as a bill
+        of these days on this tariff would (tax-included amount, rounded by
+        the currency), or None when no approved version covers the days.
+
+        The tariff's own ``_compute_charge_lines`` prices the days once, for
+        an unbounded consumption: its lines give the widths of the blocks
+        (monthly limits prorated to the days) and their prices, and the fixed
+        charge. A contract's kWh then fill the blocks in order, each line
+        rounded as ``_compute_charge_lines`` rounds it — the same amount, not
+        one ORM call per contract. Periods it cannot split that way (two
+        versions or two calendar years, annual blocks, time-of-use prices)
+        are priced by ``_compute_charge_lines`` for each kWh figure."""
+        self.ensure_one()
+        try:
+            segments = self._get_billing_segments(date_from, date_to)
+        except UserError as error:
+            _logger.warning("Valuation on tariff %s skipped: %s", self.code, error)
+            return None
+        currency = self.currency_id
+        version = segments[0][0]
+        simple = (
+            len(segments) == 1
+            and version.block_basis != "annual"
+            and version.block_ids
+            and not version._has_tou_prices()
+        )
+        if not simple:
+
+            def price_by_lines(kwh):
+                lines = self._compute_charge_lines(date_from, date_to, consumption=kwh)
+                return currency.round(sum(line["amount"] for line in lines))
+
+            return price_by_lines
+        unbounded = 10.0**9
+        lines = self._compute_charge_lines(date_from, date_to, consumption=unbounded)
+        blocks = [
+            (line["quantity"], line["price_unit"]) for line in lines if line["kind"] == "block"
+        ]
+        fixed = sum(line["amount"] for line in lines if line["kind"] != "block")
+        qty_digits = self.env["decimal.precision"].precision_get("Product Unit")
+        last = len(blocks) - 1
+
+        def price_by_blocks(kwh):
+            kwh = float_round(kwh, precision_digits=qty_digits)
+            amount, lower = fixed, 0.0
+            for index, (width, price) in enumerate(blocks):
+                in_block = kwh - lower if index == last else min(kwh - lower, width)
+                in_block = float_round(in_block, precision_digits=qty_digits)
+                if in_block > 0:
+                    amount += currency.round(in_block * price)
+                lower += width
+                if lower >= kwh:
+                    break
+            return currency.round(amount)
+
+        return price_by_blocks

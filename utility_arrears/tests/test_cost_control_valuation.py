@@ -111,6 +111,31 @@ class TestCostControlValuation(UtilityPrepaidCase, MockSMS, HttpCase):
         self.assertEqual(self.env["account.move.line"].search_count([]), lines_before)
         self.assertEqual(contract.prepaid_balance, 500.0)
 
+    def test_pricing_many_contracts_gives_the_amounts_of_the_tariffs_charge_lines(self):
+        tariff = self.tariff
+        for date_from, date_to in (
+            ("2025-03-01", "2025-03-15"),
+            ("2025-02-01", "2025-03-31"),
+            ("2024-12-20", "2025-01-10"),  # two calendar years: by the lines
+        ):
+            price = tariff._utility_unbilled_pricer(
+                fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+            )
+            for kwh in (0.0, 0.01, 42.5, 87.1, 87.11, 125.81, 300.0, 517.37, 4000.0):
+                lines = tariff._compute_charge_lines(date_from, date_to, consumption=kwh)
+                self.assertAlmostEqual(
+                    price(kwh),
+                    sum(line["amount"] for line in lines),
+                    places=2,
+                    msg=f"{kwh} kWh from {date_from} to {date_to}",
+                )
+        self.assertIsNone(
+            tariff._utility_unbilled_pricer(
+                fields.Date.to_date("2019-01-01"), fields.Date.to_date("2019-01-31")
+            ),
+            "no approved version then: not valued",
+        )
+
     def test_open_bill_residual_comes_off_the_estimated_balance(self):
         contract, meter = self._new_customer("0100000077", initial_reading=2000)
         contract.billing_mode = "prepaid"
