@@ -244,7 +244,9 @@ class TestCostControlValuation(UtilityPrepaidCase, MockSMS, HttpCase):
         self._topup(500.0)
         self._daily(1600, "2025-03-15")
         self.contract._utility_value_balances(at=AT)
-        counter = self.env["utility.counter.payment"].new({"partner_id": self.customer.id})
+        # as the counter form finds the customer: from the meter serial typed
+        counter = self.env["utility.counter.payment"].new({"search_term": self.meter.serial})
+        self.assertEqual(counter.partner_id._origin, self.customer)
         self.assertTrue(counter.utility_cost_control)
         self.assertAlmostEqual(counter.utility_valued_balance, 277.81, places=2)
         self.assertEqual(counter.utility_valued_days_left, 18)

@@ -27,7 +27,8 @@ class UtilityCounterPayment(models.TransientModel):
     def _compute_utility_valuation(self):
         contracts = self.env["utility.contract"].search(
             [
-                ("partner_id", "in", self.partner_id.commercial_partner_id.ids),
+                # _origin: in the form, the customer is a new record's copy
+                ("partner_id", "in", self.partner_id._origin.commercial_partner_id.ids),
                 ("state", "=", "active"),
                 ("cost_control", "=", True),
             ],
@@ -37,7 +38,7 @@ class UtilityCounterPayment(models.TransientModel):
         for contract in contracts:
             by_partner.setdefault(contract.partner_id.id, contract)
         for wizard in self:
-            contract = by_partner.get(wizard.partner_id.commercial_partner_id.id)
+            contract = by_partner.get(wizard.partner_id._origin.commercial_partner_id.id)
             wizard.utility_cost_control = bool(contract)
             wizard.utility_valued_balance = contract.valued_balance if contract else 0.0
             wizard.utility_valued_days_left = (
