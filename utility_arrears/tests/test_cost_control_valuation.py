@@ -194,6 +194,7 @@ class TestCostControlValuation(UtilityPrepaidCase, MockSMS, HttpCase):
             self._new_sms.filtered(lambda sms: sms.state == "outgoing")._send()
         self.assertEqual(warning.contract_id, self.contract)
         self.assertAlmostEqual(warning.value, 277.81, places=2)
+        self.assertIn("277.81", warning.message, "it tells the valued balance")
         self.assertEqual(len(self._sms), 1, "the customer is told by SMS")
         # a top-up that lifts the valued balance above the threshold clears it
         self._topup(50.0)
@@ -250,6 +251,21 @@ class TestCostControlValuation(UtilityPrepaidCase, MockSMS, HttpCase):
         self.assertTrue(counter.utility_cost_control)
         self.assertAlmostEqual(counter.utility_valued_balance, 277.81, places=2)
         self.assertEqual(counter.utility_valued_days_left, 18)
+
+    def test_portal_shows_the_estimated_balance_and_days_left(self):
+        self._topup(500.0)
+        self._daily(1600, "2025-03-15")
+        self.contract._utility_value_balances(at=AT)
+        self._portal_user("cc_portal", self.customer)
+        self.authenticate("cc_portal", "cc_portal")
+        page = self.url_open(f"/my/utility/contracts/{self.contract.id}").text
+        self.assertIn("o_utility_valued_balance", page)
+        self.assertIn("277.81", page)
+        self.assertIn("300.00", page, "the kWh used since the bill")
+        self.assertIn("222.19", page, "their value")
+        listing = self.url_open("/my/utility/contracts").text
+        self.assertIn("277.81", listing)
+        self.assertNotIn("500.00", listing, "the estimated balance, not the credit")
 
     def test_officer_values_now_and_nobody_writes_the_valued_figures(self):
         self._topup(500.0)
