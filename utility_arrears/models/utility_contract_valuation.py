@@ -147,6 +147,13 @@ class UtilityContract(models.Model):
 
         :return: {contract id: estimated balance}
         """
+        if not self.env.su:
+            # sudo: a payment from any channel (a cashier, a terminal, the
+            # portal) values its customer's contracts again, and its user may
+            # not read daily readings or journal items; the valuation only
+            # reads them to write the valued figures (a private method, not
+            # callable over RPC)
+            return self.sudo()._utility_value_balances(at=at)
         at = at or fields.Datetime.now()
         contracts = self.with_context(prefetch_fields=False)
         baselines = contracts._utility_valuation_baselines()

@@ -274,6 +274,9 @@ class TestCostControlValuation(UtilityPrepaidCase, MockSMS, HttpCase):
         self.assertAlmostEqual(self.contract.valued_balance, 277.81, places=2)
         with self.assertRaises(AccessError):
             self.contract.with_user(self.cashier).action_utility_value_now()
+        # but a payment the cashier books values the contract again
+        balances = self.contract.with_user(self.cashier)._utility_value_balances(at=AT)
+        self.assertAlmostEqual(balances[self.contract.id], 277.81, places=2)
         for login in ("cc_officer", "cc_cashier"):
             self.authenticate(login, login)
             with mute_logger("odoo.http"):
