@@ -19,7 +19,9 @@
         "data/utility_arrears_policy_data.xml",
         "data/ir_cron_data.xml",
         "data/utility_meter_command_data.xml",
+        "data/utility_contract_valuation_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
+        "wizards/utility_counter_payment_valuation_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
@@ -31,6 +33,7 @@
         "views/utility_meter_views.xml",
         "views/utility_meter_daily_reading_views.xml",
         "views/utility_meter_command_views.xml",
+        "views/utility_contract_cost_control_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
@@ -40,6 +43,7 @@
         "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
         "views/portal_templates.xml",
+        "views/portal_templates_valuation.xml",
     ],
     "assets": {
         "web.assets_tests": [
@@ -50,5 +54,6 @@
         "demo/utility_arrears_demo.xml",
         "demo/utility_headend_demo.xml",
         "demo/utility_meter_command_demo.xml",
+        "demo/utility_contract_valuation_demo.xml",
     ],
 }

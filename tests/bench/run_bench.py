@@ -31,6 +31,9 @@ batch committed as a queue_job job would:
 * ``recon``: a third-party biller's next-day reconciliation file of
   ``BENCH_RECON_SIZE`` lines (100,000 by default) imported and compared with
   the biller's API payments of its trade date, see bench_recon.py.
+* ``valuation``: the daily valuation of ``BENCH_VALUATION_SIZE``
+  cost-controlled contracts (300,000 by default) in the daily job's batches,
+  one after the other as one worker runs them, see bench_valuation.py.
 
 With ``BENCH_TAXES=1`` the bench tariff's prices include taxes, as the
 reference customer's do: a 13% price-included output VAT on energy and a
@@ -70,7 +73,7 @@ NAIVE_MAX = int(os.environ.get("BENCH_NAIVE_MAX", "300"))
 COUNTY_BILLS = 300_000
 # which parts run, in this order
 PARTS = os.environ.get(
-    "BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers,recon,readings"
+    "BENCH_PARTS", "billing,agency,arrears,portal,api,memory,workers,recon,readings,valuation"
 ).split(",")
 # contracts of the naive register-payment wizard loop of the agency part
 AGENCY_NAIVE_MAX = int(os.environ.get("BENCH_AGENCY_NAIVE_MAX", "100"))
@@ -85,6 +88,8 @@ WORKERS_SIZE = int(os.environ.get("BENCH_WORKERS_SIZE", "1000"))
 RECON_SIZE = int(os.environ.get("BENCH_RECON_SIZE", "100000"))
 # meters whose day of readings the head-end posts (readings part)
 READINGS_METERS = int(os.environ.get("BENCH_READINGS_METERS", "300000"))
+# cost-controlled contracts of the daily valuation part
+VALUATION_SIZE = int(os.environ.get("BENCH_VALUATION_SIZE", "300000"))
 # the bench tariff's prices include VAT and a fund (price components)
 TAXES = os.environ.get("BENCH_TAXES", "0") not in ("", "0")
 
@@ -644,6 +649,20 @@ def main():
             figures["target_met"],
         )
 
+    def valuation():
+        from bench_valuation import bench_valuation
+
+        figures = bench_valuation(db=DB, size=VALUATION_SIZE)
+        report.add(f"daily valuation of {VALUATION_SIZE} cost-controlled contracts", figures)
+        report.target(
+            "daily valuation of 300,000 cost-controlled contracts < 5 min (1 job worker)",
+            f"{figures['seconds']:.0f} s for {VALUATION_SIZE} "
+            f"({figures['contracts_per_second']} contracts/s, batch of "
+            f"{figures['batch_size']} p95 {figures['batch_p95_s']} s): 300,000 in "
+            f"{figures['county_300000_seconds_1_worker']} s",
+            figures["target_met"],
+        )
+
     parts = {
         "billing": billing,
         "agency": agency,
@@ -654,6 +673,7 @@ def main():
         "workers": workers,
         "recon": recon,
         "readings": readings,
+        "valuation": valuation,
     }
     for name in PARTS:
         run_part(report, name, parts[name])

@@ -21,3 +21,7 @@ from . import utility_meter_command
 from . import utility_meter_supply
 from . import utility_disconnection_order_command
 from . import utility_contract_cost_control
+from . import utility_contract_valuation
+from . import utility_warning_rule
+from . import utility_warning
+from . import utility_payment_terminal

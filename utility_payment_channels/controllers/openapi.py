@@ -325,6 +325,33 @@ OPENAPI_DOCUMENT = {
                     "bills": {"type": "array", "items": {"$ref": "#/components/schemas/Bill"}},
                     "total_due": {"type": "number", "description": "Amounts due plus late fees."},
                     "credit": {"type": "number", "description": "Prepaid balance."},
+                    "cost_control": {"$ref": "#/components/schemas/CostControl"},
+                },
+                "additionalProperties": False,
+            },
+            "CostControl": {
+                "type": "object",
+                "description": "Only for a customer under remote cost control (utility_arrears): "
+                "the daily valuation of their prepaid contract.",
+                "required": ["estimated_balance", "days_left", "valued_at", "supply_state"],
+                "properties": {
+                    "estimated_balance": {
+                        "type": "number",
+                        "description": "Prepaid credit minus open bills minus the consumption "
+                        "read since the last bill, priced by the tariff (tax included).",
+                    },
+                    "days_left": {
+                        "type": "integer",
+                        "description": "Days the balance lasts at the average consumption; "
+                        "-1 when unknown.",
+                    },
+                    "valued_at": {
+                        "type": "string",
+                        "format": "date-time",
+                        "nullable": True,
+                        "description": "When it was valued (UTC); null before the first valuation.",
+                    },
+                    "supply_state": {"type": "string", "enum": ["on", "off", "unknown"]},
                 },
                 "additionalProperties": False,
             },
