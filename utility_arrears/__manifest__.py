@@ -19,6 +19,7 @@
         "data/utility_arrears_policy_data.xml",
         "data/ir_cron_data.xml",
         "data/utility_meter_command_data.xml",
+        "data/utility_cost_control_rules_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
@@ -31,6 +32,7 @@
         "views/utility_meter_views.xml",
         "views/utility_meter_daily_reading_views.xml",
         "views/utility_meter_command_views.xml",
+        "views/utility_cost_control_rules_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
@@ -50,5 +52,6 @@
         "demo/utility_arrears_demo.xml",
         "demo/utility_headend_demo.xml",
         "demo/utility_meter_command_demo.xml",
+        "demo/utility_cost_control_calendar_demo.xml",
     ],
 }
