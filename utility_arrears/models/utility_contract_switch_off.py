@@ -61,6 +61,13 @@ class UtilityContract(models.Model):
         "important customer, for the current episode only.",
     )
     cc_approved_at = fields.Datetime(string="Switch-off Approved At", readonly=True, copy=False)
+    cc_command_id = fields.Many2one(
+        comodel_name="utility.meter.command",
+        string="Switch-off Command",
+        readonly=True,
+        copy=False,
+        help="The remote switch-off queued in the current episode: never a second one.",
+    )
     cc_needs_approval = fields.Boolean(
         string="Switch-off Needs Approval",
         compute="_compute_cc_status",
@@ -93,6 +100,7 @@ class UtilityContract(models.Model):
             "cc_final_notice_at",
             "cc_approved_by_id",
             "cc_approved_at",
+            "cc_command_id",
         }
 
     @api.depends(
@@ -323,6 +331,7 @@ class UtilityContract(models.Model):
                     "cc_final_notice_at": False,
                     "cc_approved_by_id": False,
                     "cc_approved_at": False,
+                    "cc_command_id": False,
                 }
             )
         # sudo: the managers' requests go with the episode, whoever ends it
@@ -354,39 +363,22 @@ class UtilityContract(models.Model):
 
     def _utility_cc_switch_off(self):
         """Queue the switch-off of the contracts due, but never twice in an
-        episode (a switch-off already queued, sent, failed or cancelled
-        since the balance ran low, or the meter off), and never for a caring
+        episode (the episode's switch-off, whatever became of it, or the
+        meter off), and never for a caring
         or important customer without the approval (an activity for the
         Collection Managers instead)."""
-        meters = self.meter_id
-        # sudo: the rules read the commands whoever runs them
-        done = (
-            self.env["utility.meter.command"]
-            .sudo()
-            ._read_group(
-                [
-                    ("meter_id", "in", meters.ids),
-                    ("action", "=", "switch_off"),
-                    ("state", "in", ("queued", "sent", "failed", "cancelled", "acknowledged")),
-                ],
-                ["meter_id"],
-                ["create_date:max"],
-            )
-        )
-        last_switch_off = dict(done)
         waiting = self.browse()
         Command = self.env["utility.meter.command"]
         for contract in self:
             meter = contract.meter_id
             if not meter or meter.supply_state == "off":
                 continue
-            last = last_switch_off.get(meter)
-            if last and last >= contract.cc_low_since:
+            if contract.cc_command_id:
                 continue
             if contract._utility_cc_waits_approval():
                 waiting |= contract
                 continue
-            Command._utility_queue(
+            command = Command._utility_queue(
                 meter,
                 "switch_off",
                 "balance",
@@ -399,6 +391,8 @@ class UtilityContract(models.Model):
                     notice=contract.cc_final_notice_at,
                 ),
             )
+            with contract._utility_protected_write():
+                contract.cc_command_id = command[:1]
         waiting._utility_cc_ask_approval()
 
     def _utility_cc_ask_approval(self):
