@@ -419,18 +419,21 @@ class UtilityContract(models.Model):
         for contract in self.filtered(lambda c: c.id not in asked):
             partner = contract.partner_id
             for user in managers.filtered(lambda u, c=contract: c.company_id in u.company_ids):
-                note = contract.with_context(lang=user.lang).env._(
-                    "%(customer)s (%(kind)s) ran out of balance and got the final notice. "
-                    "Approve the remote switch-off on the contract%(visit)s, or arrange "
-                    "another solution.",
-                    customer=partner.display_name,
-                    kind=contract.with_context(lang=user.lang).env._("caring service")
-                    if partner.utility_is_care
-                    else contract.with_context(lang=user.lang).env._("important customer"),
-                    visit=contract.with_context(lang=user.lang).env._(" after a recorded visit")
-                    if partner.utility_is_care
-                    else "",
-                )
+                env = contract.with_context(lang=user.lang).env
+                if partner.utility_is_care:
+                    note = env._(
+                        "%s (caring service) ran out of balance and got the final notice. "
+                        "Record a visit, then approve the remote switch-off on the contract, "
+                        "or arrange another solution.",
+                        partner.display_name,
+                    )
+                else:
+                    note = env._(
+                        "%s (important customer) ran out of balance and got the final notice. "
+                        "Approve the remote switch-off on the contract, or arrange another "
+                        "solution.",
+                        partner.display_name,
+                    )
                 vals_list.append(
                     {
                         "res_model_id": model_id,
