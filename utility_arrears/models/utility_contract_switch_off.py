@@ -171,8 +171,10 @@ class UtilityContract(models.Model):
     @api.model
     def _utility_cc_calendar(self, company):
         """The calendar that bounds remote switch-offs: the company's
-        switch-off working time, else its standard working hours."""
-        return company.utility_cc_calendar_id or company.resource_calendar_id
+        switch-off working time (Settings). Without one, switch-offs are not
+        held to any hours: the demo company, and a new database's
+        configuration, set one."""
+        return company.utility_cc_calendar_id
 
     @api.model
     def _utility_cc_working_time(self, company, dt):
