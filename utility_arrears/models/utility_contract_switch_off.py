@@ -285,9 +285,23 @@ class UtilityContract(models.Model):
         queries per company, whatever the number of contracts."""
         now = now or fields.Datetime.now()
         contracts = self.search(
-            [("cost_control", "=", True), ("state", "=", "active"), ("valued_at", "!=", False)]
+            [
+                "|",
+                ("cc_low_since", "!=", False),
+                "&",
+                "&",
+                ("cost_control", "=", True),
+                ("state", "=", "active"),
+                ("valued_at", "!=", False),
+            ]
         )
-        for company, company_contracts in contracts.grouped("company_id").items():
+        # a contract no longer cost-controlled (terminated, postpaid, its
+        # meter replaced) ends its episode
+        ended = contracts.filtered(
+            lambda c: not (c.cost_control and c.state == "active" and c.valued_at)
+        )
+        ended._utility_cc_clear_episode()
+        for company, company_contracts in (contracts - ended).grouped("company_id").items():
             company_contracts.with_company(company)._utility_cc_apply_rules(company, now)
 
     def _utility_cc_apply_rules(self, company, now):

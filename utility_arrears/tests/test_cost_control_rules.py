@@ -303,6 +303,37 @@ class TestCostControlRules(UtilityArrearsCase):
         self.assertEqual(self.contract.cc_low_since, cst("2026-12-10 09:00:00"))
         self.assertFalse(self.contract.cc_final_notice_at)
 
+    def _cost_controlled(self, count, start):
+        contracts = self.Contract
+        for index in range(count):
+            contract, meter = self._new_customer(f"09{start + index:08d}")
+            meter.write({"headend_id": self.headend.id, "remote_capable": True})
+            contract.billing_mode = "prepaid"
+            contracts |= contract
+        return contracts
+
+    def _queries_of_a_run(self, contracts, at):
+        with contracts._utility_protected_write():
+            contracts.write({"valued_balance": -3.0, "valued_at": at - timedelta(hours=1)})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        self.Contract._cron_utility_cost_control(now=at)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_the_rules_run_in_a_few_queries_whatever_the_number_of_contracts(self):
+        few = self._queries_of_a_run(self._cost_controlled(3, 1), cst("2026-12-07 09:00:00"))
+        many = self._queries_of_a_run(self._cost_controlled(30, 100), cst("2026-12-07 09:00:00"))
+        self.assertLessEqual(many, few + 3, "episodes opened in a batch, not per contract")
+
+    def test_contract_no_longer_cost_controlled_ends_the_episode(self):
+        self._low_and_noticed()
+        self.contract.billing_mode = "postpaid"
+        self.assertFalse(self._run(cst("2026-12-09 10:00:00")))
+        self.assertFalse(self.contract.cc_low_since)
+        self.assertFalse(self.contract.cc_final_notice_at)
+
     def test_switch_off_queued_outside_working_time_waits(self):
         with freeze_time(cst("2026-12-12 10:00:00")), trap_jobs() as trap:
             off = self.Command._utility_queue(self.meter, "switch_off", "arrears")
