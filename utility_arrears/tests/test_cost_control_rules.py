@@ -327,6 +327,20 @@ class TestCostControlRules(UtilityArrearsCase):
         many = self._queries_of_a_run(self._cost_controlled(30, 100), cst("2026-12-07 09:00:00"))
         self.assertLessEqual(many, few + 3, "episodes opened in a batch, not per contract")
 
+    def test_no_switch_off_of_a_meter_already_off(self):
+        self._low_and_noticed()
+        self.meter._utility_set_supply("off")
+        self.assertFalse(self._run(cst("2026-12-09 10:00:00")))
+        self.assertEqual(self.contract.cc_status, "off")
+
+    def test_approval_of_a_user_no_longer_manager_is_asked_again(self):
+        self.customer.utility_important = True
+        self._low_and_noticed()
+        self.contract.with_user(self.manager).action_cc_approve_switch_off()
+        self.manager.group_ids -= self.env.ref("utility_billing.group_utility_manager")
+        self.assertFalse(self._run(cst("2026-12-09 10:00:00")))
+        self.assertEqual(self.contract.cc_status, "approval")
+
     def test_contract_no_longer_cost_controlled_ends_the_episode(self):
         self._low_and_noticed()
         self.contract.billing_mode = "postpaid"
