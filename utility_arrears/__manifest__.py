@@ -20,6 +20,7 @@
         "data/ir_cron_data.xml",
         "data/utility_meter_command_data.xml",
         "data/utility_contract_valuation_data.xml",
+        "data/utility_cost_control_rules_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
         "wizards/utility_counter_payment_valuation_views.xml",
         "views/utility_arrears_policy_views.xml",
@@ -34,6 +35,7 @@
         "views/utility_meter_daily_reading_views.xml",
         "views/utility_meter_command_views.xml",
         "views/utility_contract_cost_control_views.xml",
+        "views/utility_cost_control_rules_views.xml",
         "report/utility_arrears_letter_report.xml",
         "report/utility_arrears_ageing_views.xml",
         "report/utility_collection_kpi_views.xml",
@@ -55,5 +57,6 @@
         "demo/utility_headend_demo.xml",
         "demo/utility_meter_command_demo.xml",
         "demo/utility_contract_valuation_demo.xml",
+        "demo/utility_cost_control_calendar_demo.xml",
     ],
 }

@@ -25,3 +25,5 @@ from . import utility_contract_valuation
 from . import utility_warning_rule
 from . import utility_warning
 from . import utility_payment_terminal
+from . import utility_contract_switch_off
+from . import res_config_settings

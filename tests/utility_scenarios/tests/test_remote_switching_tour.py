@@ -28,6 +28,9 @@ class TestRemoteSwitchingTour(HttpCase):
         self.addCleanup(standin.stop)
         standin.status = 500
         self.headend.write({"state": "enabled", "api_url": standin.url, "max_attempts": 1})
+        # sent now, whatever the hour the test runs: the switch-off hours
+        # are TestCostControlRules' subject
+        self.headend.company_id.utility_cc_calendar_id = False
         meter = self.env.ref("utility_billing.meter_05")
         with trap_jobs() as trap:
             command = self.env["utility.meter.command"]._utility_queue(
