@@ -147,6 +147,9 @@ class TestCostControlVisibility(UtilityArrearsCase, HttpCase):
         self.assertEqual(self.meter.supply_village, "Zhangwan")
         self.assertEqual(self.meter.supply_contract_id, self.contract)
         self.assertEqual(self.meter.supply_amount_to_pay, 5.01)
+        # what the officer's list shows, read with the officer's rights
+        self.assertEqual(dashboard.meter_off_ids[0].supply_amount_to_pay, 5.01)
+        self.assertEqual(dashboard.meter_off_ids[0].env.user, self.officer)
 
         for method, records in (
             ("action_open_meters_off", self.meter | other_meter),
