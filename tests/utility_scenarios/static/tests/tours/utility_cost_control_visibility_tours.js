@@ -37,8 +37,9 @@ registry.category("web_tour.tours").add("utility_cost_control_dashboard_tour", {
             run: "click",
         },
         {
-            content: "The failed switch-off is listed, in red",
-            trigger: ".o_utility_cc_command_list .o_data_row.text-danger:has(td:contains(DB23000013))",
+            content: "The failed switch-off is listed, in red, with its field order",
+            trigger:
+                ".o_utility_cc_command_list .o_data_row.text-danger:has(td:contains(DB23000013)):has(td[name=field_order_id]:contains(DIS))",
         },
         {
             content: "Open the failed commands from their count (失败指令)",
