@@ -207,8 +207,15 @@ class TestCostControlVisibility(UtilityArrearsCase, HttpCase):
         self.assertIn(topup_url, page.text)
         self.assertEqual(self.url_open(topup_url).status_code, 200)
 
+        # paid: the switch-on is on its way, nothing more to pay
+        self._queue(self.meter, "switch_on", "payment")
+        page = self.url_open(f"/my/utility/contracts/{self.contract.id}")
+        self.assertIn("Switch-on scheduled", page.text)
+        self.assertIn("being switched back on", page.text)
+        self.assertNotIn("o_utility_pay_to_switch_on", page.text)
+
         listing = self.url_open("/my/utility/contracts")
-        self.assertIn("Power off", listing.text)
+        self.assertIn("Switch-on scheduled", listing.text)
         self.assertNotIn(other.name, listing.text)
 
         # another customer's contract looks exactly like a missing one
