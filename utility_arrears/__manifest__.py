@@ -42,10 +42,12 @@
         "report/utility_collection_recovery_views.xml",
         "report/utility_collection_three_figures_views.xml",
         "wizards/utility_collection_dashboard_views.xml",
+        "wizards/utility_cost_control_dashboard_views.xml",
         "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
         "views/portal_templates.xml",
         "views/portal_templates_valuation.xml",
+        "views/portal_supply_templates.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -27,3 +27,5 @@ from . import utility_warning
 from . import utility_payment_terminal
 from . import utility_contract_switch_off
 from . import res_config_settings
+from . import utility_contract_supply
+from . import utility_meter_supply_history

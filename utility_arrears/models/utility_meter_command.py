@@ -161,12 +161,14 @@ class UtilityMeterCommand(models.Model):
 
     def _compute_field_order_id(self):
         # the order names its command (utility.disconnection.order.meter_command_id)
+        # (by _origin: a form's computed list, as the cost control
+        # dashboard's, holds the commands as new records)
         orders = self.env["utility.disconnection.order"].search(
-            [("meter_command_id", "in", self.ids)], order="id"
+            [("meter_command_id", "in", self._origin.ids)], order="id"
         )
-        by_command = {order.meter_command_id: order for order in orders}
+        by_command = {order.meter_command_id.id: order for order in orders}
         for command in self:
-            command.field_order_id = by_command.get(command, False)
+            command.field_order_id = by_command.get(command._origin.id, False)
 
     @api.model
     def _utility_create_only_fields(self):

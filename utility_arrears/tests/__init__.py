@@ -18,3 +18,4 @@ from . import test_headend_readings
 from . import test_meter_command
 from . import test_cost_control_valuation
 from . import test_cost_control_rules
+from . import test_cost_control_visibility

@@ -37,3 +37,4 @@ from . import test_headend_readings_tour
 from . import test_remote_switching_tour
 from . import test_cost_control_valuation_tour
 from . import test_cost_control_approval_tour
+from . import test_cost_control_visibility_tours
