@@ -367,16 +367,26 @@ class TestBillingRunTaxes(UtilityBillingCase):
         move.action_post()
         return move
 
-    def _bills(self, tariff, reading, term=None, tou=False, partner_vals=None):
+    def _bills(self, tariff, reading, term=None, tou=False, partner_vals=None, copied=True):
         """The batch bill and the ordinary bill of two customers of
-        ``tariff`` with the same reading."""
+        ``tariff`` with the same reading. The batch bill is billed after a
+        first customer's, so that its tax items are SQL copies of that
+        bill's (``utility_bill_builder_tax_copy``) when ``copied``."""
+        first_contract = self._customer(tariff, reading, term or self.term_15, tou)
         batch_contract = self._customer(tariff, reading, term or self.term_15, tou)
         ordinary_contract = self._customer(tariff, reading, term or self.term_15, tou)
         if partner_vals:
-            (batch_contract | ordinary_contract).partner_id.write(partner_vals)
-        self.billing_run._run_batch(batch_contract.ids)
+            (first_contract | batch_contract | ordinary_contract).partner_id.write(partner_vals)
+        self.billing_run._run_batch((first_contract | batch_contract).ids)
         batch_bill = self.billing_run.move_ids.filtered(
             lambda m: m.utility_contract_id == batch_contract
+        )
+        # copies are inserted after the bill's receivable items (the ORM
+        # creates the tax items before them)
+        receivable = batch_bill.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        taxes = batch_bill.line_ids.filtered(lambda line: line.display_type == "tax")
+        self.assertEqual(
+            bool(taxes) and min(taxes.ids) > max(receivable.ids), copied, "tax items copied"
         )
         ordinary_bill = self._ordinary_bill(ordinary_contract)
         self.env.invalidate_all()
@@ -629,7 +639,7 @@ class TestBillingRunTaxes(UtilityBillingCase):
             builder._utility_can_precompute_lines(self.billing_run, bills, journal, vals_list)
         )
         # such a batch is billed by Odoo's own synchronisation: the same bill
-        batch_bill, ordinary_bill = self._bills(tariff, {"value": 1300}, term=early)
+        batch_bill, ordinary_bill = self._bills(tariff, {"value": 1300}, term=early, copied=False)
         self.assertSameBill(batch_bill, ordinary_bill)
 
     def test_batch_company_check_covers_the_tax_fields(self):
