@@ -625,6 +625,14 @@ class TestBillingRunTaxes(UtilityBillingCase):
             self.assertEqual(plan(), {})
         journal.restrict_mode_hash_table = True
         self.assertEqual(plan(), {})
+        journal.restrict_mode_hash_table = False
+        # bills left without their copied tax items are not balanced: Odoo's
+        # own check refuses them before anything is posted
+        with (
+            patch.object(type(builder), "_utility_insert_tax_rows", autospec=True),
+            self.assertRaisesRegex(UserError, "not balanced|unbalanced"),
+        ):
+            self.billing_run._batch_job_process(contracts)
 
     def test_henan_bill_splits_into_revenue_vat_and_fund(self):
         # 300 kWh = 180 x 0.56 + 80 x 0.61 + 40 x 0.86 = 184.00, 13% VAT and
