@@ -200,7 +200,9 @@ class UtilityBillBuilder(models.AbstractModel):
         templates' items; an item without a template is created by the ORM.
         Then Odoo's own balance check of the moves."""
         Item = self.env["account.move.line"]
-        self.env.flush_all()  # the templates' rows as Odoo wrote them
+        # the templates' rows as Odoo wrote them; the moves' amounts are
+        # computed once, with every item, at the next flush
+        Item.flush_model()
         template_items = [
             (index, item)
             for index, move in enumerate(moves)
