@@ -631,8 +631,22 @@ class TestBillingRunTaxes(UtilityBillingCase):
         with (
             patch.object(type(builder), "_utility_insert_tax_rows", autospec=True),
             self.assertRaisesRegex(UserError, "not balanced|unbalanced"),
+            self.env.cr.savepoint(),
         ):
             self.billing_run._batch_job_process(contracts)
+        # tax items whose template is not found are created by the ORM
+        with patch.object(
+            type(builder), "_utility_tax_record_key", autospec=True, side_effect=lambda *a: object()
+        ):
+            self.billing_run._batch_job_process(contracts)
+        self.env.invalidate_all()
+        first, second = self.billing_run.move_ids.sorted("id")
+        self.assertEqual(second.state, "posted")
+        self.assertEqual(
+            sorted(second.line_ids.mapped(lambda line: (line.display_type, line.balance))),
+            sorted(first.line_ids.mapped(lambda line: (line.display_type, line.balance))),
+        )
+        self.assertEqual(second.amount_tax, first.amount_tax)
 
     def test_henan_bill_splits_into_revenue_vat_and_fund(self):
         # 300 kWh = 180 x 0.56 + 80 x 0.61 + 40 x 0.86 = 184.00, 13% VAT and
