@@ -16,6 +16,7 @@ from . import res_partner
 from . import utility_customer_category
 from . import utility_bill_builder
 from . import utility_bill_builder_allowance
+from . import utility_bill_builder_tax_copy
 from . import utility_billing_run
 from . import utility_billing_run_skip
 from . import utility_billing_run_preview

@@ -472,20 +472,25 @@ class UtilityBillBuilder(models.AbstractModel):
                 rate=1.0,
             )
 
+        per_line = company.tax_calculation_rounding_method == "round_per_line"
+
         def alone(vals, line_key):
-            # one line's taxes computed alone, memoised per line
+            # one line's taxes computed alone, memoised per line; with their
+            # accounting data only when the bill's tax lines are made of them
+            # (rounding per line): price_subtotal / price_total need none
             alone_key = ("alone", key[:3], line_key)
             line = memo.get(alone_key) if memo is not None else None
             if line is None:
                 line = base_line(vals)
                 tax_model._add_tax_details_in_base_line(line, company)
                 tax_model._round_base_lines_tax_details([line], company)
-                tax_model._add_accounting_data_to_base_line_tax_details(line, company)
+                if per_line:
+                    tax_model._add_accounting_data_to_base_line_tax_details(line, company)
                 if memo is not None:
                     memo[alone_key] = line
             return line
 
-        if company.tax_calculation_rounding_method == "round_per_line":
+        if per_line:
             # rounded line by line, a line's taxes do not depend on the other
             # lines (no delta to spread): the bill is made of its lines
             # computed alone, which _prepare_tax_lines only reads

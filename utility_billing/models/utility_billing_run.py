@@ -484,6 +484,12 @@ class UtilityBillingRun(models.Model):
             # and price_subtotal / price_total given: nothing to synchronise
             # line by line (see utility_bulk_booking)
             create_context["skip_invoice_line_sync"] = True
+            # the tax items of bills like an earlier one: SQL copies of its
+            # items, inserted after the create (utility_bill_builder_tax_copy)
+            tax_copies = builder._utility_tax_copy_plan(self, journal, vals_list)
+            if tax_copies:
+                # those bills are balanced once their tax items are inserted
+                create_context["check_move_validity"] = False
         try:
             moves = move_model.with_context(**create_context).create(vals_list)
         except pgerrors.UniqueViolation as error:
@@ -498,6 +504,8 @@ class UtilityBillingRun(models.Model):
             lines = moves.line_ids
             for fname in ("price_subtotal", "price_total"):
                 self.env.remove_to_compute(lines._fields[fname], lines)
+            if tax_copies:
+                builder._utility_insert_tax_items(moves, vals_list, tax_copies)
         self.env["utility.meter.reading"]._mark_billed(
             {
                 reading: move

@@ -73,6 +73,22 @@ Flags (context keys unless said otherwise):
     Compared: ``TestPaymentEntryCopy`` (every stored value of copies and of
     Odoo's entries for the same payments).
 
+``TAX_COPY`` (``utility_tax_copy``)
+    Replaces: Odoo's create of the tax items of a billing run's bills
+    (``utility_bill_builder_tax_copy.py``).
+    Instead: the first bill of the batch with a given set of tax items is
+    created with them by the ORM; the tax items of the other bills are SQL
+    copies of its items, with the amounts, move and partner of each bill,
+    and their tax and tag relations copied; then the moves' amounts are
+    recomputed and Odoo's balance check runs, before the post.
+    Guard: only with precomputed lines (``_utility_can_precompute_lines``),
+    when every column and many2many of items is one the copy knows (its
+    whitelist), on a journal without hashing, for tax items in the company
+    currency without analytic distribution; ``utility_tax_copy=False`` in
+    the context turns the copy off (what the comparison tests do).
+    Compared: ``TestBillingRunTaxes`` (every stored value of copied bills
+    and of Odoo's bills, their credit notes and payments).
+
 Shortcuts without a flag, guarded by the columns they write
 (``unknown_columns``: a stored column they do not know sends them to the
 ORM), each one with its own comparison test:
@@ -118,6 +134,7 @@ BATCH_COMPANY_CHECK = "utility_batch_company_check"
 SKIP_KNOWN_RANK = "utility_skip_known_rank"
 NO_ANALYTIC = "utility_no_analytic"
 ENTRY_COPY = "utility_entry_copy"
+TAX_COPY = "utility_tax_copy"
 # cursor caches (live for one block on one cursor)
 PENDING_RANKS = "utility_billing.pending_ranks"
 SEQUENCE_FORMATS = "utility_billing.sequence_formats"
@@ -237,6 +254,12 @@ def entry_copy_refused(env):
     """Whether the caller turned the copy of payment entries off
     (``utility_entry_copy=False``, as the comparison tests do)."""
     return env.context.get(ENTRY_COPY) is False
+
+
+def tax_copy_refused(env):
+    """Whether the caller turned the copy of bills' tax items off
+    (``utility_tax_copy=False``, as the comparison tests do)."""
+    return env.context.get(TAX_COPY) is False
 
 
 def unknown_columns(model, known):
