@@ -16,3 +16,4 @@ from . import test_late_fee_cancel
 from . import test_headend
 from . import test_headend_readings
 from . import test_meter_command
+from . import test_switch_on_payment
