@@ -24,3 +24,4 @@ from . import utility_contract_cost_control
 from . import utility_contract_switch_on
 from . import account_payment_switch_on
 from . import utility_meter_command_ack_timeout
+from . import utility_disconnection_order_remote

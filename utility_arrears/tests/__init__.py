@@ -18,3 +18,4 @@ from . import test_headend_readings
 from . import test_meter_command
 from . import test_switch_on_payment
 from . import test_meter_command_ack_timeout
+from . import test_disconnection_remote
