@@ -35,3 +35,4 @@ from . import test_biller_recon_tour
 from . import test_biller_day
 from . import test_headend_readings_tour
 from . import test_remote_switching_tour
+from . import test_cost_control_day
