@@ -20,6 +20,7 @@
         "data/ir_cron_data.xml",
         "data/utility_meter_command_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
+        "wizards/utility_counter_payment_switch_on_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",

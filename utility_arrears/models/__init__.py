@@ -25,3 +25,4 @@ from . import utility_contract_switch_on
 from . import account_payment_switch_on
 from . import utility_meter_command_ack_timeout
 from . import utility_disconnection_order_remote
+from . import utility_payment_terminal_switch_on

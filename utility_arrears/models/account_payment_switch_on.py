@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class AccountPayment(models.Model):
@@ -14,4 +14,33 @@ class AccountPayment(models.Model):
         super()._utility_after_reconcile(payments)
         inbound = payments.filtered(lambda p: p.payment_type == "inbound" and p.state != "draft")
         if inbound:
-            self.env["utility.contract"]._utility_switch_on_paid(inbound.partner_id)
+            self.env["utility.contract"]._utility_switch_on_paid(inbound.partner_id, inbound)
+
+    def _utility_switch_on_commands(self):
+        """The remote switch-ons this payment caused."""
+        # sudo: a cashier or a terminal may not read commands; the payment's
+        # own switch-ons are shown on its confirmation
+        return (
+            self.env["utility.meter.command"]
+            .sudo()
+            .search([("payment_id", "in", self.ids)], order="id")
+        )
+
+
+class UtilityMeterCommand(models.Model):
+    """The payment that caused a switch-on."""
+
+    _inherit = "utility.meter.command"  # pylint: disable=consider-merging-classes-inherited
+
+    payment_id = fields.Many2one(
+        comodel_name="account.payment",
+        string="Payment",
+        readonly=True,
+        index="btree_not_null",
+        help="The payment that lifted the balance above the threshold and caused this switch-on.",
+    )
+
+    @api.model
+    def _utility_protected_fields(self):
+        # set by the system when a payment causes the switch-on
+        return super()._utility_protected_fields() | {"payment_id"}

@@ -48,13 +48,15 @@ class UtilityContract(models.Model):
         }
 
     @api.model
-    def _utility_switch_on_paid(self, partners):
+    def _utility_switch_on_paid(self, partners, payments=None):
         """Queue a remote switch-on (reason ``payment``) for the
         cost-controlled contracts of ``partners`` whose balance now stands
         above their company's threshold and whose meter is off or has a
         switch-off queued or sent (a queued one is cancelled, a sent one is
         followed by the switch-on). One query finds the contracts of all the
         customers of an agency file, one their pending switch-offs.
+        ``payments``: the payments that lifted the balances, recorded on the
+        switch-ons they caused (the customer's last one).
 
         Returns the switch-on commands in force for them."""
         Command = self.env["utility.meter.command"]
@@ -89,6 +91,7 @@ class UtilityContract(models.Model):
             .meter_id
         )
         balances = contracts._utility_balance_now()
+        paid_by = {payment.partner_id.commercial_partner_id: payment for payment in payments or ()}
         commands = Command
         for contract in contracts:
             meter = contract.meter_id
@@ -98,7 +101,7 @@ class UtilityContract(models.Model):
                 continue
             if meter.supply_state != "off" and meter not in switching_off:
                 continue
-            commands |= Command._utility_queue(
+            queued = Command._utility_queue(
                 meter,
                 "switch_on",
                 "payment",
@@ -110,4 +113,12 @@ class UtilityContract(models.Model):
                     balance=contract.currency_id.format(balance),
                 ),
             )
+            payment = paid_by.get(contract.partner_id.commercial_partner_id)
+            unlinked = queued.filtered(lambda c: not c.payment_id)
+            if payment and unlinked:
+                # sudo: the command's origin, set by the system for the
+                # payment that caused it (see _utility_queue)
+                with unlinked._utility_protected_write():
+                    unlinked.sudo().payment_id = payment
+            commands |= queued
         return commands.with_env(self.env)

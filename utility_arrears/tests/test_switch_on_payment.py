@@ -1,7 +1,9 @@
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.utility_billing.tests.common import UtilityBillingCase
+from odoo.addons.utility_payment_channels.tests.common_counter import UtilityCounterCase
 
 from .common import UtilityArrearsCase
 
@@ -150,3 +152,39 @@ class TestSwitchOnPayment(UtilityArrearsCase):
         # 100.00 against a 500.00 bill: still in debt, still off
         self.assertFalse(self._switch_ons(third_meter))
         self.assertEqual(len(trap.enqueued_jobs), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestSwitchOnCounter(UtilityCounterCase, UtilityBillingCase):
+    """The cashier sees on the counter's confirmation that the payment
+    switched the customer's supply back on."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        headend = cls.env["utility.headend"].create(
+            {"name": "County HES", "code": "HES-CTR", "company_id": cls.company.id, "state": "test"}
+        )
+        cls.contract.billing_mode = "prepaid"
+        cls.meter.write({"remote_capable": True, "headend_id": headend.id})
+        cls.meter._utility_set_supply("off")
+
+    def _counter_pays(self, number, amount):
+        counter = Form(self.env["utility.counter.payment"].with_user(self.cashier))
+        counter.search_term = number
+        counter.amount = amount
+        record = counter.save()
+        with trap_jobs():
+            record.action_confirm()
+        return record
+
+    def test_the_counter_says_the_supply_is_switched_back_on(self):
+        counter = self._counter_pays("0100000001", 50.0)
+        command = self.env["utility.meter.command"].search([("meter_id", "=", self.meter.id)])
+        self.assertEqual(command.payment_id, counter.payment_id)
+        self.assertEqual((command.action, command.balance), ("switch_on", 50.0))
+        self.assertIn("M0001", counter.switch_on_message)
+        self.assertIn(command.name, counter.switch_on_message)
+        # a payment that switches nothing on says nothing
+        other = self._counter_pays("0100000002", 100.0)
+        self.assertFalse(other.switch_on_message)

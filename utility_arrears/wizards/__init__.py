@@ -1,3 +1,4 @@
 from . import utility_late_fee_waive_wizard
 from . import utility_counter_payment
 from . import utility_collection_dashboard
+from . import utility_counter_payment_switch_on

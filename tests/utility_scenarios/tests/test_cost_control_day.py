@@ -207,6 +207,7 @@ class TestCostControlDay(UtilityArrearsCase, HttpCase):
         started = datetime.now()
         receipt = self._terminal_pays(100.0, "ATM-CC-0001")
         self.assertEqual(receipt["credit"], 100.0)
+        self.assertEqual(receipt["switch_on"], "queued")
         # queued in the payment's own transaction, to be sent at once
         switch_on = self._commands("switch_on")
         self.assertEqual(
