@@ -37,3 +37,4 @@ from . import test_headend_readings_tour
 from . import test_remote_switching_tour
 from . import test_cost_control_day
 from . import test_switch_on_tour
+from . import test_remote_disconnection_tour
