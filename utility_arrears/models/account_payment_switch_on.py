@@ -1,4 +1,9 @@
+import logging
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountPayment(models.Model):
@@ -13,8 +18,15 @@ class AccountPayment(models.Model):
     def _utility_after_reconcile(self, payments):  # pylint: disable=missing-return
         super()._utility_after_reconcile(payments)
         inbound = payments.filtered(lambda p: p.payment_type == "inbound" and p.state != "draft")
-        if inbound:
-            self.env["utility.contract"]._utility_switch_on_paid(inbound.partner_id, inbound)
+        if not inbound:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.env["utility.contract"]._utility_switch_on_paid(inbound.partner_id, inbound)
+        except UserError as error:
+            # the money is taken whatever happens to the switch-on: a meter
+            # that cannot be switched remotely is reconnected in the field
+            _logger.warning("Payments %s: no remote switch-on queued: %s", inbound.ids, error)
 
     def _utility_switch_on_commands(self):
         """The remote switch-ons this payment caused."""

@@ -1,4 +1,5 @@
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -135,6 +136,18 @@ class TestSwitchOnPayment(UtilityArrearsCase):
         self.assertFalse(postpaid.cost_control)
         self._pay(postpaid.partner_id, 100.0)
         self.assertFalse(self._switch_ons(meter))
+
+    def test_a_switch_on_that_cannot_be_queued_never_refuses_the_payment(self):
+        Command = self.registry["utility.meter.command"]
+
+        def refuse(model, *args, **kwargs):
+            raise UserError(model.env._("no head-end today"))
+
+        self.patch(Command, "_utility_queue", refuse)
+        payment, _trap = self._pay(self.customer, 100.0)
+        self.assertEqual(payment.amount, 100.0)
+        self.assertEqual(self.contract._utility_balance_now(), {self.contract.id: 100.0})
+        self.assertFalse(self._switch_ons(self.meter))
 
     def test_agency_file_switches_on_every_customer_it_lifts(self):
         second, second_meter = self._remote_customer("0100000079")
