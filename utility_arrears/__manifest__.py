@@ -23,6 +23,7 @@
         "data/utility_cost_control_rules_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
         "wizards/utility_counter_payment_valuation_views.xml",
+        "wizards/utility_counter_payment_switch_on_views.xml",
         "views/utility_arrears_policy_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",

@@ -29,3 +29,8 @@ from . import utility_contract_switch_off
 from . import res_config_settings
 from . import utility_contract_supply
 from . import utility_meter_supply_history
+from . import utility_contract_switch_on
+from . import account_payment_switch_on
+from . import utility_meter_command_ack_timeout
+from . import utility_disconnection_order_remote
+from . import utility_payment_terminal_switch_on

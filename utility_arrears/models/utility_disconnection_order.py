@@ -412,9 +412,27 @@ class UtilityDisconnectionOrder(models.Model):
     def action_execute(self):
         """Field staff record that the supply was cut (or restored)."""
         user = self.env.user
-        if not user.has_group("utility_billing.group_utility_field_collector"):
-            raise AccessError(self.env._("Only field staff can record an execution."))
         now = fields.Datetime.now()
+        self._utility_check_executable(now)
+        self._utility_mark_executed(now, user)
+        return True
+
+    def _utility_mark_executed(self, when, user):
+        """Record that the supply was cut (or restored) at ``when``, by
+        ``user``; a reconnection closes its disconnection order."""
+        for order in self:
+            with (order | order.origin_order_id)._utility_protected_write():
+                order.write({"state": "executed", "executed_date": when, "executed_by_id": user.id})
+                if order.kind == "reconnection" and order.origin_order_id:
+                    order.origin_order_id.state = "reconnected"
+
+    def _utility_check_executable(self, now):
+        """Refuse to execute these orders at ``now`` unless the user is field
+        staff and every rule that makes a disconnection lawful holds: the
+        caring-service approval and visit, bills still open, the notice
+        period over, the second notice of non-residential customers."""
+        if not self.env.user.has_group("utility_billing.group_utility_field_collector"):
+            raise AccessError(self.env._("Only field staff can record an execution."))
         for order in self:
             if order.state != "scheduled":
                 raise UserError(self.env._("Only a scheduled order can be executed."))
@@ -441,11 +459,6 @@ class UtilityDisconnectionOrder(models.Model):
                             order.name,
                         )
                     )
-            with (order | order.origin_order_id)._utility_protected_write():
-                order.write({"state": "executed", "executed_date": now, "executed_by_id": user.id})
-                if order.kind == "reconnection" and order.origin_order_id:
-                    order.origin_order_id.state = "reconnected"
-        return True
 
     def action_cancel(self):
         if self.filtered(lambda o: o.state in ("executed", "reconnected")):

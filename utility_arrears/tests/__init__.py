@@ -19,3 +19,6 @@ from . import test_meter_command
 from . import test_cost_control_valuation
 from . import test_cost_control_rules
 from . import test_cost_control_visibility
+from . import test_switch_on_payment
+from . import test_meter_command_ack_timeout
+from . import test_disconnection_remote

@@ -458,6 +458,14 @@ OPENAPI_DOCUMENT = {
                     "paid_at": {"type": "string", "format": "date-time"},
                     "terminal": {"type": "string"},
                     "collection_point": {"type": "string"},
+                    "switch_on": {
+                        "type": "string",
+                        "enum": ["queued", "sent", "acknowledged", "failed", "cancelled"],
+                        "description": "Only when the payment lifted a remotely "
+                        "cost-controlled customer's balance above the switch-off threshold "
+                        "(utility_arrears): the state of the remote switch-on it caused, "
+                        "queued at once and sent after the payment commits.",
+                    },
                 },
                 "additionalProperties": False,
             },

@@ -24,7 +24,10 @@ class PaymentTransaction(models.Model):
         # with the first capture
         if not self.source_transaction_id and self.amount > 0:
             self._utility_before_reconcile()
-        return super()._create_payment(**extra_create_values)
+        payment = super()._create_payment(**extra_create_values)
+        # reconciled with the transaction's invoices by Odoo's payment module
+        self.env["account.payment"]._utility_after_reconcile(payment)
+        return payment
 
     def _utility_before_reconcile(self):
         """Call the payment service's hook for what this transaction pays:

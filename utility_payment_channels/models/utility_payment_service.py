@@ -6,8 +6,9 @@ agency files), which end the same way: the payment's entry posted by the
 layer below (``account_payment_entry.py``), the bills it settles chosen
 (the customer's open bills oldest due first, or the bills named), the one
 hook ``_utility_before_reconcile`` called (also by the portal's online
-payments, see ``payment_transaction.py``), and the payment reconciled with
-the bills in that order.
+payments, see ``payment_transaction.py``), the payment reconciled with the
+bills in that order, and the hook ``_utility_after_reconcile`` called with
+the payments booked.
 
 To change what every payment settles (utility_arrears adds the late fee),
 override ``_utility_before_reconcile`` and call ``super()``.
@@ -144,6 +145,7 @@ class AccountPayment(models.Model):
         # registers a payment (unless the caller disables tracking, as the
         # terminal API does; the batch path does not track)
         payment._utility_allocate(settlement.bills)
+        self._utility_after_reconcile(payment)
         return payment
 
     @api.model
@@ -191,6 +193,20 @@ class AccountPayment(models.Model):
         the same customer is reconciled before the hook sees the next one. A
         ``UserError`` refuses the payment (in a batch, the request it was
         raised for)."""
+        return None
+
+    @api.model
+    def _utility_after_reconcile(self, payments):
+        """Hook called by every booking path once ``payments`` (new posted
+        ``account.payment`` records) are reconciled with the bills they
+        settle: ``_utility_pay`` (one payment), ``_utility_pay_batch`` (all
+        the payments of a segment of an agency file at once) and the online
+        payments of the portal (``payment.transaction._create_payment``).
+
+        The customers' balances are as the payments left them, in the same
+        transaction: an override reacts to them (utility_arrears switches a
+        cost-controlled meter back on) for all ``payments`` at once, and
+        calls ``super()``."""
         return None
 
     def _utility_settlement(self, bills):
@@ -564,6 +580,7 @@ class AccountPayment(models.Model):
                     plan
                 )
         self._utility_link_bills(settled_by_payment)
+        self._utility_after_reconcile(payments)
         for index, payment in zip(new, payments):
             results[index] = self.browse(payment.id)
             key = self._utility_batch_key(requests[index])

@@ -38,3 +38,6 @@ from . import test_remote_switching_tour
 from . import test_cost_control_valuation_tour
 from . import test_cost_control_approval_tour
 from . import test_cost_control_visibility_tours
+from . import test_cost_control_day
+from . import test_switch_on_tour
+from . import test_remote_disconnection_tour

@@ -1,6 +1,7 @@
-"""Every booking path passes through one extension point: an add-on that
-overrides ``account.payment._utility_before_reconcile`` once sees the
-payments of an agency file, a terminal, the counter and the portal."""
+"""Every booking path passes through the same extension points: an add-on
+that overrides ``account.payment._utility_before_reconcile`` (or
+``_utility_after_reconcile``) once sees the payments of an agency file, a
+terminal, the counter and the portal."""
 
 import json
 
@@ -70,6 +71,19 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
             return hook(model, settlements)
 
         self.patch(Payment, "_utility_before_reconcile", recorder)
+        # and the hook after the reconciliation: the payments booked, and
+        # whether they were already reconciled when it was called
+        after_hook = Payment._utility_after_reconcile
+        self.after = []
+
+        def after_recorder(model, payments):
+            lines = payments.move_id.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            self.after.append((payments.ids, all(lines.mapped("reconciled"))))
+            return after_hook(model, payments)
+
+        self.patch(Payment, "_utility_after_reconcile", after_recorder)
 
     def _seen_since(self, count):
         return self.seen[count:]
@@ -94,6 +108,8 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
             ],
         )
         self.assertEqual(jan.amount_residual, 50.0)
+        # one call after the reconciliation for the whole file
+        self.assertEqual(self.after, [(agency_payments.ids, True)])
 
         # a terminal, over HTTP (the single path)
         count = len(self.seen)
@@ -113,6 +129,7 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
             self._seen_since(count), [(terminal_payment.id, [jan.id, feb.id, _mar.id], 70.0)]
         )
         self.assertEqual(jan.payment_state, "paid")
+        self.assertEqual(self.after[-1], (terminal_payment.ids, True))
 
         # the counter
         count = len(self.seen)
@@ -125,6 +142,7 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
         )
         self.assertEqual(self._seen_since(count), [(counter_payment.id, self.bill_2.ids, 60.0)])
         self.assertEqual(self.bill_2.payment_state, "paid")
+        self.assertEqual(self.after[-1], (counter_payment.ids, True))
 
         # the portal: Odoo's payment module books the payment after the hook
         count = len(self.seen)
@@ -145,6 +163,8 @@ class TestBookingHook(UtilityCounterCase, UtilityAgencyCase, UtilityBillingCase,
         self.assertEqual(self._seen_since(count), [(False, self.online_bill.ids, 45.0)])
         self.assertEqual(tx.payment_id.utility_channel, "online")
         self.assertEqual(self.online_bill.payment_state, "paid")
+        self.assertEqual(self.after[-1], (tx.payment_id.ids, True))
+        self.assertEqual(len(self.after), 4)
 
     def _refuse_thirteen(self):
         """The hook refuses payments of 13.00; the two requests of a batch,

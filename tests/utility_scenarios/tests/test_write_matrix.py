@@ -142,8 +142,8 @@ EDITABLE_FIELDS = {
     # the manager's configuration of the head-end (the command token is
     # readable by administrators only)
     "utility.headend": {
-        "active", "api_token", "api_url", "code", "company_id", "max_attempts", "name",
-        "provider", "retry_minutes", "state",
+        "ack_timeout_minutes", "active", "api_token", "api_url", "code", "company_id",
+        "max_attempts", "name", "provider", "retry_minutes", "state",
     },
     "utility.warning.rule": {
         "active", "company_id", "kind", "mail_template_id", "name", "notify_activity",
