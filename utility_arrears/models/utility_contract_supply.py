@@ -66,23 +66,24 @@ class UtilityContract(models.Model):
 
     def _utility_amount_to_switch_on(self):
         """What the customer pays to have the supply switched back on (复电
-        应缴金额): for a cost-controlled contract, the smallest amount that
-        lifts the estimated balance (``valued_balance``; the prepaid credit
-        before the first valuation) strictly above the company's switch-off
-        threshold; plus, for every contract, what is
-        still due on its bills past their due date. Rounded by the currency;
-        0 when nothing is owed."""
+        应缴金额). For a cost-controlled contract, the smallest payment after
+        which a payment switches the meter on (``_utility_switch_on_paid``):
+        the one lifting the balance as of now (``_utility_balance_now``:
+        credit minus every open bill minus the unbilled value, since a
+        payment settles the open bills before it becomes credit) strictly
+        above the company's switch-off threshold. For any other contract,
+        what is still due on its bills past their due date. Rounded by the
+        currency; 0 when nothing is owed."""
         self.ensure_one()
         currency = self.currency_id
-        amount = self._utility_overdue_amount()
-        if self.cost_control:
-            # a contract not valued yet has no estimate: its prepaid credit
-            balance = self.valued_balance if self.valued_at else self.prepaid_balance
-            shortfall = self.company_id.utility_cc_threshold - balance
-            if currency.compare_amounts(shortfall, 0.0) >= 0:
-                # at the threshold is still off: one cent above it
-                amount += shortfall + currency.rounding
-        return currency.round(amount)
+        if not self.cost_control:
+            return currency.round(self._utility_overdue_amount())
+        balance = self._utility_balance_now().get(self.id, 0.0)
+        shortfall = self.company_id.utility_cc_threshold - balance
+        if currency.compare_amounts(shortfall, 0.0) < 0:
+            return 0.0
+        # at the threshold is still off: one cent above it
+        return currency.round(shortfall + currency.rounding)
 
     def _utility_switch_on_payment_url(self, amount):
         """Where the portal's customer pays ``amount`` to be switched back

@@ -130,14 +130,10 @@ class UtilityContract(models.Model):
         pending_meters = {meter for (meter,) in pending}
         for contract in self:
             company = contract.company_id or self.env.company
-            currency = contract.currency_id or company.currency_id
             partner = contract.partner_id
             contract.cc_needs_approval = bool(partner.utility_is_care or partner.utility_important)
-            short = company.utility_cc_threshold - contract.valued_balance
             contract.cc_amount_to_pay = (
-                currency.round(short) + currency.rounding
-                if contract.cc_low_since and short >= 0
-                else 0.0
+                contract._utility_amount_to_switch_on() if contract.cc_low_since else 0.0
             )
             contract.cc_switch_off_earliest = (
                 self._utility_cc_next_working_time(

@@ -93,8 +93,12 @@ class TestCostControlRules(UtilityArrearsCase):
 
     def _value(self, balance, at):
         """The valuation's result, as the valuation helper stores it."""
+        live = self.contract._utility_balance_now()[self.contract.id]
+        unbilled = self.contract.valued_unbilled_amount + live - balance
         with self.contract._utility_protected_write():
-            self.contract.write({"valued_balance": balance, "valued_at": at})
+            self.contract.write(
+                {"valued_balance": balance, "valued_at": at, "valued_unbilled_amount": unbilled}
+            )
 
     def _episode(self, low_since, notice_at=None):
         with self.contract._utility_protected_write():

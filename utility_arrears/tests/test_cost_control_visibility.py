@@ -41,8 +41,17 @@ class TestCostControlVisibility(UtilityArrearsCase, HttpCase):
         )
 
     def _value(self, contract, balance):
+        """Valued at ``balance`` as of now: the unbilled value that leaves
+        the customer's credit and open bills at ``balance``."""
+        live = contract._utility_balance_now()[contract.id] + contract.valued_unbilled_amount
         with contract._utility_protected_write():
-            contract.write({"valued_at": fields.Datetime.now(), "valued_balance": balance})
+            contract.write(
+                {
+                    "valued_at": fields.Datetime.now(),
+                    "valued_balance": balance,
+                    "valued_unbilled_amount": live - balance,
+                }
+            )
 
     def _contract_bill(self, contract, amount, due_date):
         bill = self._make_bill(contract.partner_id, amount, due_date, post=False)
@@ -60,7 +69,7 @@ class TestCostControlVisibility(UtilityArrearsCase, HttpCase):
     # ------------------------------------------------------------------
     # the amount to pay
     # ------------------------------------------------------------------
-    def test_amount_to_switch_on_lifts_the_balance_above_the_threshold_plus_overdue_bills(self):
+    def test_amount_to_switch_on_lifts_the_balance_above_the_threshold(self):
         self.assertTrue(self.contract.cost_control)
         self._value(self.contract, -8.40)
         # 5.00 - (-8.40) = 13.40 lifts it to the threshold, where it is still off
@@ -69,15 +78,18 @@ class TestCostControlVisibility(UtilityArrearsCase, HttpCase):
         overdue = self._contract_bill(self.contract, 20.05, "2025-03-01")
         self._pay(overdue, amount=5.0)
         self.assertEqual(overdue.amount_residual, 15.05)
-        # not due yet, or not this contract's: not owed to be switched on
         self._contract_bill(self.contract, 30.0, fields.Date.today() + timedelta(days=10))
         self._make_bill(self.customer, 7.0, "2025-03-01")
-        self.assertEqual(self.contract._utility_amount_to_switch_on(), 13.41 + 15.05)
+        # a payment settles the customer's open bills before it becomes
+        # credit: all of them are paid before the balance rises
+        # 13.41 + 15.05 + 30.00 + 7.00
+        self.assertEqual(self.contract._utility_amount_to_switch_on(), 65.46)
 
-        self._value(self.contract, 5.0)
-        self.assertEqual(self.contract._utility_amount_to_switch_on(), 15.06)
-        self._value(self.contract, 5.01)
-        self.assertEqual(self.contract._utility_amount_to_switch_on(), 15.05)
+        # the balance now: -8.40 - 52.05 = -60.45; at the threshold, a cent
+        self.company.utility_cc_threshold = -60.45
+        self.assertEqual(self.contract._utility_amount_to_switch_on(), 0.01)
+        self.company.utility_cc_threshold = -60.46
+        self.assertEqual(self.contract._utility_amount_to_switch_on(), 0.0)
 
     def test_amount_to_switch_on_before_any_valuation_uses_the_prepaid_credit(self):
         self.assertFalse(self.contract.valued_at)

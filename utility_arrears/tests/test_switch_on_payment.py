@@ -121,6 +121,10 @@ class TestSwitchOnPayment(UtilityArrearsCase):
 
         other, meter = self._remote_customer("0100000077")
         meter._utility_set_supply("on")
+        # the rules' low-balance episode that sent the switch-off (without
+        # one, the send-time check cancels a balance switch-off)
+        with other._utility_protected_write():
+            other.cc_low_since = fields.Datetime.now()
         with trap_jobs() as trap:
             sent_off = self.Command._utility_queue(meter, "switch_off", "balance")
         trap.enqueued_jobs[0].perform()

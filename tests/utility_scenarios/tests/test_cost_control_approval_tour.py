@@ -52,7 +52,20 @@ class TestCostControlApprovalTour(HttpCase):
         others = Contract.search([("cost_control", "=", True), ("id", "!=", contract.id)])
         with Contract._utility_protected_write():
             others.write({"valued_balance": 1000.0})
-            contract.write({"valued_balance": -8.5, "valued_at": datetime(2026, 12, 2, 1, 0)})
+            # valued at -8.50: the unbilled value leaving the customer's
+            # credit and open bills there
+            unbilled = (
+                contract.valued_unbilled_amount
+                + contract._utility_balance_now()[contract.id]
+                + 8.5
+            )
+            contract.write(
+                {
+                    "valued_balance": -8.5,
+                    "valued_at": datetime(2026, 12, 2, 1, 0),
+                    "valued_unbilled_amount": unbilled,
+                }
+            )
         # Wednesday 10:00 (Beijing): low; Thursday: the final notice; Friday
         # 10:00: a working hour, but a caring customer: the managers are asked
         for now in ("2026-12-02 02:00", "2026-12-03 02:00", "2026-12-04 02:00"):

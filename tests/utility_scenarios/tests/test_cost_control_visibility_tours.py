@@ -17,8 +17,18 @@ class CostControlTourCase(HttpCase):
             cls.skip_reason = "needs the demo data (make test installs it)"
             return
         cls.contract.company_id.utility_cc_threshold = 0.0
+        # valued at -8.40 as of now: the unbilled value that leaves the
+        # customer's credit and open bills at -8.40
+        live = cls.contract._utility_balance_now()[cls.contract.id]
+        unbilled = cls.contract.valued_unbilled_amount + live + 8.4
         with cls.contract._utility_protected_write():
-            cls.contract.write({"valued_at": fields.Datetime.now(), "valued_balance": -8.4})
+            cls.contract.write(
+                {
+                    "valued_at": fields.Datetime.now(),
+                    "valued_balance": -8.4,
+                    "valued_unbilled_amount": unbilled,
+                }
+            )
 
     def setUp(self):
         super().setUp()

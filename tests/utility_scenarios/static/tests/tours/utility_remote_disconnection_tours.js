@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("utility_remote_disconnection_tour", {
     steps: () => [
         ...stepUtils.goToAppSteps("utility_billing.menu_utility_root", "Open Utilities"),
         {
+            content: "The app's first view is shown (its action is not still loading)",
+            trigger: ".o_action_manager .o_view_controller",
+        },
+        {
             content: "Open the Collection menu",
             trigger: '.o_menu_sections [data-menu-xmlid="utility_billing.menu_utility_collection"]',
             run: "click",
@@ -25,7 +29,7 @@ registry.category("web_tour.tours").add("utility_remote_disconnection_tour", {
         },
         {
             content: "Open the scheduled order of Zhang Wei",
-            trigger: ".o_data_row td.o_data_cell:contains(张伟)",
+            trigger: ".o_list_view .o_data_row:has(td[name=kind]) td.o_data_cell:contains(张伟)",
             run: "click",
         },
         {
