@@ -415,7 +415,6 @@ class TestCostControlDay(UtilityArrearsCase, HttpCase):
         caring customer, billed at 800: 840 on 22 September, 40 x 0.56 =
         22.40, balance -22.40. Zhang Wei pays 100.00 at a terminal: 100.00 -
         28.00 = 72.00, above the threshold 0.00: switched on."""
-        Contract = self.env["utility.contract"]
         self.company.write(
             {
                 "utility_cc_threshold": 0.0,
@@ -568,6 +567,13 @@ class TestCostControlDay(UtilityArrearsCase, HttpCase):
             (self.meter.supply_state, self.meter.supply_changed_at), ("on", changed_at)
         )
         self.assertEqual(self.env["account.move"].search_count([]), moves_before + 1)
+        # the payment valued the balance again (the warning was open): the
+        # next run of the rules ends the episode
+        self.assertEqual(self.contract.valued_balance, 72.0)
+        self.env["utility.contract"]._cron_utility_cost_control()
+        self.env.invalidate_all()
+        self.assertFalse(self.contract.cc_low_since or self.contract.cc_final_notice_at)
+        self.assertEqual(self.contract.cc_status, "normal")
 
         # 6. the caring customer: approved only after a visit, then switched off
         manager = new_test_user(
@@ -594,3 +600,9 @@ class TestCostControlDay(UtilityArrearsCase, HttpCase):
             (care_off.meter_id, care_off.state, care_off.balance),
             (self.care_meter, "queued", -22.4),
         )
+        with freeze_time(cst("2026-09-28 14:00:00")):
+            self.assertEqual(self._run_jobs(), 1)
+        self._headend_executes()
+        self.assertEqual(care_off.state, "acknowledged")
+        self.assertEqual(self.care_meter.supply_state, "off")
+        self.assertEqual(self.meter.supply_state, "on")
