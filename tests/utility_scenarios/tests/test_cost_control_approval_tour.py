@@ -55,9 +55,7 @@ class TestCostControlApprovalTour(HttpCase):
             # valued at -8.50: the unbilled value leaving the customer's
             # credit and open bills there
             unbilled = (
-                contract.valued_unbilled_amount
-                + contract._utility_balance_now()[contract.id]
-                + 8.5
+                contract.valued_unbilled_amount + contract._utility_balance_now()[contract.id] + 8.5
             )
             contract.write(
                 {
