@@ -323,12 +323,16 @@ class UtilityContract(models.Model):
         to_notify = low.filtered(
             lambda c: not c.cc_final_notice_at and c.cc_low_since + grace <= now
         )
-        to_notify._utility_cc_send_final_notice(now)
+        # the notice, like the switch-off, in working time only: no SMS
+        # in the night or on a holiday
+        working = self._utility_cc_working_time(company, now)
+        if working:
+            to_notify._utility_cc_send_final_notice(now)
         notice = timedelta(hours=company.utility_cc_notice_hours)
         due = (low - to_notify).filtered(
             lambda c: c.cc_final_notice_at and c.cc_final_notice_at + notice <= now
         )
-        if due and self._utility_cc_working_time(company, now):
+        if due and working:
             due._utility_cc_switch_off()
 
     def _utility_cc_clear_episode(self):
