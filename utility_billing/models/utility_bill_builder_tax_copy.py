@@ -117,7 +117,7 @@ class UtilityBillBuilder(models.AbstractModel):
     """Tax items of a batch's bills as SQL copies of a template bill's (see
     the module)."""
 
-    _inherit = "utility.bill.builder"
+    _inherit = "utility.bill.builder"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _utility_tax_copy_allowed(self, journal):
