@@ -47,13 +47,18 @@ registry.category("web_tour.tours").add("utility_headend_daily_review_tour", {
             run: "click",
         },
         {
-            content: "The reading is OK, reviewed by the officer",
+            content: "Approved, reviewed by the officer: the buttons are gone, the reviewer stamped",
             trigger:
-                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(正常)",
+                ".o_form_view:not(:has(button[name=action_approve])):not(:has(button[name=action_reject])):has(.o_field_widget[name=reviewed_by_id]:contains(王丽))",
         },
         {
-            content: "The reviewer is stamped",
-            trigger: ".o_form_view .o_field_widget[name=reviewed_by_id]:contains(王丽)",
+            content: "Back to the readings to review",
+            trigger: ".o_breadcrumb a:contains(待审核日冻结读数)",
+            run: "click",
+        },
+        {
+            content: "The approved reading is no longer waiting for review",
+            trigger: ".o_list_view:not(:has(.o_data_row td:contains(DB23000003)))",
         },
     ],
 });
