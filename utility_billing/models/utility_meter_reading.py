@@ -158,6 +158,8 @@ class UtilityMeterReading(models.Model):
             ("estimated", "Estimated"),
             ("self", "Customer self-reading"),
             ("final", "Final (meter removed)"),
+            ("move_out", "Move-out / transfer (final)"),
+            ("move_in", "Move-in (opening)"),
         ],
         default="manual",
         required=True,
@@ -755,12 +757,15 @@ class UtilityMeterReading(models.Model):
     @api.model
     def _get_billable(self, contracts, date_from, date_to):
         """Validated, not yet billed readings of the meters of ``contracts``'
-        service points dated in [date_from, date_to], oldest first."""
+        service points dated in [date_from, date_to], oldest first. A move-in
+        (opening) reading is never billed: what the meter turned while the
+        point had no contract is billed to nobody."""
         return self.search(
             [
                 ("service_point_id", "in", contracts.service_point_id.ids),
                 ("state", "=", "validated"),
                 ("move_id", "=", False),
+                ("reading_type", "!=", "move_in"),
                 ("reading_date", ">=", date_from),
                 ("reading_date", "<=", date_to),
             ],
