@@ -260,3 +260,28 @@ class TestBillingPartPeriod(UtilityBillingCase):
                 run.write(vals)
         with self.assertRaises(AccessError):
             self.contract.write({"predecessor_id": other.id})
+
+    def test_readings_of_a_transfer_stay_with_their_contract_and_customer(self):
+        handover = self._read(1150, "2025-11-15", reading_type="move_out")
+        self._end(self.contract, "2025-11-15")
+        new = self._successor("2025-11-15", predecessor=self.contract)
+        later = self._read(1270, "2025-11-30")
+        # the handover day is the old contract's, even validated after the
+        # new one is active
+        self.assertEqual(handover.contract_id, self.contract)
+        self.assertEqual(handover.partner_id, self.customer)
+        self.assertEqual(later.contract_id, new)
+        self.assertEqual(later.partner_id, self.new_owner)
+        # the house now belongs to the new owner: the old readings do not
+        self.service_point.partner_id = self.new_owner
+        self.assertEqual(handover.partner_id, self.customer)
+        portal = self.env["res.users"].create(
+            {
+                "name": "Li Na portal",
+                "login": "li_na_portal",
+                "partner_id": self.new_owner.id,
+                "group_ids": [(6, 0, self.env.ref("base.group_portal").ids)],
+            }
+        )
+        seen = self.Reading.with_user(portal).search([("meter_id", "=", self.meter.id)])
+        self.assertEqual(seen, later)
