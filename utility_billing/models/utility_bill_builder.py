@@ -111,7 +111,7 @@ class UtilityBillBuilder(models.AbstractModel):
     @api.model
     def _get_pending_service_points(self, run, contracts):
         """Service points of ``contracts`` with a reading of the period still
-        in draft or waiting for review."""
+        in draft or waiting for review: {point id: [reading dates]}."""
         groups = self.env["utility.meter.reading"]._read_group(
             [
                 ("service_point_id", "in", contracts.service_point_id.ids),
@@ -119,9 +119,12 @@ class UtilityBillBuilder(models.AbstractModel):
                 ("reading_date", ">=", run.date_from),
                 ("reading_date", "<=", run.date_to),
             ],
-            ["service_point_id"],
+            ["service_point_id", "reading_date:day"],
         )
-        return {point.id for [point] in groups}
+        pending = defaultdict(list)
+        for point, day in groups:
+            pending[point.id].append(fields.Date.to_date(day))
+        return dict(pending)
 
     @api.model
     def _get_allowances(self, run, contracts):
@@ -206,7 +209,9 @@ class UtilityBillBuilder(models.AbstractModel):
         for contract in contracts:
             point = contract.service_point_id
             date_from, date_to = self._get_contract_period(run, contract)
-            if point.id in pending_points:
+            # a pending reading of another contract's days (a transfer in
+            # the period) does not hold this contract's bill
+            if any(date_from <= day <= date_to for day in pending_points.get(point.id, ())):
                 skip(
                     contract,
                     "reading_to_review",

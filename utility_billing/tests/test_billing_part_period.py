@@ -285,3 +285,16 @@ class TestBillingPartPeriod(UtilityBillingCase):
         )
         seen = self.Reading.with_user(portal).search([("meter_id", "=", self.meter.id)])
         self.assertEqual(seen, later)
+
+    def test_reading_waiting_in_the_new_contract_days_does_not_hold_the_old_bill(self):
+        self._read(1150, "2025-11-15", reading_type="move_out")
+        self._end(self.contract, "2025-11-15")
+        new = self._successor("2025-11-15", predecessor=self.contract)
+        self.Reading.create(
+            {"meter_id": self.meter.id, "reading_date": "2025-11-30", "value": 1270}
+        )
+        run = self._november_run()
+        self.assertEqual(run.move_ids.utility_contract_id, self.contract)
+        self.assertEqual(run.move_ids.amount_total, 92.00)
+        self.assertEqual(run.skip_ids.contract_id, new)
+        self.assertEqual(run.skip_ids.reason, "reading_to_review")
