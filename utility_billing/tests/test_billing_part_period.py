@@ -120,8 +120,9 @@ class TestBillingPartPeriod(UtilityBillingCase):
         _other, other_meter = self._new_customer("0100000032", initial_reading=0)
         self._read(100, "2025-11-15", meter=other_meter)
         reading = self._read(1150, "2025-11-15", reading_type="move_out")
-        self._end(self.contract, "2025-11-15")
+        # the move-out bills first, then closes the contract
         run = self._final_run(self.contract, "2025-11-01", "2025-11-15")
+        self._end(self.contract, "2025-11-15")
         self.assertEqual(run.state, "done")
         self.assertFalse(run.skip_ids)
         bill = run.move_ids
