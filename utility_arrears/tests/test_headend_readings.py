@@ -267,6 +267,65 @@ class TestHeadendReadings(UtilityArrearsCase, HttpCase):
         run.with_env(no_delay).action_run()
         self.assertEqual(len(run.move_ids), 1)
 
+    def test_transfer_in_the_month_gives_each_contract_its_own_closing_reading(self):
+        """The old contract ends on 15 March and the new owner's starts the
+        16th: the run reads the meter at the end of each contract's days,
+        and the two bills share the month's 310 kWh."""
+        reading_model = self.env["utility.meter.reading"]
+        start = reading_model.create(
+            {"meter_id": self.meter.id, "reading_date": "2025-02-28", "value": 1300}
+        )
+        start.action_validate()
+        month = [
+            self._reading(1300 + 10 * day, f"2025-03-{day:02d}T22:00:00+08:00")
+            for day in range(1, 32)
+        ]
+        self.assertEqual(self._post(month).json()["totals"]["accepted"], 31)
+        with self.contract._utility_protected_write():
+            self.contract.write({"state": "terminated", "date_end": "2025-03-15"})
+        owner = self.env["res.partner"].create(
+            {
+                "name": "New owner",
+                "utility_customer_number": "0100000777",
+                "utility_category": "residential",
+                "company_id": self.company.id,
+            }
+        )
+        contract_model = self.env["utility.contract"]
+        with contract_model.browse()._utility_protected_write():
+            new = contract_model.create(
+                {
+                    "partner_id": owner.id,
+                    "service_point_id": self.service_point.id,
+                    "tariff_id": self.contract.tariff_id.id,
+                    "company_id": self.company.id,
+                    "date_start": "2025-03-15",
+                    "predecessor_id": self.contract.id,
+                }
+            )
+        new.action_activate()
+        run = self.env["utility.billing.run"].create(
+            {
+                "company_id": self.company.id,
+                "date_from": "2025-03-01",
+                "date_to": "2025-03-31",
+                "invoice_date": "2025-04-02",
+            }
+        )
+        run.with_context(queue_job__no_delay=True).action_run()
+        remote = reading_model.search(
+            [("meter_id", "=", self.meter.id), ("reading_type", "=", "remote")],
+            order="reading_date",
+        )
+        self.assertEqual(
+            [(str(r.reading_date), r.value, r.contract_id) for r in remote],
+            [("2025-03-15", 1450, self.contract), ("2025-03-31", 1610, new)],
+        )
+        bills = {bill.utility_contract_id: bill for bill in run.move_ids}
+        self.assertEqual(set(bills), {self.contract, new})
+        self.assertEqual(bills[self.contract].utility_consumption, 150)
+        self.assertEqual(bills[new].utility_consumption, 160)
+
     def test_latest_ok_reading_at_a_time_skips_held_readings(self):
         # the valuation's entry point: held readings do not count
         self._post(

@@ -111,7 +111,7 @@ class UtilityBillBuilder(models.AbstractModel):
     @api.model
     def _get_pending_service_points(self, run, contracts):
         """Service points of ``contracts`` with a reading of the period still
-        in draft or waiting for review."""
+        in draft or waiting for review: {point id: [reading dates]}."""
         groups = self.env["utility.meter.reading"]._read_group(
             [
                 ("service_point_id", "in", contracts.service_point_id.ids),
@@ -119,9 +119,12 @@ class UtilityBillBuilder(models.AbstractModel):
                 ("reading_date", ">=", run.date_from),
                 ("reading_date", "<=", run.date_to),
             ],
-            ["service_point_id"],
+            ["service_point_id", "reading_date:day"],
         )
-        return {point.id for [point] in groups}
+        pending = defaultdict(list)
+        for point, day in groups:
+            pending[point.id].append(fields.Date.to_date(day))
+        return dict(pending)
 
     @api.model
     def _get_allowances(self, run, contracts):
@@ -131,6 +134,16 @@ class UtilityBillBuilder(models.AbstractModel):
         return self.env["utility.allowance.certificate"]._get_in_force(
             run.company_id, contracts.partner_id, run.date_from, run.date_to
         )
+
+    @api.model
+    def _get_contract_period(self, run, contract):
+        """The days of the run's period billed to ``contract``: from its
+        first billed day (``billed_from``) to its end date, within the
+        run's period. The fixed charge and the block limits are prorated
+        over them (``utility.tariff._compute_charge_lines``)."""
+        date_from = max(run.date_from, contract.billed_from or contract.date_start)
+        date_to = min(run.date_to, contract.date_end or run.date_to)
+        return date_from, date_to
 
     @api.model
     def _prepare_bills(self, run, contracts):
@@ -185,9 +198,9 @@ class UtilityBillBuilder(models.AbstractModel):
         readings = self.env["utility.meter.reading"]._get_billable(
             contracts, run.date_from, run.date_to
         )
-        readings_by_point = defaultdict(lambda: self.env["utility.meter.reading"])
+        readings_by_point = defaultdict(list)
         for reading in readings:
-            readings_by_point[reading.service_point_id.id] |= reading
+            readings_by_point[reading.service_point_id.id].append(reading)
         pending_points = self._get_pending_service_points(run, contracts)
         year_to_date = self._get_year_to_date_consumption(run, contracts)
         allowances = self._get_allowances(run, contracts)
@@ -195,7 +208,10 @@ class UtilityBillBuilder(models.AbstractModel):
         bills = []
         for contract in contracts:
             point = contract.service_point_id
-            if point.id in pending_points:
+            date_from, date_to = self._get_contract_period(run, contract)
+            # a pending reading of another contract's days (a transfer in
+            # the period) does not hold this contract's bill
+            if any(date_from <= day <= date_to for day in pending_points.get(point.id, ())):
                 skip(
                     contract,
                     "reading_to_review",
@@ -206,7 +222,16 @@ class UtilityBillBuilder(models.AbstractModel):
                     ),
                 )
                 continue
-            point_readings = readings_by_point.get(point.id)
+            # the point's readings of the contract's own days: with two
+            # contracts of the point in the period, each reading is billed
+            # to the contract in force on its date only
+            point_readings = self.env["utility.meter.reading"].union(
+                *(
+                    reading
+                    for reading in readings_by_point.get(point.id, ())
+                    if date_from <= reading.reading_date <= date_to
+                )
+            )
             if not point_readings:
                 skip(
                     contract,
@@ -218,10 +243,11 @@ class UtilityBillBuilder(models.AbstractModel):
                 )
                 continue
             tariff = contract.tariff_id
-            if tariff not in tariff_issues:
-                tariff_issues[tariff] = tariff._get_billing_issue(run.date_from, run.date_to)
-            if tariff_issues[tariff]:
-                skip(contract, "no_tariff", tariff_issues[tariff])
+            key = (tariff, date_from, date_to)
+            if key not in tariff_issues:
+                tariff_issues[key] = tariff._get_billing_issue(date_from, date_to)
+            if tariff_issues[key]:
+                skip(contract, "no_tariff", tariff_issues[key])
                 continue
             consumption = sum(point_readings.mapped("consumption"))
             if consumption < 0:
@@ -242,8 +268,8 @@ class UtilityBillBuilder(models.AbstractModel):
                     for register in ("peak", "flat", "valley")
                 }
             lines = tariff._compute_charge_lines(
-                run.date_from,
-                run.date_to,
+                date_from,
+                date_to,
                 consumption=consumption,
                 registers=registers,
                 year_to_date=year_to_date.get(contract.id, 0.0),
@@ -252,6 +278,8 @@ class UtilityBillBuilder(models.AbstractModel):
             bills.append(
                 {
                     "contract": contract,
+                    "date_from": date_from,
+                    "date_to": date_to,
                     "readings": point_readings,
                     "consumption": consumption,
                     "lines": lines,
@@ -342,8 +370,8 @@ class UtilityBillBuilder(models.AbstractModel):
             "utility_meter_id": readings.sorted("reading_date")[-1:].meter_id.id,
             "utility_station_id": contract.station_id.id,
             "utility_category": contract.category,
-            "utility_period_start": run.date_from,
-            "utility_period_end": run.date_to,
+            "utility_period_start": bill.get("date_from", run.date_from),
+            "utility_period_end": bill.get("date_to", run.date_to),
             "utility_consumption": bill["consumption"],
             "utility_tariff_version_ids": [
                 Command.set(list({line["version_id"] for line in bill["lines"]}))

@@ -89,6 +89,22 @@ class UtilityBillingRun(models.Model):
         string="Customer Categories",
         help="Bill only customers of these categories; empty means all categories.",
     )
+    kind = fields.Selection(
+        selection=[("periodic", "Periodic"), ("final", "Final bill")],
+        default="periodic",
+        required=True,
+        readonly=True,
+        help="A periodic run bills the period to every contract of its scope, each for "
+        "its own days in it; a final run bills the contracts it names up to their end "
+        "date (move-out, transfer) at once, without jobs.",
+    )
+    contract_ids = fields.Many2many(
+        comodel_name="utility.contract",
+        string="Contracts",
+        readonly=True,
+        check_company=True,
+        help="Bill only these contracts (a final run); empty means the whole scope.",
+    )
     batch_size = fields.Integer(
         default=500,
         help="Contracts per job: each job creates and posts its bills in one transaction.",
@@ -167,6 +183,14 @@ class UtilityBillingRun(models.Model):
             if run.date_to < run.date_from:
                 raise ValidationError(self.env._("The billing period cannot end before it starts."))
 
+    @api.constrains("kind", "contract_ids")
+    def _check_final_contracts(self):
+        for run in self:
+            if run.kind == "final" and not run.contract_ids:
+                raise ValidationError(
+                    self.env._("A final billing run bills the contracts it names: name them.")
+                )
+
     @api.model
     def _utility_protected_fields(self):
         # the workflow and the preview's figures: written by the preview,
@@ -183,6 +207,12 @@ class UtilityBillingRun(models.Model):
             "preview_line_ids",
             "preview_anomaly_count",
         }
+
+    @api.model
+    def _utility_create_only_fields(self):
+        # what the run is: a final run is created for its contracts by the
+        # account change, never turned into a periodic one
+        return {"kind", "contract_ids"}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -243,16 +273,49 @@ class UtilityBillingRun(models.Model):
         domain = [
             ("company_id", "=", self.company_id.id),
             ("state", "in", ("draft", "active", "terminated")),
-            ("date_start", "<=", self.date_to),
+            ("billed_from", "<=", self.date_to),
             "|",
             ("date_end", "=", False),
             ("date_end", ">=", self.date_from),
         ]
+        if self.contract_ids:
+            domain.append(("id", "in", self.contract_ids.ids))
+        if self.kind == "periodic":
+            closed = self._get_closed_contract_ids()
+            if closed:
+                domain.append(("id", "not in", closed))
         if self.station_ids:
             domain.append(("station_id", "in", self.station_ids.ids))
         if self.category_ids:
             domain.append(("category", "in", self.category_ids.mapped("code")))
         return domain
+
+    def _get_closed_contract_ids(self):
+        """Ids of the contracts ending in or after the period that a final
+        run has billed up to their end date: the periodic run neither bills
+        nor skips them."""
+        self.ensure_one()
+        finals = self.env["account.move"].search_fetch(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("utility_billing_run_id.kind", "=", "final"),
+                ("move_type", "=", "out_invoice"),
+                ("state", "!=", "cancel"),
+                ("utility_credited", "=", False),
+                ("utility_period_end", ">=", self.date_from),
+            ],
+            ["utility_contract_id", "utility_period_end"],
+        )
+        return [
+            bill.utility_contract_id.id
+            for bill in finals
+            if bill.utility_contract_id.date_end
+            and bill.utility_period_end >= bill.utility_contract_id.date_end
+        ]
+
+    def _batch_job_run_inline(self, units):
+        # a final bill is wanted at once, by the account change that asks it
+        return self.kind == "final" or super()._batch_job_run_inline(units)
 
     def _get_scope_contracts(self):
         return self.env["utility.contract"].search(self._get_scope_domain(), order="id")
@@ -439,6 +502,10 @@ class UtilityBillingRun(models.Model):
         todo = self._get_unbilled_contracts(contracts)
         # created here, never by concurrent batches
         self.env["account.move"]._utility_get_bill_journal(self.company_id)
+        if self._batch_job_run_inline(todo):
+            # billed at once: no running state to write the count with
+            with self._utility_protected_write():
+                self.write({"contract_count": len(contracts)})
         self._batch_job_start(todo, {"contract_count": len(contracts)})
         return True
 

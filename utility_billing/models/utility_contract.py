@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -102,6 +104,29 @@ class UtilityContract(models.Model):
         tracking=True,
     )
     date_end = fields.Date(string="End Date", tracking=True)
+    predecessor_id = fields.Many2one(
+        comodel_name="utility.contract",
+        string="Previous Contract",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        check_company=True,
+        help="The contract of the same service point this one follows (transfer of "
+        "ownership): set by the account change that created this contract.",
+    )
+    successor_id = fields.Many2one(
+        comodel_name="utility.contract",
+        string="Next Contract",
+        compute="_compute_successor_id",
+        help="The contract of the same service point that follows this one.",
+    )
+    billed_from = fields.Date(
+        compute="_compute_billed_from",
+        store=True,
+        help="First day billed to this contract: its start date, or the day after it "
+        "when the previous contract of the point ended that day (the handover day is "
+        "billed to the previous contract).",
+    )
     signed_date = fields.Date(tracking=True)
     signed_document = fields.Binary(attachment=True, copy=False)
     signed_document_name = fields.Char()
@@ -134,7 +159,24 @@ class UtilityContract(models.Model):
     @api.model
     def _utility_protected_fields(self):
         # the contract's workflow: Activate and Terminate
-        return {"state"}
+        # predecessor: set by the account change (transfer) only
+        return {"state", "predecessor_id"}
+
+    @api.depends("date_start", "predecessor_id.date_end")
+    def _compute_billed_from(self):
+        for contract in self:
+            start = contract.date_start
+            if start and contract.predecessor_id.date_end == start:
+                start += timedelta(days=1)
+            contract.billed_from = start
+
+    def _compute_successor_id(self):
+        successors = self.search_fetch(
+            [("predecessor_id", "in", self.ids)], ["predecessor_id"], order="id"
+        )
+        by_predecessor = {succ.predecessor_id.id: succ for succ in successors}
+        for contract in self:
+            contract.successor_id = by_predecessor.get(contract.id, self.browse())
 
     @api.depends("signed_date")
     def _compute_is_signed(self):
@@ -163,6 +205,53 @@ class UtilityContract(models.Model):
                 raise ValidationError(
                     self.env._("A contract cannot end before it starts (%s).", contract.name)
                 )
+
+    @api.constrains("service_point_id", "state", "billed_from", "date_end")
+    def _check_point_periods(self):
+        """Two contracts in force of one service point never bill the same
+        day: each reading is then billed to one contract only."""
+        for contract in self.filtered(lambda c: c.state != "draft"):
+            overlapping = self.search(
+                [
+                    ("id", "!=", contract.id),
+                    ("service_point_id", "=", contract.service_point_id.id),
+                    ("state", "!=", "draft"),
+                    ("billed_from", "<=", contract.date_end or date.max),
+                    "|",
+                    ("date_end", "=", False),
+                    ("date_end", ">=", contract.billed_from),
+                ],
+                limit=1,
+            )
+            if overlapping:
+                raise ValidationError(
+                    self.env._(
+                        "Contracts %(contract)s and %(other)s of service point %(point)s "
+                        "would both be billed for the same days: end the earlier one "
+                        "before the later one starts.",
+                        contract=contract.name,
+                        other=overlapping.name,
+                        point=contract.service_point_id.display_name,
+                    )
+                )
+
+    def _utility_next_billing_date(self):
+        """First day of this contract not billed yet: the day after the
+        period of its last bill in force, else its first billed day."""
+        self.ensure_one()
+        last = self.env["account.move"].search(
+            [
+                ("utility_contract_id", "=", self.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "!=", "cancel"),
+                ("utility_credited", "=", False),
+            ],
+            order="utility_period_end desc",
+            limit=1,
+        )
+        if last.utility_period_end:
+            return last.utility_period_end + timedelta(days=1)
+        return self.billed_from
 
     @api.model_create_multi
     def create(self, vals_list):

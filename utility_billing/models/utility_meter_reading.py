@@ -58,14 +58,17 @@ class UtilityMeterReading(models.Model):
         compute="_compute_contract_id",
         store=True,
         index=True,
-        help="The active supply contract of the meter's service point.",
+        help="The supply contract of the meter's service point in force on the reading's "
+        "date (the one billing that day), else its active contract.",
     )
     partner_id = fields.Many2one(
         comodel_name="res.partner",
-        related="service_point_id.partner_id",
+        compute="_compute_partner_id",
         string="Customer",
         store=True,
         index=True,
+        help="The customer of the reading's contract (of its bill once billed), else "
+        "the service point's: after a transfer the old owner keeps the old readings.",
     )
     customer_number = fields.Char(related="partner_id.utility_customer_number")
     station_id = fields.Many2one(
@@ -158,6 +161,8 @@ class UtilityMeterReading(models.Model):
             ("estimated", "Estimated"),
             ("self", "Customer self-reading"),
             ("final", "Final (meter removed)"),
+            ("move_out", "Move-out / transfer (final)"),
+            ("move_in", "Move-in (opening)"),
         ],
         default="manual",
         required=True,
@@ -219,15 +224,46 @@ class UtilityMeterReading(models.Model):
             date = format_date(self.env, reading.reading_date) if reading.reading_date else ""
             reading.display_name = f"{reading.meter_id.serial or ''} {date}".strip()
 
-    @api.depends("service_point_id")
+    @api.depends("service_point_id", "reading_date")
     def _compute_contract_id(self):
+        """The contract billing the reading's date (``billed_from`` to
+        ``date_end``): on the handover day of a transfer, the old one. A
+        reading dated outside every contract goes to the active one."""
         points = self.service_point_id
         contracts = self.env["utility.contract"].search(
-            [("service_point_id", "in", points.ids), ("state", "=", "active")]
+            [("service_point_id", "in", points.ids), ("state", "in", ("active", "terminated"))],
+            order="billed_from desc, id desc",
         )
-        by_point = {c.service_point_id.id: c for c in contracts}
+        by_point = defaultdict(list)
+        for contract in contracts:
+            by_point[contract.service_point_id.id].append(contract)
         for reading in self:
-            reading.contract_id = by_point.get(reading.service_point_id.id, False)
+            candidates = by_point.get(reading.service_point_id.id, [])
+            day = reading.reading_date
+            in_force = next(
+                (
+                    c
+                    for c in candidates
+                    if day
+                    and c.billed_from
+                    and c.billed_from <= day
+                    and (not c.date_end or day <= c.date_end)
+                ),
+                None,
+            )
+            active = next((c for c in candidates if c.state == "active"), False)
+            reading.contract_id = in_force or active
+
+    @api.depends("contract_id.partner_id", "service_point_id.partner_id")
+    def _compute_partner_id(self):
+        # a billed reading stays its bill's customer's (not a dependency:
+        # billing does not change it)
+        for reading in self:
+            reading.partner_id = (
+                reading.move_id.partner_id
+                or reading.contract_id.partner_id
+                or reading.service_point_id.partner_id
+            )
 
     @api.depends("meter_id")
     def _compute_multiplier(self):
@@ -755,12 +791,15 @@ class UtilityMeterReading(models.Model):
     @api.model
     def _get_billable(self, contracts, date_from, date_to):
         """Validated, not yet billed readings of the meters of ``contracts``'
-        service points dated in [date_from, date_to], oldest first."""
+        service points dated in [date_from, date_to], oldest first. A move-in
+        (opening) reading is never billed: what the meter turned while the
+        point had no contract is billed to nobody."""
         return self.search(
             [
                 ("service_point_id", "in", contracts.service_point_id.ids),
                 ("state", "=", "validated"),
                 ("move_id", "=", False),
+                ("reading_type", "!=", "move_in"),
                 ("reading_date", ">=", date_from),
                 ("reading_date", "<=", date_to),
             ],

@@ -7,6 +7,7 @@ from . import test_reading_import
 from . import test_billing_run
 from . import test_billing_run_lines
 from . import test_billing_run_jobs
+from . import test_billing_part_period
 from . import test_batch_job_mixin
 from . import test_prepaid
 from . import test_warning

@@ -115,6 +115,34 @@ class TestBillingRunLines(UtilityBillingCase):
                     sorted((line.date_maturity, line.balance) for line in receivable),
                 )
 
+    def test_part_period_batch_bills_equal_ordinary_invoices(self):
+        """A contract starting mid-March is billed 16 to 31 March, in the
+        batch as in an ordinary invoice."""
+        contracts = []
+        for number in ("0900000031", "0900000032"):
+            contract, meter = self._new_customer(
+                number, initial_reading=1000, payment_term=self.term_split, activate=False
+            )
+            contract.date_start = "2025-03-16"
+            contract.action_activate()
+            reading = self.env["utility.meter.reading"].create(
+                {"meter_id": meter.id, "reading_date": "2025-03-31", "value": 1120}
+            )
+            reading.action_validate()
+            contracts.append(contract)
+        batch_contract, ordinary_contract = contracts
+        self.billing_run._run_batch(batch_contract.ids)
+        batch_bill = self.billing_run.move_ids.filtered(
+            lambda m: m.utility_contract_id == batch_contract
+        )
+        ordinary_bill = self._ordinary_bill(ordinary_contract)
+        self.assertEqual(str(batch_bill.utility_period_start), "2025-03-16")
+        self.assertEqual(str(ordinary_bill.utility_period_start), "2025-03-16")
+        # 16 of 31 days: block 1 ends at 180 x 16/31 kWh
+        self.assertLess(batch_bill.invoice_line_ids[:1].quantity, 100)
+        self.assertEqual(batch_bill.amount_total, ordinary_bill.amount_total)
+        self.assertEqual(self._items(batch_bill), self._items(ordinary_bill))
+
     def test_batch_bills_are_numbered_without_gaps_and_can_be_paid(self):
         contracts = self.env["utility.contract"]
         for index in range(4):
