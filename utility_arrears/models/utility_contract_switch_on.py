@@ -15,28 +15,8 @@ class UtilityContract(models.Model):
         (``valued_unbilled_amount``), in one grouped query for all the
         contracts. A payment changes it at once; the unbilled value changes
         with the next valuation."""
-        partners = self.partner_id.commercial_partner_id
-        if not partners:
-            return {}
-        # sudo: a cashier or an agency import may not read journal items;
-        # only sums per customer leave this method
-        groups = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "in", self.company_id.ids),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                ],
-                ["partner_id", "company_id"],
-                ["amount_residual:sum"],
-            )
-        )
         # what the customer owes (bills) less what they paid ahead (credit)
-        owed = {(partner.id, company.id): residual for partner, company, residual in groups}
+        owed = self._get_receivable_residual_by_partner()
         return {
             contract.id: contract.currency_id.round(
                 -owed.get(

@@ -95,33 +95,6 @@ class UtilityContract(models.Model):
         )
         return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
-    def _utility_open_bill_residual_by_partner(self):
-        """What the customers still owe on posted bills: {(commercial
-        partner id, company id): residual}, one grouped query."""
-        partners = self.partner_id.commercial_partner_id
-        if not partners:
-            return {}
-        groups = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                # sudo: the valuation runs for whoever may read the contract
-                # (the cron, a billing officer's button); journal items are
-                # only summed, never shown
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "in", self.company_id.ids),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", ">", 0),
-                ],
-                ["partner_id", "company_id"],
-                ["amount_residual:sum"],
-            )
-        )
-        return {(partner.id, company.id): residual for partner, company, residual in groups}
-
     def _utility_value_balances(self, at=None):
         """Value these contracts' balances as of ``at`` (naive UTC datetime,
         default now) and store them in the ``valued_*`` fields.
@@ -168,7 +141,7 @@ class UtilityContract(models.Model):
         latest = {reading.meter_id.id: reading for reading in dailies}
         meter_of = {meter.id: meter for meter in meters}
         credit = self._get_prepaid_credit_by_partner()
-        owed = self._utility_open_bill_residual_by_partner()
+        owed = self._get_receivable_residual_by_partner(">")
         averages = self._get_avg_daily_consumption()
         charges, unit_prices, valued = {}, {}, {}
         unbilled_by_partner = defaultdict(float)

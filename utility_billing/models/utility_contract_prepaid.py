@@ -57,31 +57,40 @@ class UtilityContract(models.Model):
     # computes
     # ------------------------------------------------------------------
 
-    def _get_prepaid_credit_by_partner(self):
-        """Unapplied receivable credit per (commercial partner id, company id),
-        as a positive amount, in one grouped query."""
+    def _get_receivable_residual_by_partner(self, sign=None):
+        """Open receivable residual per (commercial partner id, company id),
+        in one grouped query: what the customers owe (``sign=">"``: their
+        open bills), what they paid ahead (``"<"``: their unapplied credit,
+        negative) or both netted (``None``)."""
         partners = self.partner_id.commercial_partner_id
         if not partners:
             return {}
+        domain = [
+            ("partner_id", "in", partners.ids),
+            ("company_id", "in", self.company_id.ids),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+        ]
+        if sign:
+            domain.append(("amount_residual", sign, 0))
+        # sudo: the figures are shown to whoever may read the contract,
+        # including portal customers and cashiers who cannot read journal
+        # items; only sums per customer leave this method
         groups = (
             self.env["account.move.line"]
             .sudo()
-            ._read_group(
-                # sudo: the balance is shown to whoever may read the contract,
-                # including portal customers who cannot read journal items.
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("company_id", "in", self.company_id.ids),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", "<", 0),
-                ],
-                ["partner_id", "company_id"],
-                ["amount_residual:sum"],
-            )
+            ._read_group(domain, ["partner_id", "company_id"], ["amount_residual:sum"])
         )
-        return {(partner.id, company.id): -residual for partner, company, residual in groups}
+        return {(partner.id, company.id): residual for partner, company, residual in groups}
+
+    def _get_prepaid_credit_by_partner(self):
+        """Unapplied receivable credit per (commercial partner id, company id),
+        as a positive amount, in one grouped query."""
+        return {
+            key: -residual
+            for key, residual in self._get_receivable_residual_by_partner("<").items()
+        }
 
     @api.depends("partner_id", "company_id")
     def _compute_prepaid_balance(self):
