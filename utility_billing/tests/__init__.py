@@ -20,3 +20,5 @@ from . import test_allowance_import
 from . import test_portal_einvoice
 from . import test_einvoice
 from . import test_bill_taxes
+from . import test_deposit
+from . import test_refund_request
