@@ -72,5 +72,6 @@
         "demo/utility_billing_portal_demo.xml",
         "demo/utility_allowance_demo.xml",
         "demo/utility_einvoice_demo.xml",
+        "demo/utility_deposit_demo.xml",
     ],
 }

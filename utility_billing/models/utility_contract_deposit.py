@@ -54,6 +54,11 @@ class UtilityContract(models.Model):
         help="Part of the deposit invoices still to be paid.",
     )
 
+    @api.model
+    def _utility_protected_fields(self):
+        # the deposit entries are linked by the actions that post them
+        return super()._utility_protected_fields() | {"deposit_invoice_ids"}
+
     @api.depends("deposit_invoice_ids.amount_residual", "deposit_invoice_ids.state")
     def _compute_deposit(self):
         # sudo: the deposit is shown to whoever may read the contract, portal

@@ -15,6 +15,7 @@ class UtilityDepositRule(models.Model):
 
     _name = "utility.deposit.rule"
     _description = "Security Deposit Rule"
+    _inherit = ["utility.protected.fields.mixin"]
     _order = "company_id, category, contract_kind, billing_mode"
 
     company_id = fields.Many2one(

@@ -132,25 +132,21 @@ class UtilityRefundRequest(models.Model):
     @api.model
     def _utility_protected_fields(self):
         return {
-            "name", "company_id", "contract_id", "reason", "payment_ids", "amount", "state",
-            "requested_by_id", "approved_by_id", "approved_at",
+            "name", "state", "requested_by_id", "approved_by_id", "approved_at",
             "reserve_move_id", "refund_payment_id", "paid_at",
         }  # fmt: skip
 
     @api.model
     def _utility_create_only_fields(self):
-        return {"partner_id"}
+        # the request's figures: given when it is created, then frozen
+        return {"partner_id", "company_id", "contract_id", "reason", "payment_ids", "amount"}
 
     @api.model_create_multi
     def create(self, vals_list):
-        # the request's own figures are given when it is created (the form),
-        # then frozen: only the actions write them
         for vals in vals_list:
             if is_new_name(self, vals.get("name")):
                 vals.pop("name", None)
-        initial = {"company_id", "contract_id", "reason", "payment_ids", "amount"}
-        guarded = [{k: v for k, v in vals.items() if k not in initial} for vals in vals_list]
-        self._utility_check_protected_create(guarded)
+        self._utility_check_protected_create(vals_list)
         seq = self.env["ir.sequence"]
         for vals in vals_list:
             vals["name"] = seq.next_by_code("utility.refund.request") or "New"
