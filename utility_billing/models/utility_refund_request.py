@@ -4,6 +4,7 @@ from odoo.fields import Domain
 
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
+from ..tools.locks import lock_rows
 from ..tools.protected import protected_write
 
 REFUND_REASON_SELECTION = [
@@ -55,7 +56,7 @@ class UtilityRefundRequest(models.Model):
         required=True,
         index=True,
         tracking=True,
-        domain="[('is_company', '=', False)]",
+        domain="[('utility_customer_number', '!=', False)]",
     )
     contract_id = fields.Many2one(
         comodel_name="utility.contract",
@@ -227,6 +228,11 @@ class UtilityRefundRequest(models.Model):
         Move = self.env["account.move"].sudo()
         for request in self:
             currency = request.currency_id
+            # two requests (or a bill) taking the same credit at once: the
+            # second waits here, then fails to serialize and is retried with
+            # the credit that is left
+            lock_rows(request._utility_credit_lines())
+            request.invalidate_recordset(["available_credit"])
             if currency.compare_amounts(request.amount, 0.0) <= 0:
                 raise UserError(self.env._("The amount to refund must be positive."))
             if currency.compare_amounts(request.amount, request.available_credit) > 0:
