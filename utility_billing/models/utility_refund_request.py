@@ -357,6 +357,16 @@ class UtilityRefundRequest(models.Model):
 
     def action_cancel(self):
         self._utility_check_state("draft", "to_approve", "approved")
+        if not self.env.user.has_group("utility_billing.group_utility_manager"):
+            for request in self.filtered(lambda r: r.state != "draft"):
+                if request.requested_by_id != self.env.user:
+                    raise AccessError(
+                        self.env._(
+                            "Refund request %s was submitted by another user: only they or a "
+                            "Collection Manager can cancel it.",
+                            request.name,
+                        )
+                    )
         self._utility_release_reserve()
         with self._utility_protected_write():
             self.write({"state": "cancelled"})

@@ -107,6 +107,11 @@ class TestRefundRequest(UtilityDepositCase):
             request.with_user(self.cashier).action_pay()
         request.with_user(self.manager2).action_approve()
         self.assertEqual(request.state, "approved")
+        with self.assertRaises(AccessError):
+            request.with_user(self.cashier).action_cancel()  # not the requester
+        request.with_user(self.manager).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(self.contract.prepaid_balance, 50.0)
 
     def test_amount_above_the_credit_is_refused(self):
         self._duplicate(50.0)
