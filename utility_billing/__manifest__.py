@@ -18,6 +18,7 @@
         "security/utility_billing_portal_security.xml",
         "security/utility_allowance_security.xml",
         "security/utility_einvoice_security.xml",
+        "security/utility_deposit_refund_security.xml",
         "data/ir_sequence_data.xml",
         "data/utility_billing_data.xml",
         "data/utility_billing_run_data.xml",
@@ -51,6 +52,8 @@
         "views/utility_warning_rule_views.xml",
         "views/utility_warning_views.xml",
         "wizards/utility_prepaid_refund_views.xml",
+        "views/utility_deposit_rule_views.xml",
+        "views/utility_refund_request_views.xml",
         "views/portal_templates.xml",
         "views/portal_einvoice_templates.xml",
     ],
@@ -69,5 +72,6 @@
         "demo/utility_billing_portal_demo.xml",
         "demo/utility_allowance_demo.xml",
         "demo/utility_einvoice_demo.xml",
+        "demo/utility_deposit_demo.xml",
     ],
 }

@@ -32,6 +32,7 @@
         "views/utility_payer_group_views.xml",
         "views/utility_field_collection_views.xml",
         "wizards/utility_counter_payment_views.xml",
+        "wizards/utility_counter_payment_deposit_views.xml",
         "wizards/utility_counter_einvoice_views.xml",
         "wizards/utility_consolidated_payment_views.xml",
         "wizards/utility_payment_cancel_views.xml",

@@ -100,6 +100,8 @@ class AccountMove(models.Model):
                 and m.state == "posted"
                 and m.invoice_date_due
                 and not m.utility_late_fee_bill_id
+                # a security deposit (or any life-cycle entry) bears no fee
+                and not m.utility_entry_kind
             )
         )
 

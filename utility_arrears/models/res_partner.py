@@ -88,6 +88,7 @@ class ResPartner(models.Model):
                       FROM account_move m
                      WHERE m.move_type = 'out_invoice'
                        AND m.state = 'posted'
+                       AND m.utility_entry_kind IS NULL
                        AND m.amount_residual_signed > 0
                        AND m.invoice_date_due < %(on_date)s
                        %(bill_filter)s

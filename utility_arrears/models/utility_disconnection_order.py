@@ -258,7 +258,10 @@ class UtilityDisconnectionOrder(models.Model):
         on_date = on_date or fields.Date.context_today(self)
         Move = self.env["account.move"]
         return Move.search(
-            Move._utility_open_bill_domain(partner) & Domain("invoice_date_due", "<", on_date),
+            Move._utility_open_bill_domain(partner)
+            & Domain("invoice_date_due", "<", on_date)
+            # a security deposit is no bill a supply is cut off for
+            & Domain("utility_entry_kind", "=", False),
             order="invoice_date_due, id",
         )
 

@@ -155,6 +155,7 @@ class UtilityDunningRun(models.Model):
                  WHERE m.company_id = %(company)s
                    AND m.move_type = 'out_invoice'
                    AND m.state = 'posted'
+                   AND m.utility_entry_kind IS NULL
                    AND m.amount_residual > 0
                    AND m.invoice_date_due < %(date)s
               ORDER BY m.id

@@ -22,3 +22,4 @@ from . import test_cost_control_visibility
 from . import test_switch_on_payment
 from . import test_meter_command_ack_timeout
 from . import test_disconnection_remote
+from . import test_deposit_chasing

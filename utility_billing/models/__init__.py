@@ -39,3 +39,7 @@ from . import utility_einvoice_batch
 from . import utility_einvoice_request
 from . import account_move_einvoice
 from . import res_partner_einvoice
+from . import account_move_lifecycle
+from . import utility_deposit_rule
+from . import utility_contract_deposit
+from . import utility_refund_request

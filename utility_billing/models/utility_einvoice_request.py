@@ -279,8 +279,13 @@ class UtilityEinvoiceRequest(models.Model):
         if targets._name == "account.payment":
             payment = targets
             payment.ensure_one()
+            # a security deposit is no sale: it gets no VAT e-invoice
             bills = (payment.reconciled_invoice_ids | payment.invoice_ids).filtered(
-                lambda m: m.move_type == "out_invoice" and m.state == "posted"
+                lambda m: (
+                    m.move_type == "out_invoice"
+                    and m.state == "posted"
+                    and not m.utility_entry_kind
+                )
             )
             if not bills:
                 raise UserError(
@@ -293,7 +298,12 @@ class UtilityEinvoiceRequest(models.Model):
                 raise UserError(self.env._("Select the bills to invoice."))
             company = bills[0].company_id
         wrong = bills.filtered(
-            lambda m: m.move_type != "out_invoice" or m.state != "posted" or m.company_id != company
+            lambda m: (
+                m.move_type != "out_invoice"
+                or m.state != "posted"
+                or m.company_id != company
+                or m.utility_entry_kind
+            )
         )
         if wrong:
             raise UserError(

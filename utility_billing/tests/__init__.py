@@ -21,3 +21,6 @@ from . import test_allowance_import
 from . import test_portal_einvoice
 from . import test_einvoice
 from . import test_bill_taxes
+from . import test_deposit
+from . import test_refund_request
+from . import test_portal_deposit_refund

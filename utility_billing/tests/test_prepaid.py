@@ -1,6 +1,6 @@
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import UtilityBillingCase
 
@@ -255,12 +255,32 @@ class TestPrepaid(UtilityPrepaidCase):
         wizard = Form(self.env["utility.prepaid.refund"].with_context(**action["context"])).save()
         self.assertEqual(wizard.amount, 30.0)
         result = wizard.action_refund()
-        refund = self.env["account.payment"].browse(result["res_id"])
+        # one path for every refund: a request, reserved at once, paid once
+        # another Collection Manager approved it
+        request = self.env["utility.refund.request"].browse(result["res_id"])
+        self.assertEqual(
+            (request.state, request.reason, request.amount), ("to_approve", "move_out", 30.0)
+        )
+        self.contract.invalidate_recordset(["prepaid_balance"])
+        self.assertEqual(self.contract.prepaid_balance, 0.0)
+        approver = new_test_user(
+            self.env,
+            login="prepaid_refund_approver",
+            groups="utility_billing.group_utility_manager",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        request.with_user(approver).action_approve()
+        request.action_pay()
+        refund = request.refund_payment_id
         self.assertEqual(refund.payment_type, "outbound")
         self.assertEqual(refund.partner_type, "customer")
         self.assertEqual(refund.amount, 30.0)
         self.assertIn(refund.state, ("in_process", "paid"))
-        self.assertTrue(self._receivable_line(refund).reconciled)
+        payable = self.company.utility_refund_payable_account_id
+        self.assertTrue(
+            refund.move_id.line_ids.filtered(lambda line: line.account_id == payable).reconciled
+        )
         self.contract.invalidate_recordset(["prepaid_balance"])
         self.assertEqual(self.contract.prepaid_balance, 0.0)
 

@@ -9,7 +9,9 @@
 * ``tabular``: the one reader of uploaded CSV/XLSX files (encoding,
   delimiter, header, amounts, dates);
 * ``einvoice_template`` / ``einvoice_results``: the tax platform's
-  batch-issue workbook (数电票) and the reader of its results.
+  batch-issue workbook (数电票) and the reader of its results;
+* ``protected``: the protected-fields permission for models outside the
+  mixin (``account.move``).
 
 Other add-ons import them as ``odoo.addons.utility_billing.tools.<module>``.
 """
@@ -20,3 +22,4 @@ from . import einvoice_template
 from . import locks
 from . import new_name
 from . import tabular
+from . import protected

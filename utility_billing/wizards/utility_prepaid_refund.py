@@ -3,10 +3,10 @@ from odoo.exceptions import UserError
 
 
 class UtilityPrepaidRefund(models.TransientModel):
-    """Pay back the remaining prepaid balance of an ended contract: an
-    outbound customer payment reconciled with the customer's open credit,
-    oldest first, so the receivable is settled and the accounts show who
-    got the money back and when."""
+    """Pay back the remaining prepaid balance of an ended contract: a refund
+    request of that credit (``utility.refund.request``, reason move-out),
+    submitted at once: the credit is reserved, a Collection Manager approves
+    it and the accountant pays it out, reconciled."""
 
     _name = "utility.prepaid.refund"
     _description = "Refund Prepaid Balance"
@@ -56,7 +56,7 @@ class UtilityPrepaidRefund(models.TransientModel):
             )
 
     def action_refund(self):
-        """Post the outbound payment and reconcile it with the credit."""
+        """Request the refund of the credit (submitted: reserved at once)."""
         self.ensure_one()
         contract = self.contract_id
         currency = self.currency_id
@@ -80,41 +80,26 @@ class UtilityPrepaidRefund(models.TransientModel):
                     balance=currency.format(contract.prepaid_balance),
                 )
             )
-        credit_lines = contract._get_prepaid_credit_lines()
-        method_line = self.journal_id.outbound_payment_method_line_ids[:1]
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "outbound",
-                "partner_type": "customer",
-                "partner_id": contract.partner_id.commercial_partner_id.id,
-                "amount": self.amount,
-                "currency_id": currency.id,
-                "date": self.date,
-                "journal_id": self.journal_id.id,
-                "payment_method_line_id": method_line.id,
-                "company_id": contract.company_id.id,
-                "memo": self.memo
-                or self.env._("Prepaid balance refund, contract %s", contract.name),
-            }
+        # one path for every refund: a request of the credit, reserved now,
+        # paid once a Collection Manager approves it
+        request = self.env["utility.refund.request"]._utility_request_for_credit(
+            contract.partner_id.commercial_partner_id,
+            self.amount,
+            "move_out",
+            contract=contract,
+            journal=self.journal_id,
+            note=self.memo or self.env._("Prepaid balance refund, contract %s", contract.name),
         )
-        payment.action_post()
-        debit_line = payment.move_id.line_ids.filtered(
-            lambda line: line.account_id == payment.destination_account_id
-        )
-        for credit in credit_lines.filtered(lambda line: line.account_id == debit_line.account_id):
-            if debit_line.reconciled:
-                break
-            (credit + debit_line).reconcile()
         contract.message_post(
             body=self.env._(
-                "Prepaid balance of %(amount)s refunded by payment %(payment)s.",
+                "Refund of the prepaid balance of %(amount)s requested (%(request)s).",
                 amount=currency.format(self.amount),
-                payment=payment.name,
+                request=request.name,
             )
         )
         return {
             "type": "ir.actions.act_window",
-            "res_model": "account.payment",
-            "res_id": payment.id,
+            "res_model": "utility.refund.request",
+            "res_id": request.id,
             "view_mode": "form",
         }

@@ -25,3 +25,4 @@ from . import utility_payer_group
 from . import utility_field_collection
 from . import utility_field_collection_line
 from . import payment_transaction
+from . import utility_refund_request

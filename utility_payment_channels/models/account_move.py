@@ -19,4 +19,6 @@ class AccountMove(models.Model):
         """What a receipt calls this bill among those a payment settled:
         its number here; ``utility_arrears`` names its late-fee invoices."""
         self.ensure_one()
+        if self.utility_entry_kind == "deposit":
+            return self.env._("Security deposit %s", self.name)
         return self.name

@@ -22,3 +22,4 @@ from . import test_counter_einvoice
 from . import test_counter_taxes
 from . import test_terminal_reversal
 from . import test_biller_reconciliation
+from . import test_refund_channels

@@ -41,3 +41,5 @@ from . import test_cost_control_visibility_tours
 from . import test_cost_control_day
 from . import test_switch_on_tour
 from . import test_remote_disconnection_tour
+from . import test_lifecycle_bill_fields
+from . import test_refund_tour

@@ -85,6 +85,7 @@ EDITABLE_FIELDS = {
         "billing_mode", "boundary_point", "company_id", "date_end", "date_start", "name", "note",
         "partner_id", "payment_method", "payment_term_id", "service_point_id", "signed_date",
         "signed_document", "signed_document_name", "tariff_id", "utility_warning_ids",
+        "contract_kind",
     },
     "utility.customer.category": {"code", "name", "sequence"},
     "utility.disconnection.order": {"care_visit_id", "execution_note", "user_id"},
@@ -144,6 +145,14 @@ EDITABLE_FIELDS = {
     "utility.headend": {
         "ack_timeout_minutes", "active", "api_token", "api_url", "code", "company_id",
         "max_attempts", "name", "provider", "retry_minutes", "state",
+    },
+    # the Collection Manager's configuration of security deposits
+    "utility.deposit.rule": {
+        "active", "amount", "billing_mode", "category", "company_id", "contract_kind", "note",
+    },
+    # while the request is open (refused once paid, rejected or cancelled, in write)
+    "utility.refund.request": {
+        "journal_id", "partner_bank_id", "payment_method_line_id", "reason_note", "reject_reason",
     },
     "utility.warning.rule": {
         "active", "company_id", "kind", "mail_template_id", "name", "notify_activity",
@@ -304,6 +313,16 @@ class TestWriteMatrix(HttpCase):
                     "channel": Action._fields["channel"]._description_selection(env)[0][0],
                 }
             )
+        # a refund request (draft: no credit reserved yet), as a cashier makes it
+        env["utility.refund.request"].create(
+            {
+                "partner_id": customer.id,
+                "company_id": cls.company.id,
+                "reason": "duplicate",
+                "reason_note": "write matrix",
+                "amount": 1.0,
+            }
+        )
         # a second e-invoice provider, to try linking a batch to it
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
