@@ -14,6 +14,26 @@ class AccountPayment(models.Model):
     @api.model
     def _utility_before_reconcile(self, settlements):  # pylint: disable=missing-return
         super()._utility_before_reconcile(settlements)
+        # a kept installment plan's bills first, then the late fees, then the
+        # recovery of written-off bills with what the payment has left
+        self._utility_order_plan_bills(settlements)
+        self._utility_charge_settlement_late_fees(settlements)
+        self._utility_recover_written_off(settlements)
+
+    @api.model
+    def _utility_order_plan_bills(self, settlements):
+        """Put a kept installment plan's bills first, in plan order, in the
+        settlements whose bills the payer did not name (installment plans)."""
+
+    @api.model
+    def _utility_recover_written_off(self, settlements):
+        """Recover the payer's written-off bills with what each settlement
+        leaves once its bills are paid (bad-debt write-off)."""
+
+    @api.model
+    def _utility_charge_settlement_late_fees(self, settlements):
+        """Charge the late fee of the part of each overdue bill the
+        settlements pay, right before its bill."""
         Move = self.env["account.move"]
         # the part of each bill each payment settles, by payment day: one
         # late-fee query and one charge per day for all the payments

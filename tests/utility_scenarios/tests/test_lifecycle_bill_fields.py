@@ -83,18 +83,29 @@ class TestLifecycleBillFields(HttpCase):
             (self.bill, {"utility_deposit_contract_id": self.contract.id}),
             (self.deposit, {"utility_entry_kind": False}),
             (self.deposit, {"utility_deposit_contract_id": False}),
+            (self.bill, {"utility_collection_hold": "written_off"}),
+            (self.bill, {"utility_collection_hold": "plan"}),
         ]
         for name, user in self.users.items():
             self.authenticate(user.login, user.login)
             for move, vals in attempts:
                 with self.subTest(user=name, move=move.name, vals=vals):
-                    before = (move.utility_entry_kind, move.utility_deposit_contract_id)
+                    before = (
+                        move.utility_entry_kind,
+                        move.utility_deposit_contract_id,
+                        move.utility_collection_hold,
+                    )
                     with self.assertRaises(JsonRpcException) as caught:
                         self._call("write", [move.ids, vals])
                     self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError")
                     move.invalidate_recordset()
                     self.assertEqual(
-                        (move.utility_entry_kind, move.utility_deposit_contract_id), before
+                        (
+                            move.utility_entry_kind,
+                            move.utility_deposit_contract_id,
+                            move.utility_collection_hold,
+                        ),
+                        before,
                     )
             with self.subTest(user=name, operation="create"):
                 with self.assertRaises(JsonRpcException) as caught:
