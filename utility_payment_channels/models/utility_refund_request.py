@@ -3,25 +3,28 @@ from odoo.exceptions import UserError
 
 
 class UtilityRefundRequest(models.Model):
-    """A refund is never paid from a service hall's cash drawer: the cashier
-    session counts the drawer from the payments it took in, so money paid
-    out of it would leave the count short."""
+    """A refund is never paid from a collection channel's journal (a service
+    hall's cash drawer, an agency's or a terminal's clearing account): the
+    cashier session counts the drawer from the payments it took in, and the
+    channels' settlements are matched with what they collected, so money paid
+    out of them would leave the count or the settlement short."""
 
     _inherit = "utility.refund.request"
 
     def _utility_check_refund_journal(self):
         super()._utility_check_refund_journal()
-        points = (
+        point = (
             self.env["utility.collection.point"]
             .sudo()
-            .search_count([("journal_id", "in", self.journal_id.ids)])
+            .search([("journal_id", "in", self.journal_id.ids)], limit=1)
         )
-        if points:
+        if point:
             raise UserError(
                 self.env._(
-                    "Journal %s is a service hall's cash drawer: pay refunds from the bank or "
-                    "the finance office's cash journal.",
-                    self.journal_id[:1].display_name,
+                    "Journal %(journal)s collects the payments of %(point)s: pay refunds from "
+                    "the company's bank account or the finance office's cash journal.",
+                    journal=point.journal_id.display_name,
+                    point=point.display_name,
                 )
             )
         return True
