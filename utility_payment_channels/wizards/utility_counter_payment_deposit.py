@@ -23,6 +23,13 @@ class UtilityCounterPayment(models.TransientModel):
         currency_field="currency_id",
     )
     refund_in_progress_note = fields.Char(compute="_compute_deposit_refund")
+    refundable_credit = fields.Monetary(
+        string="Credit to Refund",
+        compute="_compute_deposit_refund",
+        currency_field="currency_id",
+        help="The customer's unapplied credit, less the refunds in progress: what a refund "
+        "request may ask for.",
+    )
 
     @api.depends("partner_id")
     def _compute_deposit_refund(self):
@@ -40,6 +47,8 @@ class UtilityCounterPayment(models.TransientModel):
             refunds = contracts[:1].refund_in_progress_ids.sudo()
             wizard.refund_in_progress_amount = sum(refunds.mapped("amount"))
             states = dict(refunds._fields["state"]._description_selection(self.env))
+            # the credit is the customer's (all his contracts share it)
+            wizard.refundable_credit = contracts[:1].prepaid_balance
             wizard.refund_in_progress_note = ", ".join(
                 f"{refund.name} ({states[refund.state]})" for refund in refunds
             )

@@ -107,6 +107,10 @@ registry.category("web_tour.tours").add("utility_deposit_counter_tour", {
             trigger: ".o_utility_counter .alert:contains(保证金)",
         },
         {
+            content: "No refund to ask for: the customer has no credit",
+            trigger: ".o_utility_counter:not(:has(button[name='action_request_refund']))",
+        },
+        {
             content: "The deposit invoice is listed with the bills",
             trigger: `${counterField("line_ids")} .o_data_row td[name=bill_id]:contains(UDP/)`,
         },
