@@ -17,7 +17,7 @@ class UtilityContract(models.Model):
     Every payment channel books a top-up as an ordinary customer payment, so
     no separate "wallet" can drift away from the accounts."""
 
-    _inherit = "utility.contract"
+    _inherit = "utility.contract"  # pylint: disable=consider-merging-classes-inherited
 
     prepaid_balance = fields.Monetary(
         compute="_compute_prepaid_balance",

@@ -9,7 +9,7 @@ class UtilityCounterPayment(models.TransientModel):
     """The counter screen, once paid: the VAT e-invoice requests of the
     payment and the button asking for one."""
 
-    _inherit = "utility.counter.payment"
+    _inherit = "utility.counter.payment"  # pylint: disable=consider-merging-classes-inherited
 
     einvoice_request_ids = fields.Many2many(
         comodel_name="utility.einvoice.request",
