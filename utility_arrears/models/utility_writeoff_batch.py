@@ -157,7 +157,21 @@ class UtilityWriteoffBatch(models.Model):
         for vals in vals_list:
             vals["name"] = seq.next_by_code("utility.writeoff.batch") or "New"
         with self.browse()._utility_protected_write():
-            return super().create(vals_list)
+            batches = super().create(vals_list)
+        batches._utility_attach_evidence()
+        return batches
+
+    def _utility_attach_evidence(self):
+        """The evidence uploaded before the batch was saved belongs to no
+        record, so only its uploader could read it: it is attached to the
+        batch, and readable by whoever reads the batch (the approver). Only
+        the user's own loose uploads: never another record's attachment."""
+        for batch in self:
+            loose = batch.evidence_attachment_ids.sudo().filtered(
+                lambda a: not a.res_id and a.create_uid == self.env.user
+            )
+            if loose:
+                loose.write({"res_model": batch._name, "res_id": batch.id})
 
     def write(self, vals):
         editable = {"date", "reason", "reason_note", "evidence_attachment_ids", "partner_ids"}
@@ -169,7 +183,10 @@ class UtilityWriteoffBatch(models.Model):
                         "Write-off %s is no longer a draft: it cannot be changed.", late[0].name
                     )
                 )
-        return super().write(vals)
+        res = super().write(vals)
+        if "evidence_attachment_ids" in vals:
+            self._utility_attach_evidence()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

@@ -61,7 +61,7 @@ class UtilityWriteoffLine(models.Model):
     )
     amount_recovered = fields.Monetary(string="Recovered", currency_field="currency_id")
     amount_outstanding = fields.Monetary(
-        string="Outstanding",
+        string="Not Recovered",
         currency_field="currency_id",
         compute="_compute_amount_outstanding",
         store=True,
