@@ -275,6 +275,15 @@ class TestWriteoff(UtilityArrearsCase):
         self.assertEqual(self.li.utility_amount_overdue, 0.0)
         ageing = self.env["utility.arrears.ageing"].search([("partner_id", "=", self.zhang.id)])
         self.assertFalse(ageing)
+        # dunning: the run's overdue rows
+        run = self.env["utility.dunning.run"].create({"company_id": self.company.id})
+        self.assertFalse({row[0] for row in run._overdue_bill_rows()} & set(written_off.ids))
+        # disconnection: the customer's overdue bills
+        Order = self.env["utility.disconnection.order"]
+        self.assertFalse(Order._overdue_bills(self.zhang) | Order._overdue_bills(self.li))
+        # warnings: the open bills of the due / overdue rules
+        rule = self.env["utility.warning.rule"].new({"company_id": self.company.id})
+        self.assertFalse(rule._open_bills(Domain("id", "in", written_off.ids)))
         if dunning:
             self.assertEqual(dunning.state, "skipped")
 
