@@ -59,7 +59,8 @@ class UtilityCollectionKpi(models.Model):
         so that both reports give the same billed and collected figures for
         the same bills: collected is what payments settled (a credit note
         reconciled with a bill is not a collection); outstanding is what the
-        bills still owe."""
+        bills still owe. A written-off bill (nothing left to pay) is not a
+        paid bill."""
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY 1) AS id, *,
@@ -79,6 +80,7 @@ class UtilityCollectionKpi(models.Model):
                        SUM(r.bill_count) AS bill_count,
                        COUNT(*) FILTER (
                            WHERE r.kind = 'billed' AND bill.amount_residual_signed = 0
+                             AND bill.utility_collection_hold IS DISTINCT FROM 'written_off'
                        ) AS paid_count,
                        SUM(r.amount_billed) AS amount_billed,
                        SUM(r.amount_collected) AS amount_collected,

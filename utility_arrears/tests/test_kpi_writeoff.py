@@ -92,6 +92,9 @@ class TestKpiWriteoff(UtilityArrearsCase):
             ],
         )
         self.assertEqual((billed, collected, written_off), (1000.0, 700.0, 100.0))
+        # the written-off bill owes nothing but is not a paid bill
+        [(paid,)] = self.env["utility.collection.kpi"]._read_group(domain, [], ["paid_count:sum"])
+        self.assertEqual(paid, 1)
         self.assertAlmostEqual(rate, 70.00, places=2)
         self.assertAlmostEqual(rate_net, 77.78, places=2)
         # the recovery report: the write-off is a row of its own, no collection
