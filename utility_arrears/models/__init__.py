@@ -34,3 +34,10 @@ from . import account_payment_switch_on
 from . import utility_meter_command_ack_timeout
 from . import utility_disconnection_order_remote
 from . import utility_payment_terminal_switch_on
+from . import utility_arrears_policy_writeoff
+from . import utility_writeoff_batch
+from . import utility_writeoff_line
+from . import account_move_writeoff
+from . import account_payment_writeoff
+from . import tier_review
+from . import tier_definition

@@ -10,7 +10,8 @@ LATE_FEE_VAT_RATE = 13.0
 class ResCompany(models.Model):
     """Company settings of arrears management: the power administration
     authority that receives copies of important customers' disconnection
-    notices, and the late-fee income account, product and taxes (created on
+    notices, the late-fee income account, product and taxes, and the
+    allowance account and journal of bad-debt write-offs (created on
     demand)."""
 
     _inherit = "res.company"
@@ -197,3 +198,66 @@ class ResCompany(models.Model):
             "invoice_repartition_line_ids": repartition(),
             "refund_repartition_line_ids": repartition(),
         }
+
+    # -- bad-debt write-offs (账销案存): allowance account and journal ------
+    utility_bad_debt_allowance_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Bad Debt Allowance Account",
+        help="Contra-asset account debited by the write-off of a bad debt (坏账准备, 1231). "
+        "Found by its code 1231 or created on the first write-off.",
+    )
+    utility_writeoff_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Bad Debt Write-offs Journal",
+        help="Miscellaneous journal of the write-offs and of their recoveries (UWO). "
+        "Created on the first write-off.",
+    )
+
+    # sudo below: the accountant posting a write-off or the cashier whose
+    # payment recovers one may not manage the chart of accounts; these are
+    # fixed, documented company settings.
+    def _utility_bad_debt_allowance_account(self):
+        """The company's bad-debt allowance account: the setting, else the
+        chart's 1231 (坏账准备 in the Chinese chart), else a new one."""
+        self.ensure_one()
+        if self.utility_bad_debt_allowance_account_id:
+            return self.utility_bad_debt_allowance_account_id
+        Account = self.env["account.account"].sudo().with_company(self)
+        account = Account.search(
+            [
+                *Account._check_company_domain(self),
+                ("code", "=", "1231"),
+                ("account_type", "=", "asset_current"),
+            ],
+            limit=1,
+        ) or Account.create(
+            {
+                "name": self.env._("Provision for bad debts"),
+                "code": Account._search_new_account_code("1231"),
+                "account_type": "asset_current",
+                "reconcile": False,
+                "company_ids": [Command.set(self.ids)],
+            }
+        )
+        self.sudo().utility_bad_debt_allowance_account_id = account
+        return account
+
+    def _utility_writeoff_journal(self):
+        """The company's journal of bad-debt write-offs (UWO), created on
+        first use."""
+        self.ensure_one()
+        if self.utility_writeoff_journal_id:
+            return self.utility_writeoff_journal_id
+        Journal = self.env["account.journal"].sudo().with_company(self)
+        journal = Journal.search(
+            [("company_id", "=", self.id), ("code", "=", "UWO")], limit=1
+        ) or Journal.create(
+            {
+                "name": self.env._("Bad Debt Write-offs"),
+                "code": "UWO",
+                "type": "general",
+                "company_id": self.id,
+            }
+        )
+        self.sudo().utility_writeoff_journal_id = journal
+        return journal

@@ -63,12 +63,16 @@ class CollectionKpiXlsx(models.AbstractModel):
         groups = self.env["utility.collection.recovery"]._read_group(
             domain,
             [groupby],
-            ["bill_count:sum", "amount_billed:sum", "amount_collected:sum", "recovery_rate:avg"],
+            [
+                "bill_count:sum",
+                "amount_billed:sum",
+                "amount_collected:sum",
+                "recovery_rate:avg",
+                "amount_written_off:sum",
+                "recovery_rate_net:avg",
+            ],
         )
-        return [
-            [self._recovery_label(groupby, key, none), bills, billed, collected, rate]
-            for key, bills, billed, collected, rate in groups
-        ]
+        return [[self._recovery_label(groupby, key, none), *figures] for key, *figures in groups]
 
     def get_workbook_options(self):
         # text of agency files, customers and users is written as text: never
@@ -106,6 +110,8 @@ class CollectionKpiXlsx(models.AbstractModel):
                         (env._("Billed"), 16, "money"),
                         (env._("Collected"), 16, "money"),
                         (env._("Recovery Rate (%)"), 16, "rate"),
+                        (env._("Written Off"), 16, "money"),
+                        (env._("Recovery Rate excl. Write-offs (%)"), 18, "rate"),
                     ],
                     self._recovery_rows(dashboard, groupby, none),
                 )

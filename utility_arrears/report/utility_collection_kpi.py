@@ -35,11 +35,23 @@ class UtilityCollectionKpi(models.Model):
     amount_billed = fields.Monetary(string="Billed", readonly=True)
     amount_collected = fields.Monetary(string="Collected", readonly=True)
     amount_outstanding = fields.Monetary(string="Outstanding", readonly=True)
+    amount_written_off = fields.Monetary(
+        string="Written Off",
+        readonly=True,
+        help="Bad debts written off (账销案存) and not recovered: not a collection.",
+    )
     recovery_rate = fields.Float(
         string="Recovery Rate (%)",
         readonly=True,
         aggregator="avg",
         help="Collected / billed; in grouped views computed from the group's sums.",
+    )
+    recovery_rate_net = fields.Float(
+        string="Recovery Rate excl. Write-offs (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Collected / (billed - written off): the recovery rate of the debt still to be "
+        "collected; in grouped views computed from the group's sums.",
     )
 
     def _query(self):
@@ -47,13 +59,18 @@ class UtilityCollectionKpi(models.Model):
         so that both reports give the same billed and collected figures for
         the same bills: collected is what payments settled (a credit note
         reconciled with a bill is not a collection); outstanding is what the
-        bills still owe."""
+        bills still owe. A written-off bill (nothing left to pay) is not a
+        paid bill."""
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY 1) AS id, *,
                    CASE WHEN amount_billed != 0
                         THEN 100.0 * amount_collected / amount_billed ELSE 0 END
-                       AS recovery_rate
+                       AS recovery_rate,
+                   CASE WHEN amount_billed - amount_written_off != 0
+                        THEN 100.0 * amount_collected / (amount_billed - amount_written_off)
+                        ELSE 0 END
+                       AS recovery_rate_net
               FROM (
                 SELECT r.bill_month AS month,
                        r.company_id,
@@ -63,9 +80,11 @@ class UtilityCollectionKpi(models.Model):
                        SUM(r.bill_count) AS bill_count,
                        COUNT(*) FILTER (
                            WHERE r.kind = 'billed' AND bill.amount_residual_signed = 0
+                             AND bill.utility_collection_hold IS DISTINCT FROM 'written_off'
                        ) AS paid_count,
                        SUM(r.amount_billed) AS amount_billed,
                        SUM(r.amount_collected) AS amount_collected,
+                       SUM(r.amount_written_off) AS amount_written_off,
                        SUM(bill.amount_residual_signed) FILTER (WHERE r.kind = 'billed')
                            AS amount_outstanding
                   FROM (%(recovery)s) AS r
@@ -83,14 +102,20 @@ class UtilityCollectionKpi(models.Model):
         )
 
     def _read_group_select(self, aggregate_spec, query):
-        """A group's recovery rate is its collected sum over its billed sum,
-        not the average of its rows' rates."""
-        if aggregate_spec != "recovery_rate:avg":
+        """A group's recovery rate is its collected sum over its billed sum
+        (less its written-off sum for the net rate), not the average of its
+        rows' rates."""
+        if aggregate_spec not in ("recovery_rate:avg", "recovery_rate_net:avg"):
             return super()._read_group_select(aggregate_spec, query)
+        billed = self._field_to_sql(self._table, "amount_billed", query)
+        if aggregate_spec == "recovery_rate_net:avg":
+            billed = SQL(
+                "%s - %s", billed, self._field_to_sql(self._table, "amount_written_off", query)
+            )
         return SQL(
             "COALESCE(100.0 * SUM(%(collected)s) / NULLIF(SUM(%(billed)s), 0), 0)",
             collected=self._field_to_sql(self._table, "amount_collected", query),
-            billed=self._field_to_sql(self._table, "amount_billed", query),
+            billed=billed,
         )
 
     @api.model
@@ -98,7 +123,8 @@ class UtilityCollectionKpi(models.Model):
         """The "three 100%" figures of a company, in percent:
         ``signing``: active contracts with a signed written contract;
         ``centralized``: bill amounts paid in the period through centralized
-        channels (halls, agencies, terminals, online) rather than door to door;
+        channels (halls, agencies, terminals, online) rather than door to door
+        (a bad-debt write-off is not a payment);
         ``bill_holding``: bills issued in the period (invoice date) that have
         reached their customer through any channel, see
         ``account.move.utility_bill_held``."""
@@ -125,6 +151,7 @@ class UtilityCollectionKpi(models.Model):
                   JOIN account_move pay ON pay.id = pay_line.move_id
                  WHERE bill.move_type = 'out_invoice'
                    AND pay.move_type = 'entry'
+                   AND pay.utility_entry_kind IS DISTINCT FROM 'writeoff'
                    AND bill.company_id = %(company)s
                    AND apr.max_date BETWEEN %(date_from)s AND %(date_to)s
                 """,

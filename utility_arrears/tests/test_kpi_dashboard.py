@@ -360,20 +360,25 @@ class TestCollectionKpiDashboard(UtilityArrearsCase):
                 if row[0] is not None
             }
 
+        # (bills, billed, collected, recovery rate, written off, recovery
+        # rate without the written-off debt)
         self.assertEqual(
             table("Recovery by Station"),
             {
-                self.station.display_name: [3, 600, 250, 41.67],
-                self.station_b.display_name: [2, 450, 50, 11.11],
+                self.station.display_name: [3, 600, 250, 41.67, 0, 41.67],
+                self.station_b.display_name: [2, 450, 50, 11.11, 0, 11.11],
             },
         )
         self.assertEqual(
             table("Recovery by Month"),
-            {"2025-03": [3, 600, 250, 41.67], "2025-04": [2, 450, 50, 11.11]},
+            {"2025-03": [3, 600, 250, 41.67, 0, 41.67], "2025-04": [2, 450, 50, 11.11, 0, 11.11]},
         )
         self.assertEqual(
             table("Recovery by Category"),
-            {"Residential": [2, 300, 100, 33.33], "Commercial": [3, 750, 200, 26.67]},
+            {
+                "Residential": [2, 300, 100, 33.33, 0, 33.33],
+                "Commercial": [3, 750, 200, 26.67, 0, 26.67],
+            },
         )
         # the cells hold the rounded shares they show, not 33.333333...
         self.assertEqual(

@@ -75,8 +75,20 @@ class UtilityCollectionDashboard(models.TransientModel):
         compute="_compute_recovery",
         help="Collected so far of the month's bills.",
     )
+    amount_written_off = fields.Monetary(
+        string="Written Off",
+        compute="_compute_recovery",
+        help="Of the month's bills, what is written off as bad debt (not a collection).",
+    )
     recovery_rate = fields.Float(
         string="Recovery Rate This Month (%)", compute="_compute_recovery", digits=(16, 2)
+    )
+    recovery_rate_net = fields.Float(
+        string="Recovery Rate excl. Write-offs (%)",
+        compute="_compute_recovery",
+        digits=(16, 2),
+        help="Collected / (billed - written off): the recovery rate of the debt still to be "
+        "collected.",
     )
     recovery_rate_previous = fields.Float(
         string="Recovery Rate Last Month (%)", compute="_compute_recovery", digits=(16, 2)
@@ -142,10 +154,16 @@ class UtilityCollectionDashboard(models.TransientModel):
     def _compute_recovery(self):
         Recovery = self.env["utility.collection.recovery"]
         for dashboard in self:
-            [(billed, collected, rate)] = Recovery._read_group(
+            [(billed, collected, written_off, rate, rate_net)] = Recovery._read_group(
                 dashboard._recovery_domain(),
                 [],
-                ["amount_billed:sum", "amount_collected:sum", "recovery_rate:avg"],
+                [
+                    "amount_billed:sum",
+                    "amount_collected:sum",
+                    "amount_written_off:sum",
+                    "recovery_rate:avg",
+                    "recovery_rate_net:avg",
+                ],
             )
             [(previous,)] = Recovery._read_group(
                 dashboard._recovery_domain(dashboard.previous_month_start),
@@ -154,7 +172,9 @@ class UtilityCollectionDashboard(models.TransientModel):
             )
             dashboard.amount_billed = billed
             dashboard.amount_collected = collected
+            dashboard.amount_written_off = written_off
             dashboard.recovery_rate = rate
+            dashboard.recovery_rate_net = rate_net
             dashboard.recovery_rate_previous = previous
             dashboard.recovery_rate_change = rate - previous
 

@@ -112,6 +112,7 @@ ENTRY_COPIED = frozenset(
         "utility_period_start",
         "utility_service_point_id",
         "utility_station_id",
+        "utility_writeoff_line_id",
     )
 )
 # columns of the entry set for each payment (``_utility_copy_entry_values``)

@@ -44,3 +44,5 @@ from . import test_remote_disconnection_tour
 from . import test_lifecycle_bill_fields
 from . import test_refund_tour
 from . import test_deposit_refund_tours
+from . import test_writeoff_tour
+from . import test_writeoff_review_rpc

@@ -60,6 +60,15 @@ class TestLifecycleBillFields(HttpCase):
                     ],
                 }
             )
+        # a register line of another bill, to try linking the bill to it
+        writeoff = cls.env["utility.writeoff.batch"].create(
+            {"company_id": cls.company.id, "reason": "death", "reason_note": "lifecycle"}
+        )
+        Line = cls.env["utility.writeoff.line"]
+        with Line.browse()._utility_protected_write():
+            cls.writeoff_line = Line.create(
+                {"batch_id": writeoff.id, "bill_id": cls.deposit.id, "amount": 1.0}
+            )
         cls.users = {
             name: new_test_user(
                 cls.env,
@@ -85,6 +94,7 @@ class TestLifecycleBillFields(HttpCase):
             (self.deposit, {"utility_deposit_contract_id": False}),
             (self.bill, {"utility_collection_hold": "written_off"}),
             (self.bill, {"utility_collection_hold": "plan"}),
+            (self.bill, {"utility_writeoff_line_id": self.writeoff_line.id}),
         ]
         for name, user in self.users.items():
             self.authenticate(user.login, user.login)
@@ -94,6 +104,7 @@ class TestLifecycleBillFields(HttpCase):
                         move.utility_entry_kind,
                         move.utility_deposit_contract_id,
                         move.utility_collection_hold,
+                        move.utility_writeoff_line_id,
                     )
                     with self.assertRaises(JsonRpcException) as caught:
                         self._call("write", [move.ids, vals])
@@ -104,6 +115,7 @@ class TestLifecycleBillFields(HttpCase):
                             move.utility_entry_kind,
                             move.utility_deposit_contract_id,
                             move.utility_collection_hold,
+                            move.utility_writeoff_line_id,
                         ),
                         before,
                     )

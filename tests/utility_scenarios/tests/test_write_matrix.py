@@ -23,6 +23,8 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
+from odoo.addons.utility_billing.tools.protected import protected_write
+
 from .test_access_matrix import GROUP_XMLIDS
 
 UTILITY_MODULES = ("utility_billing", "utility_payment_channels", "utility_arrears")
@@ -154,12 +156,19 @@ EDITABLE_FIELDS = {
     "utility.refund.request": {
         "journal_id", "partner_bank_id", "payment_method_line_id", "reason_note", "reject_reason",
     },
+    # the accountant's draft write-off (refused once submitted, in write)
+    # (lines: Add Bills creates them, a line added by hand is checked at Submit)
+    "utility.writeoff.batch": {
+        "date", "evidence_attachment_ids", "line_ids", "partner_ids", "reason", "reason_note",
+    },
     "utility.warning.rule": {
         "active", "company_id", "kind", "mail_template_id", "name", "notify_activity",
         "notify_email", "notify_portal", "notify_sms", "responsible_user_id", "sequence",
         "sms_template_id", "threshold_amount", "threshold_days", "warning_ids",
     },
 }  # fmt: skip
+# the Collection Manager's threshold of bad-debt write-offs
+EDITABLE_FIELDS["utility.arrears.policy"] |= {"writeoff_min_days_overdue"}
 
 # The record of each model the matrix is tried on: one in a state where the
 # model's own checks (a closed session, an approved tariff) let a write
@@ -323,6 +332,29 @@ class TestWriteMatrix(HttpCase):
                 "amount": 1.0,
             }
         )
+        # a draft bad-debt write-off with one bill, as Add Bills makes it
+        # (and a second one, each with a review, to try moving the line or a
+        # review to the other write-off)
+        writeoff, other_writeoff = env["utility.writeoff.batch"].create(
+            [
+                {"company_id": cls.company.id, "reason": "death", "reason_note": "write matrix"},
+                {"company_id": cls.company.id, "reason": "other", "reason_note": "write matrix"},
+            ]
+        )
+        Line = env["utility.writeoff.line"]
+        with Line.browse()._utility_protected_write():
+            Line.create({"batch_id": writeoff.id, "bill_id": bills[1].id, "amount": 1.0})
+        with protected_write(env["tier.review"]):
+            env["tier.review"].create(
+                [
+                    {
+                        "model": "utility.writeoff.batch",
+                        "res_id": batch.id,
+                        "definition_id": env.ref("utility_arrears.tier_definition_writeoff").id,
+                    }
+                    for batch in (writeoff, other_writeoff)
+                ]
+            )
         # a second e-invoice provider, to try linking a batch to it
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
