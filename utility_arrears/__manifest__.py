@@ -12,6 +12,7 @@
     "data": [
         "security/utility_arrears_security.xml",
         "security/ir.model.access.csv",
+        "security/utility_installment_plan_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
@@ -21,6 +22,7 @@
         "data/utility_meter_command_data.xml",
         "data/utility_contract_valuation_data.xml",
         "data/utility_cost_control_rules_data.xml",
+        "data/utility_installment_plan_data.xml",
         "wizards/utility_late_fee_waive_wizard_views.xml",
         "wizards/utility_counter_payment_valuation_views.xml",
         "wizards/utility_counter_payment_switch_on_views.xml",
@@ -46,6 +48,7 @@
         "wizards/utility_cost_control_dashboard_views.xml",
         "views/account_move_bill_delivery_views.xml",
         "views/menus.xml",
+        "views/utility_installment_plan_views.xml",
         "views/portal_templates.xml",
         "views/portal_templates_valuation.xml",
         "views/portal_supply_templates.xml",

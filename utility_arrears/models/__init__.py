@@ -34,3 +34,7 @@ from . import account_payment_switch_on
 from . import utility_meter_command_ack_timeout
 from . import utility_disconnection_order_remote
 from . import utility_payment_terminal_switch_on
+from . import utility_arrears_policy_installment
+from . import utility_installment_plan
+from . import account_move_installment
+from . import account_payment_plan

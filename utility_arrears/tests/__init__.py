@@ -23,3 +23,4 @@ from . import test_switch_on_payment
 from . import test_meter_command_ack_timeout
 from . import test_disconnection_remote
 from . import test_deposit_chasing
+from . import test_installment_plan
