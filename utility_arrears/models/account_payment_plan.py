@@ -34,11 +34,15 @@ class AccountPayment(models.Model):
             if set(settlement.bills.ids) != open_ids.get(customer.id, set()):
                 # the payer named these bills
                 continue
-            plans = settlement.bills.utility_installment_plan_id.filtered(
+            # sudo: whoever books the payment (a terminal's API user, an
+            # agency import) need not read the plans; only their order counts
+            plans = settlement.bills.sudo().utility_installment_plan_id.filtered(
                 lambda p: p.state == "active"
             )
             first = Move
             for plan in plans.sorted(lambda p: (p.date_start, p.id)):
-                first |= plan._utility_ordered_bills() & settlement.bills
+                first |= (plan._utility_ordered_bills() & settlement.bills.sudo()).with_env(
+                    Move.env
+                )
             if first:
                 settlement.bills = first | (settlement.bills - first)

@@ -187,6 +187,8 @@ class UtilityInstallmentPlan(models.Model):
 
     def write(self, vals):
         if DRAFT_FIELDS.intersection(vals) and not self._utility_has_protected_write():
+            # who may not write plans at all is told so first
+            self.check_access("write")
             agreed = self.filtered(lambda p: p.state != "draft")
             if agreed:
                 raise UserError(
@@ -614,6 +616,8 @@ class UtilityInstallmentPlanLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # who may not write installments at all is told so first
+        self.check_access("write")
         self._utility_check_draft_plan()
         return super().write(vals)
 

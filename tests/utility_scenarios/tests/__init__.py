@@ -44,3 +44,4 @@ from . import test_remote_disconnection_tour
 from . import test_lifecycle_bill_fields
 from . import test_refund_tour
 from . import test_installment_plan_tour
+from . import test_installment_plan_rpc
