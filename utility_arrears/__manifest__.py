@@ -64,5 +64,6 @@
         "demo/utility_meter_command_demo.xml",
         "demo/utility_contract_valuation_demo.xml",
         "demo/utility_cost_control_calendar_demo.xml",
+        "demo/utility_installment_plan_demo.xml",
     ],
 }
