@@ -38,3 +38,4 @@ from . import utility_arrears_policy_installment
 from . import utility_installment_plan
 from . import account_move_installment
 from . import account_payment_plan
+from . import utility_contract_installment

@@ -145,7 +145,10 @@ class TestInstallmentPlan(UtilityArrearsCase):
         run.action_preview()
         before = self.env["utility.dunning.action"].search([("run_id", "=", run.id)])
         self.assertEqual(before.bill_id, self.old | self.plan_bills)
+        self.assertEqual(self.contract._utility_balance_now()[self.contract.id], -480.0)
         plan = self._plan()
+        # remote cost control: the balance that switches off or on
+        self.assertEqual(self.contract._utility_balance_now()[self.contract.id], -80.0)
         self.assertEqual(plan.state, "active")
         self.assertEqual(set(self.plan_bills.mapped("utility_collection_hold")), {"plan"})
         self.assertEqual(self.plan_bills.utility_installment_plan_id, plan)
