@@ -242,7 +242,9 @@ class UtilityInstallmentPlan(models.Model):
                 paid += sum(fees.mapped("amount_total")) - sum(fees.mapped("amount_residual"))
             plan.amount_paid = plan.currency_id.round(max(paid, 0.0))
             due = sum(
-                plan.line_ids.filtered(lambda line, d=today: line.date_due <= d).mapped("amount")
+                plan.line_ids.filtered(
+                    lambda line, d=today: line.date_due and line.date_due <= d
+                ).mapped("amount")
             )
             plan.amount_due_now = plan.currency_id.round(max(due - plan.amount_paid, 0.0))
             open_lines = plan.line_ids.filtered(lambda line: line.state != "paid")
