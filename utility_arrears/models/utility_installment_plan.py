@@ -426,7 +426,10 @@ class UtilityInstallmentPlan(models.Model):
     def _utility_release_bills(self):
         """The bills are chased again (the link to the plan stays, for the
         history; only a kept plan freezes the late fee)."""
-        bills = self.bill_ids.filtered(lambda b: b.utility_collection_hold == "plan")
+        # (a draft's bills may be held by another plan: only this one's)
+        bills = self.bill_ids.filtered(
+            lambda b: b.utility_collection_hold == "plan" and b.utility_installment_plan_id in self
+        )
         bills._utility_set_collection_hold(False)
 
     def _utility_refresh_customers(self):

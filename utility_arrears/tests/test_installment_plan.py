@@ -368,6 +368,22 @@ class TestInstallmentPlan(UtilityArrearsCase):
             plan.with_user(self.manager).unlink()
         self.assertEqual(plan.state, "active")
 
+    def test_a_bill_goes_into_one_kept_plan_only(self):
+        plan = self._plan()
+        other = self._plan(bills=self.aug, confirm=False)
+        with self.assertRaisesRegex(UserError, "another plan"):
+            other.with_user(self.manager).action_confirm()
+        # cancelling the draft leaves the kept plan's hold alone
+        other.with_user(self.manager).action_cancel()
+        self.assertEqual(self.aug.utility_collection_hold, "plan")
+        self.assertEqual(self.aug.utility_installment_plan_id, plan)
+        # cancelling the kept plan releases its bills
+        plan.with_user(self.manager).action_cancel()
+        self.assertEqual(plan.state, "cancelled")
+        self.assertFalse(any(self.plan_bills.mapped("utility_collection_hold")))
+        self.env["res.partner"]._utility_refresh_arrears(self.partner)
+        self.assertEqual(self.partner.utility_amount_overdue, 480.0)
+
     def test_bad_bills_are_refused(self):
         later = self._make_bill(self.partner, 10.0, self.today + timedelta(days=10))
         plan = self._plan(bills=self.plan_bills | later, confirm=False)
