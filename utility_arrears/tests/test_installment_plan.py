@@ -289,6 +289,42 @@ class TestInstallmentPlan(UtilityArrearsCase):
         # the old bill is not in the plan: that order goes on
         self.assertEqual(other.state, "draft")
 
+    def test_held_bills_are_no_arrears_to_disconnect_or_reconnect_for(self):
+        Order = self.env["utility.disconnection.order"]
+        order = Order.create(
+            {
+                "partner_id": self.partner.id,
+                "company_id": self.company.id,
+                "bill_ids": [Command.set(self.plan_bills.ids)],
+            }
+        )
+        with order._utility_protected_write():
+            order.state = "scheduled"
+        self._plan(confirm=False).with_user(self.manager).action_confirm()
+        # the plan cancelled it; a remote switch-off of it is refused too
+        self.assertEqual(order.state, "cancelled")
+        with self.assertRaisesRegex(UserError, "no arrears"):
+            order._check_arrears_open()
+        # an executed order whose bill is written off: no reconnection
+        executed = Order.create(
+            {
+                "partner_id": self.partner.id,
+                "company_id": self.company.id,
+                "bill_ids": [Command.set(self.old.ids)],
+            }
+        )
+        with executed._utility_protected_write():
+            executed.state = "executed"
+        # (the write-off flags the bill, then reconciles its entry with it:
+        # a payment stands for that entry here)
+        self.old._utility_set_collection_hold("written_off")
+        self._pay(self.old)
+        self.assertEqual(executed.state, "executed")
+        self.assertFalse(executed.reconnection_order_id)
+        self.assertIn("written off", executed.message_ids[:1].body)
+        # no late fee on a written-off bill
+        self.assertFalse(self.old._utility_late_fee_eligible())
+
     def test_old_owner_arrears_never_disconnect_the_new_owner(self):
         point = self.env["utility.service.point"].create(
             {
