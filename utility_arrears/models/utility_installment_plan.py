@@ -224,6 +224,8 @@ class UtilityInstallmentPlan(models.Model):
         "line_ids.amount",
         "line_ids.date_due",
         "amount_principal",
+        "state",
+        "date_start",
     )
     def _compute_progress(self):
         today = fields.Date.context_today(self)
