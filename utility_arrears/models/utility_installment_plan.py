@@ -148,7 +148,7 @@ class UtilityInstallmentPlan(models.Model):
         help="Why the customer is given the plan (hardship, dispute settled...).",
     )
 
-    _amount_principal_positive = models.Constraint(
+    _counts_not_negative = models.Constraint(
         "CHECK(installment_count >= 0 AND interval_months >= 0 AND grace_days >= 0)",
         "Installments, months between installments and grace days cannot be negative.",
     )
