@@ -41,3 +41,8 @@ from . import account_move_writeoff
 from . import account_payment_writeoff
 from . import tier_review
 from . import tier_definition
+from . import utility_arrears_policy_installment
+from . import utility_installment_plan
+from . import account_move_installment
+from . import account_payment_plan
+from . import utility_contract_installment

@@ -102,6 +102,8 @@ class AccountMove(models.Model):
                 and not m.utility_late_fee_bill_id
                 # a security deposit (or any life-cycle entry) bears no fee
                 and not m.utility_entry_kind
+                # nor does a bill written off as bad debt
+                and m.utility_collection_hold != "written_off"
             )
         )
 
@@ -123,7 +125,7 @@ class AccountMove(models.Model):
             currency = bill.currency_id
             amount = amounts.get(bill, bill.amount_residual)
             accrued, any_fee = policy._compute_late_fee_accrued(
-                amount, bill.invoice_date_due, on_date
+                amount, bill.invoice_date_due, bill._utility_late_fee_accrual_date(on_date)
             )
             # a fee cancelled or reversed with the payment that charged it
             # was never charged
@@ -163,6 +165,13 @@ class AccountMove(models.Model):
                 "policy": policy,
             }
         return result
+
+    def _utility_late_fee_accrual_date(self, on_date):
+        """The day this bill's late fee accrues up to when paid on
+        ``on_date``: ``on_date`` (installment plans freeze it at the plan's
+        start while the plan is kept)."""
+        self.ensure_one()
+        return on_date
 
     def _utility_late_fee(self, on_date, amount=None):
         """Late fee of this bill if ``amount`` (default: all that is still
@@ -307,6 +316,9 @@ class AccountMove(models.Model):
         bills = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
         if not bills:
             return
+        # a kept installment plan whose bills are all paid is done (sudo:
+        # the payer's cashier does not manage plans)
+        self.env["utility.installment.plan"].sudo()._utility_on_bills_reconciled(bills)
         # sudo: the cashier or agency import taking the payment need not
         # manage disconnection orders; stopping them on payment is a rule
         self.env["res.partner"].sudo()._utility_refresh_arrears(bills.partner_id)

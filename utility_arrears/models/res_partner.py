@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.utility_billing.models.account_move_lifecycle import chased_bill_sql
+
 # ids of the customers whose arrears changed in the current transaction, stamped
 # again right before it commits (``_utility_stamp_arrears_change``)
 ARREARS_CHANGED_KEY = "utility_arrears.changed_partner_ids"
@@ -88,7 +90,7 @@ class ResPartner(models.Model):
                       FROM account_move m
                      WHERE m.move_type = 'out_invoice'
                        AND m.state = 'posted'
-                       AND m.utility_entry_kind IS NULL
+                       AND %(chased)s
                        AND m.amount_residual_signed > 0
                        AND m.invoice_date_due < %(on_date)s
                        %(bill_filter)s
@@ -115,6 +117,9 @@ class ResPartner(models.Model):
                 now=fields.Datetime.now(),
                 bill_filter=bill_filter,
                 partner_filter=partner_filter,
+                # a bill held by an installment plan or written off is not
+                # overdue arrears (TV feed, utility_amount_overdue)
+                chased=chased_bill_sql("m"),
             )
         )
         changed = self.browse([row[0] for row in self.env.cr.fetchall()])

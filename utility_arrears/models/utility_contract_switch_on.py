@@ -16,7 +16,8 @@ class UtilityContract(models.Model):
         contracts. A payment changes it at once; the unbilled value changes
         with the next valuation."""
         # what the customer owes (bills) less what they paid ahead (credit)
-        owed = self._get_receivable_residual_by_partner()
+        # (a bill in a kept installment plan is owed on the plan's terms)
+        owed = self._utility_owed_now_by_partner()
         return {
             contract.id: contract.currency_id.round(
                 -owed.get(

@@ -141,7 +141,8 @@ class UtilityContract(models.Model):
         latest = {reading.meter_id.id: reading for reading in dailies}
         meter_of = {meter.id: meter for meter in meters}
         credit = self._get_prepaid_credit_by_partner()
-        owed = self._get_receivable_residual_by_partner(">")
+        # a bill in a kept installment plan is owed on the plan's terms
+        owed = self._utility_owed_now_by_partner(">")
         averages = self._get_avg_daily_consumption()
         charges, unit_prices, valued = {}, {}, {}
         unbilled_by_partner = defaultdict(float)

@@ -86,7 +86,8 @@ class UtilityDisconnectionOrder(models.Model):
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('commercial_partner_id', '=', partner_id),"
         " ('payment_state', 'in', ('not_paid', 'partial')),"
-        " ('invoice_date_due', '<', context_today().strftime('%Y-%m-%d'))]",
+        " ('invoice_date_due', '<', context_today().strftime('%Y-%m-%d')),"
+        " ('utility_collection_hold', '=', False), ('utility_entry_kind', '=', False)]",
         help="The overdue bills the order is for: the customer's overdue bills "
         "when it is created by hand. Paying them all cancels the order.",
     )
@@ -258,10 +259,9 @@ class UtilityDisconnectionOrder(models.Model):
         on_date = on_date or fields.Date.context_today(self)
         Move = self.env["account.move"]
         return Move.search(
-            Move._utility_open_bill_domain(partner)
-            & Domain("invoice_date_due", "<", on_date)
-            # a security deposit is no bill a supply is cut off for
-            & Domain("utility_entry_kind", "=", False),
+            # a security deposit, a bill in an installment plan or written
+            # off is no bill a supply is cut off for
+            Move._utility_chased_bill_domain(partner) & Domain("invoice_date_due", "<", on_date),
             order="invoice_date_due, id",
         )
 
@@ -294,8 +294,11 @@ class UtilityDisconnectionOrder(models.Model):
         """Refuse to go on with a disconnection whose bills are all paid:
         there is nothing left to disconnect for."""
         for order in self.filtered(lambda o: o.kind == "disconnection"):
+            # a bill held by an installment plan or written off is no
+            # arrears to disconnect for either
             if not order.bill_ids or all(
-                bill.currency_id.is_zero(bill.amount_residual) for bill in order.bill_ids
+                bill.currency_id.is_zero(bill.amount_residual) or bill.utility_collection_hold
+                for bill in order.bill_ids
             ):
                 raise UserError(
                     self.env._(
@@ -476,8 +479,18 @@ class UtilityDisconnectionOrder(models.Model):
     def _create_from_level(self, level, bills):
         """Disconnection orders for ``bills`` reaching ``level``: bills of a
         customer are added to their open order, else one order per customer
-        is created and notified. Caring-service customers are left out."""
-        bills = bills.filtered(lambda b: not b.partner_id.utility_is_care)
+        is created and notified. Caring-service customers are left out, and
+        so are bills no channel may chase (installment plan, write-off) and
+        bills of a contract no longer active: after a transfer, the old
+        owner's arrears never cut the supply the point's new contract gets."""
+        bills = bills.filtered(
+            lambda b: (
+                not b.partner_id.utility_is_care
+                and not b.utility_collection_hold
+                and not b.utility_entry_kind
+                and (not b.utility_contract_id or b.utility_contract_id.state == "active")
+            )
+        )
         open_orders = self.search(
             [
                 ("partner_id", "in", bills.partner_id.ids),
@@ -516,11 +529,24 @@ class UtilityDisconnectionOrder(models.Model):
                 and all(bill.currency_id.is_zero(bill.amount_residual) for bill in o.bill_ids)
             )
         )
+        # a bill written off is settled by the write-off, not paid: a pending
+        # order stops, but the supply cut for it is not given back
+        written_off = paid.filtered(
+            lambda o: any(bill.utility_collection_hold == "written_off" for bill in o.bill_ids)
+        )
         pending = paid.filtered(lambda o: o.state in ("draft", "notified", "scheduled"))
         pending.write({"state": "cancelled"})
         for order in pending:
-            order.message_post(body=self.env._("Arrears paid: disconnection cancelled."))
+            if order in written_off:
+                order.message_post(body=self.env._("Arrears written off: disconnection cancelled."))
+            else:
+                order.message_post(body=self.env._("Arrears paid: disconnection cancelled."))
         executed = paid.filtered(lambda o: o.state == "executed" and not o.reconnection_order_id)
+        for order in executed & written_off:
+            order.message_post(
+                body=self.env._("Arrears written off, not paid: no reconnection order.")
+            )
+        executed -= written_off
         now = fields.Datetime.now()
         reconnections = self.create(
             [

@@ -145,9 +145,9 @@ class UtilityDunningAction(models.Model):
 
     def _execute(self):
         """Carry out the actions to do, channel by channel through the hooks."""
-        for channel, actions in (
-            self.filtered(lambda a: a.state == "draft").grouped("channel").items()
-        ):
+        todo = self.filtered(lambda a: a.state == "draft")
+        todo -= todo._utility_skip_unchased()
+        for channel, actions in todo.grouped("channel").items():
             try:
                 with self.env.cr.savepoint():
                     getattr(actions, f"_action_{channel}")()
@@ -156,6 +156,25 @@ class UtilityDunningAction(models.Model):
                 _logger.exception("Dunning channel %s failed", channel)
                 with actions._utility_protected_write():
                     actions.write({"state": "error", "message": str(error)})
+
+    def _utility_skip_unchased(self):
+        """Skip the actions whose bill may no longer be chased since the
+        preview: put into an installment plan, written off or paid. Returns
+        the actions skipped."""
+        outcomes = []
+        for action in self:
+            bill = action.bill_id
+            if bill.utility_collection_hold == "plan":
+                message = self.env._("Skipped: the bill is in an installment plan.")
+            elif bill.utility_collection_hold == "written_off":
+                message = self.env._("Skipped: the bill is written off.")
+            elif bill.payment_state not in ("not_paid", "partial") or bill.state != "posted":
+                message = self.env._("Skipped: the bill is paid.")
+            else:
+                continue
+            outcomes.append((action, {"state": "skipped", "message": message}))
+        self._write_outcomes(outcomes)
+        return self.browse([action.id for action, _vals in outcomes])
 
     def _responsible_user(self):
         self.ensure_one()

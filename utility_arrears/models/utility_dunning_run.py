@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.utility_billing.models.account_move_lifecycle import chased_bill_sql
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
 JOB_CHANNEL = "root.utility_arrears"
@@ -155,13 +156,15 @@ class UtilityDunningRun(models.Model):
                  WHERE m.company_id = %(company)s
                    AND m.move_type = 'out_invoice'
                    AND m.state = 'posted'
-                   AND m.utility_entry_kind IS NULL
+                   AND %(chased)s
                    AND m.amount_residual > 0
                    AND m.invoice_date_due < %(date)s
               ORDER BY m.id
                 """,
                 date=self.date,
                 company=self.company_id.id,
+                # not held by an installment plan or a write-off, no deposit
+                chased=chased_bill_sql("m"),
             )
         )
         return self.env.cr.fetchall()

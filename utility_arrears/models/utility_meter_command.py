@@ -213,6 +213,10 @@ class UtilityMeterCommand(models.Model):
         transaction commits (queue_job); a switch-on is sent at once."""
         if action not in ("switch_off", "switch_on"):
             raise UserError(self.env._("Unknown switching action %s.", action))
+        if action == "switch_off" and reason == "arrears" and origin:
+            # the order's bills may have gone into an installment plan, been
+            # written off or paid since it was scheduled: no switch-off then
+            origin._check_arrears_open()
         meters = meters.filtered("active")
         pending = self.search(
             [("meter_id", "in", meters.ids), ("state", "in", PENDING_STATES)],

@@ -36,6 +36,12 @@ class UtilityArrearsAgeing(models.Model):
     amount_earlier_years = fields.Monetary(string="Earlier Years", readonly=True)
     amount_overdue = fields.Monetary(readonly=True)
     amount_total = fields.Monetary(string="Total Open", readonly=True)
+    amount_in_plan = fields.Monetary(
+        string="In Installment Plan",
+        readonly=True,
+        help="Part of the open amount in bills held by a kept installment plan: still owed, "
+        "but not chased.",
+    )
 
     def _query(self):
         age = SQL("(CURRENT_DATE - m.invoice_date_due)")
@@ -62,13 +68,16 @@ class UtilityArrearsAgeing(models.Model):
                    %(over90)s AS amount_over_90,
                    %(earlier)s AS amount_earlier_years,
                    %(overdue)s AS amount_overdue,
-                   SUM(m.amount_residual_signed) AS amount_total
+                   SUM(m.amount_residual_signed) AS amount_total,
+                   %(in_plan)s AS amount_in_plan
               FROM account_move m
               JOIN res_partner p ON p.id = m.partner_id
               JOIN res_company c ON c.id = m.company_id
              WHERE m.move_type = 'out_invoice'
                AND m.state = 'posted'
                AND m.amount_residual_signed > 0
+               -- a security deposit is no arrears
+               AND m.utility_entry_kind IS NULL
           GROUP BY m.partner_id, p.utility_customer_number, m.company_id, c.currency_id,
                    p.utility_station_id, p.utility_category
             """,
@@ -79,6 +88,7 @@ class UtilityArrearsAgeing(models.Model):
             over90=bucket(SQL("%s AND %s > 90", this_year, age)),
             earlier=bucket(SQL("NOT %s", this_year)),
             overdue=bucket(SQL("m.invoice_date_due < CURRENT_DATE")),
+            in_plan=bucket(SQL("m.utility_collection_hold = 'plan'")),
         )
 
     def init(self):

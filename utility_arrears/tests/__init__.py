@@ -25,3 +25,4 @@ from . import test_disconnection_remote
 from . import test_deposit_chasing
 from . import test_writeoff
 from . import test_kpi_writeoff
+from . import test_installment_plan

@@ -147,7 +147,8 @@ class UtilityWarningRule(models.Model):
         return crossings
 
     def _open_bills(self, due_domain):
-        domain = self.env["account.move"]._utility_open_bill_domain() & due_domain
+        # not a bill held by an installment plan or written off, no deposit
+        domain = self.env["account.move"]._utility_chased_bill_domain() & due_domain
         if self.company_id:
             domain &= Domain("company_id", "=", self.company_id.id)
         bills = self.env["account.move"].search(domain)

@@ -102,6 +102,7 @@ ENTRY_COPIED = frozenset(
         "utility_credited",
         "utility_deposit_contract_id",
         "utility_entry_kind",
+        "utility_installment_plan_id",
         "utility_late_fee_accrued",
         "utility_late_fee_bill_id",
         "utility_late_fee_payment_id",

@@ -46,3 +46,5 @@ from . import test_refund_tour
 from . import test_deposit_refund_tours
 from . import test_writeoff_tour
 from . import test_writeoff_review_rpc
+from . import test_installment_plan_tour
+from . import test_installment_plan_rpc

@@ -64,6 +64,7 @@ EDITABLE_FIELDS = {
     "utility.arrears.policy": {
         "active", "category", "company_id", "grace_days", "late_fee_current_rate",
         "late_fee_earlier_rate", "late_fee_minimum", "level_ids", "name", "sequence",
+        "installment_freeze_late_fees", "installment_grace_days",
     },
     "utility.billing.run": {
         "batch_size", "category_ids", "company_id", "date_from", "date_to", "invoice_date", "name",
@@ -152,6 +153,12 @@ EDITABLE_FIELDS = {
     "utility.deposit.rule": {
         "active", "amount", "billing_mode", "category", "company_id", "contract_kind", "note",
     },
+    # while the plan is a draft (refused once agreed, in write)
+    "utility.installment.plan": {
+        "bill_ids", "date_start", "first_due_date", "freeze_late_fees", "grace_days",
+        "installment_count", "interval_months", "line_ids", "reason",
+    },
+    "utility.installment.plan.line": {"amount", "date_due", "sequence"},
     # while the request is open (refused once paid, rejected or cancelled, in write)
     "utility.refund.request": {
         "journal_id", "partner_bank_id", "payment_method_line_id", "reason_note", "reject_reason",
@@ -355,6 +362,22 @@ class TestWriteMatrix(HttpCase):
                     for batch in (writeoff, other_writeoff)
                 ]
             )
+        # an installment plan with its installments, as a Collection Manager
+        # prepares it (draft: the protection, not the plan's state, refuses)
+        # (and a second one, to try moving an installment to it)
+        plans = env["utility.installment.plan"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": cls.company.id,
+                    "bill_ids": [
+                        Command.set(bills.filtered(lambda b: b.partner_id == customer)[:1].ids)
+                    ],
+                }
+            ]
+            * 2
+        )
+        plans.action_generate_lines()
         # a second e-invoice provider, to try linking a batch to it
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
