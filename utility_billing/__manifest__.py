@@ -74,5 +74,6 @@
         "demo/utility_allowance_demo.xml",
         "demo/utility_einvoice_demo.xml",
         "demo/utility_deposit_demo.xml",
+        "demo/utility_contract_change_demo.xml",
     ],
 }

@@ -14,6 +14,7 @@ class UtilityContractChangeReading(models.Model):
 
     change_id = fields.Many2one(
         comodel_name="utility.contract.change",
+        string="Account Change",
         required=True,
         ondelete="cascade",
         index=True,
@@ -25,6 +26,13 @@ class UtilityContractChangeReading(models.Model):
         domain="[('service_point_id', '=', parent.service_point_id)]",
     )
     register_type = fields.Selection(related="meter_id.register_type")
+    previous_value = fields.Float(
+        string="Previous Reading",
+        compute="_compute_previous_value",
+        digits=(16, 2),
+        help="The meter's latest reading before the change's day (or its initial "
+        "reading): the new value counts from it.",
+    )
     value = fields.Float(
         string="Reading",
         digits=(16, 2),
@@ -44,6 +52,20 @@ class UtilityContractChangeReading(models.Model):
     consumption = fields.Float(
         related="reading_id.consumption", string="Consumption (kWh)", digits=(16, 2)
     )
+
+    @api.depends("meter_id", "change_id.change_date", "reading_id")
+    def _compute_previous_value(self):
+        Reading = self.env["utility.meter.reading"]
+        for line in self:
+            if line.reading_id:
+                line.previous_value = line.reading_id.previous_value
+                continue
+            meter = line.meter_id
+            domain = [("meter_id", "=", meter.id), ("state", "!=", "cancelled")]
+            if line.change_id.change_date:
+                domain.append(("reading_date", "<=", line.change_id.change_date))
+            last = Reading.search(domain, order="reading_date desc, id desc", limit=1)
+            line.previous_value = last.value if last else meter.initial_reading
 
     @api.model
     def _utility_protected_fields(self):
