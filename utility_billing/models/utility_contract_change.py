@@ -270,7 +270,12 @@ class UtilityContractChange(models.Model):
             changes = super().create(vals_list)
         changes._utility_check_kind()
         for change in changes.filtered(lambda c: not c.reading_line_ids):
-            change._utility_prefill_readings()
+            change.reading_line_ids = [
+                Command.create(vals)
+                for vals in self._utility_prefill_readings(
+                    change.service_point_id, change.change_date
+                )
+            ]
         return changes
 
     def write(self, vals):
@@ -335,7 +340,7 @@ class UtilityContractChange(models.Model):
         for change in self:
             readings = change.reading_line_ids.reading_id
             change.readings_entered = bool(change.reading_line_ids) and all(
-                change.reading_line_ids.mapped("reading_id")
+                line.reading_id for line in change.reading_line_ids
             )
             change.readings_validated = change.readings_entered and all(
                 state in ("validated", "billed") for state in readings.mapped("state")
@@ -384,13 +389,29 @@ class UtilityContractChange(models.Model):
     # readings
     # ------------------------------------------------------------------
 
-    def _utility_prefill_readings(self):
-        """Hook: the reading lines of a new change, one per meter installed
-        on the point (a smart-meter add-on fills their values)."""
-        self.ensure_one()
-        meters = self.service_point_id.meter_ids.filtered(lambda m: m.state == "installed")
-        with self._utility_protected_write():
-            self.reading_line_ids = [Command.create({"meter_id": meter.id}) for meter in meters]
+    @api.model
+    def _utility_prefill_readings(self, service_point, change_date):
+        """Hook: values of the reading lines of a new change of
+        ``service_point`` on ``change_date``, one per installed meter (a
+        smart-meter add-on fills in the values it read remotely)."""
+        meters = service_point.meter_ids.filtered(lambda m: m.state == "installed")
+        return [{"meter_id": meter.id} for meter in meters]
+
+    @api.model
+    def default_get(self, fields):
+        defaults = super().default_get(fields)
+        if "reading_line_ids" in fields and not defaults.get("reading_line_ids"):
+            point = self.env["utility.service.point"].browse(defaults.get("service_point_id"))
+            if not point and defaults.get("contract_id"):
+                point = (
+                    self.env["utility.contract"].browse(defaults["contract_id"]).service_point_id
+                )
+            if point:
+                defaults["reading_line_ids"] = [
+                    Command.create(vals)
+                    for vals in self._utility_prefill_readings(point, defaults.get("change_date"))
+                ]
+        return defaults
 
     def _utility_reading_type(self):
         return "move_in" if self.kind == "move_in" else "move_out"

@@ -200,6 +200,8 @@ class TestContractChange(UtilityDepositCase):
     def test_move_out_keeps_the_credit_when_asked(self):
         self._topup(100.0, partner=self.zhang)
         change = self._change("move_out", credit_action="keep")
+        with self.assertRaisesRegex(UserError, "Enter the readings"):
+            change.action_confirm()
         change.action_record_readings()
         change.action_confirm()
         self.assertFalse(change.refund_request_id)
