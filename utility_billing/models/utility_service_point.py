@@ -96,6 +96,8 @@ class UtilityServicePoint(models.Model):
                 "default_service_point_id": self.id,
                 "default_company_id": self.company_id.id,
                 "default_credit_action": "keep",
+                # the tariff of the point's last contract, as a proposal
+                "default_new_tariff_id": self.contract_ids.sorted("date_start")[-1:].tariff_id.id,
             },
         }
 

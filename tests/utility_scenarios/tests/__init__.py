@@ -43,3 +43,4 @@ from . import test_switch_on_tour
 from . import test_remote_disconnection_tour
 from . import test_lifecycle_bill_fields
 from . import test_refund_tour
+from . import test_contract_change_tour
