@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class UtilityContractChangeReading(models.Model):
@@ -84,3 +85,13 @@ class UtilityContractChangeReading(models.Model):
             if entered:
                 raise self.env["utility.contract.change"]._utility_readings_entered_error(entered)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_draft(self):
+        if self.filtered(lambda line: line.change_id.state != "draft" or line.reading_id):
+            raise UserError(
+                self.env._(
+                    "The readings of a confirmed account change, or a reading already "
+                    "entered, cannot be deleted."
+                )
+            )

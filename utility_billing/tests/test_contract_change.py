@@ -206,6 +206,8 @@ class TestContractChange(UtilityDepositCase):
         change.action_confirm()
         self.assertFalse(change.refund_request_id)
         self.assertFalse(change.deposit_move_id, "no deposit was held")
+        with self.assertRaises(UserError):
+            change.reading_line_ids.unlink()
         self.assertEqual(change.final_bill_id.payment_state, "paid")
         change.invalidate_recordset(["customer_credit"])
         self.assertEqual(change.customer_credit, 8.0)
