@@ -185,13 +185,18 @@ class UtilityContract(models.Model):
         return super().write(vals)
 
     def _compute_change_count(self):
-        counts = dict(
-            self.env["utility.contract.change"]._read_group(
-                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+        # the changes ending the contract and the one that opened it
+        Change = self.env["utility.contract.change"]
+        ended = dict(
+            Change._read_group([("contract_id", "in", self.ids)], ["contract_id"], ["__count"])
+        )
+        opened = dict(
+            Change._read_group(
+                [("new_contract_id", "in", self.ids)], ["new_contract_id"], ["__count"]
             )
         )
         for contract in self:
-            contract.change_count = counts.get(contract, 0)
+            contract.change_count = ended.get(contract, 0) + opened.get(contract, 0)
 
     @api.depends("date_start", "predecessor_id.date_end")
     def _compute_billed_from(self):

@@ -277,6 +277,7 @@ class TestContractChange(UtilityDepositCase):
         self.assertEqual(str(new.date_start), "2025-11-15")
         self.assertEqual(str(new.billed_from), "2025-11-16")
         self.assertEqual(self.old.successor_id, new)
+        self.assertEqual((self.old.change_count, new.change_count), (1, 1))
         self.assertEqual(self.old.service_point_id.partner_id, self.li)
         # the arrears stay with the old customer
         self.assertEqual(overdue.partner_id, self.zhang)
