@@ -54,6 +54,7 @@
         "wizards/utility_prepaid_refund_views.xml",
         "views/utility_deposit_rule_views.xml",
         "views/utility_refund_request_views.xml",
+        "views/utility_contract_change_views.xml",
         "views/portal_templates.xml",
         "views/portal_einvoice_templates.xml",
     ],
@@ -73,5 +74,6 @@
         "demo/utility_allowance_demo.xml",
         "demo/utility_einvoice_demo.xml",
         "demo/utility_deposit_demo.xml",
+        "demo/utility_contract_change_demo.xml",
     ],
 }

@@ -43,3 +43,6 @@ from . import account_move_lifecycle
 from . import utility_deposit_rule
 from . import utility_contract_deposit
 from . import utility_refund_request
+from . import utility_contract_change
+from . import utility_contract_change_settlement
+from . import utility_contract_change_reading

@@ -306,12 +306,24 @@ class UtilityBillingRun(models.Model):
             ],
             ["utility_contract_id", "utility_period_end"],
         )
-        return [
+        closed = {
             bill.utility_contract_id.id
             for bill in finals
             if bill.utility_contract_id.date_end
             and bill.utility_period_end >= bill.utility_contract_id.date_end
-        ]
+        }
+        # contracts an account change closed with their final bill in force
+        moved_out = self.env["utility.contract"].search_fetch(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("final_bill_id", "!=", False),
+                ("final_bill_id.state", "!=", "cancel"),
+                ("final_bill_id.utility_credited", "=", False),
+                ("date_end", ">=", self.date_from),
+            ],
+            ["id"],
+        )
+        return sorted(closed | set(moved_out.ids))
 
     def _batch_job_run_inline(self, units):
         # a final bill is wanted at once, by the account change that asks it

@@ -127,6 +127,21 @@ class UtilityContract(models.Model):
         "when the previous contract of the point ended that day (the handover day is "
         "billed to the previous contract).",
     )
+    final_bill_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Final Bill",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The bill up to the contract's end date, made by its move-out or transfer: "
+        "periodic billing runs leave the contract out, and its end date is frozen.",
+    )
+    change_ids = fields.One2many(
+        comodel_name="utility.contract.change",
+        inverse_name="contract_id",
+        string="Account Changes",
+    )
+    change_count = fields.Integer(compute="_compute_change_count")
     signed_date = fields.Date(tracking=True)
     signed_document = fields.Binary(attachment=True, copy=False)
     signed_document_name = fields.Char()
@@ -159,8 +174,29 @@ class UtilityContract(models.Model):
     @api.model
     def _utility_protected_fields(self):
         # the contract's workflow: Activate and Terminate
-        # predecessor: set by the account change (transfer) only
-        return {"state", "predecessor_id"}
+        # predecessor, final bill: set by the account change only
+        return {"state", "predecessor_id", "final_bill_id", "change_ids"}
+
+    def write(self, vals):
+        if "date_end" in vals and not self._utility_has_protected_write():
+            closed = self.filtered("final_bill_id")
+            if closed:
+                self._utility_raise_protected({"date_end"})
+        return super().write(vals)
+
+    def _compute_change_count(self):
+        # the changes ending the contract and the one that opened it
+        Change = self.env["utility.contract.change"]
+        ended = dict(
+            Change._read_group([("contract_id", "in", self.ids)], ["contract_id"], ["__count"])
+        )
+        opened = dict(
+            Change._read_group(
+                [("new_contract_id", "in", self.ids)], ["new_contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.change_count = ended.get(contract, 0) + opened.get(contract, 0)
 
     @api.depends("date_start", "predecessor_id.date_end")
     def _compute_billed_from(self):
@@ -284,3 +320,49 @@ class UtilityContract(models.Model):
             with contract._utility_protected_write():
                 contract.write({"state": "terminated", "date_end": contract.date_end or today})
         return True
+
+    # ------------------------------------------------------------------
+    # account changes (utility.contract.change)
+    # ------------------------------------------------------------------
+
+    def _utility_open_change(self, kind):
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(self.env._("Only an active contract can be moved out or transferred."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "utility.contract.change",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_kind": kind,
+                "default_contract_id": self.id,
+                "default_service_point_id": self.service_point_id.id,
+                "default_company_id": self.company_id.id,
+                "default_new_tariff_id": self.tariff_id.id,
+                "default_new_billing_mode": self.billing_mode,
+                "default_new_contract_kind": self.contract_kind,
+                "default_new_payment_term_id": self.payment_term_id.id,
+            },
+        }
+
+    def action_move_out(self):
+        """Open a draft move-out (销户) of the contract."""
+        return self._utility_open_change("move_out")
+
+    def action_transfer(self):
+        """Open a draft transfer of ownership (过户) of the contract."""
+        return self._utility_open_change("transfer")
+
+    def action_view_changes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "utility_billing.action_utility_contract_change"
+        )
+        action["domain"] = [
+            "|",
+            ("contract_id", "=", self.id),
+            ("new_contract_id", "=", self.id),
+        ]
+        action["context"] = {"create": False}
+        return action

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.utility_billing.tools.new_name import is_new_name
 
@@ -52,6 +53,11 @@ class UtilityServicePoint(models.Model):
         help="The meter installed now (not removed).",
     )
     contract_ids = fields.One2many(comodel_name="utility.contract", inverse_name="service_point_id")
+    has_active_contract = fields.Boolean(
+        compute="_compute_has_active_contract",
+        help="A contract of the point is in force: a new customer moves in through a "
+        "transfer of ownership, not a move-in.",
+    )
 
     _code_company_uniq = models.Constraint(
         "UNIQUE(code, company_id)",
@@ -63,6 +69,37 @@ class UtilityServicePoint(models.Model):
         for point in self:
             installed = point.meter_ids.filtered(lambda m: m.state == "installed")
             point.current_meter_id = installed[:1]
+
+    @api.depends("contract_ids.state")
+    def _compute_has_active_contract(self):
+        for point in self:
+            point.has_active_contract = "active" in point.contract_ids.mapped("state")
+
+    def action_move_in(self):
+        """Open a draft move-in (入户) of a new customer on the point."""
+        self.ensure_one()
+        if self.has_active_contract:
+            raise UserError(
+                self.env._(
+                    "Service point %s has an active contract: transfer it to the new "
+                    "customer instead.",
+                    self.display_name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "utility.contract.change",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_kind": "move_in",
+                "default_service_point_id": self.id,
+                "default_company_id": self.company_id.id,
+                "default_credit_action": "keep",
+                # the tariff of the point's last contract, as a proposal
+                "default_new_tariff_id": self.contract_ids.sorted("date_start")[-1:].tariff_id.id,
+            },
+        }
 
     @api.model_create_multi
     def create(self, vals_list):

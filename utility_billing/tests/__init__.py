@@ -24,3 +24,4 @@ from . import test_bill_taxes
 from . import test_deposit
 from . import test_refund_request
 from . import test_portal_deposit_refund
+from . import test_contract_change

@@ -48,3 +48,4 @@ from . import test_writeoff_tour
 from . import test_writeoff_review_rpc
 from . import test_installment_plan_tour
 from . import test_installment_plan_rpc
+from . import test_contract_change_tour

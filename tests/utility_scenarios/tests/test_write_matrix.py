@@ -90,6 +90,18 @@ EDITABLE_FIELDS = {
         "signed_document", "signed_document_name", "tariff_id", "utility_warning_ids",
         "contract_kind",
     },
+    # an account change while draft (refused once done or cancelled, in write);
+    # the arrears override itself is the Collection Manager's action
+    "utility.contract.change": {
+        "arrears_override_reason", "change_date", "consent_attachment_ids", "consent_new",
+        "consent_old", "credit_action", "new_billing_mode", "new_contract_kind",
+        "new_partner_id", "new_payment_term_id", "new_tariff_id", "note", "reading_line_ids",
+        "refund_journal_id", "refund_partner_bank_id",
+    },
+    # the values read, until "Enter Readings" makes the meter reading
+    "utility.contract.change.reading": {
+        "meter_id", "value", "value_flat", "value_peak", "value_valley",
+    },
     "utility.customer.category": {"code", "name", "sequence"},
     "utility.disconnection.order": {"care_visit_id", "execution_note", "user_id"},
     "utility.dunning.run": {"action_ids", "batch_size", "company_id", "date"},
@@ -378,6 +390,11 @@ class TestWriteMatrix(HttpCase):
             * 2
         )
         plans.action_generate_lines()
+        # a second account change (a draft move-out), to try moving a
+        # reading line to it
+        env["utility.contract.change"].create(
+            {"kind": "move_out", "contract_id": env.ref("utility_billing.contract_13").id}
+        )
         # a second e-invoice provider, to try linking a batch to it
         env["utility.einvoice.provider"].create(
             {"name": "Write matrix provider", "company_id": cls.company.id, "active": False}
