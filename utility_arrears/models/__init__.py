@@ -46,3 +46,4 @@ from . import utility_installment_plan
 from . import account_move_installment
 from . import account_payment_plan
 from . import utility_contract_installment
+from . import utility_contract_change

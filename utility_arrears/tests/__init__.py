@@ -26,3 +26,4 @@ from . import test_deposit_chasing
 from . import test_writeoff
 from . import test_kpi_writeoff
 from . import test_installment_plan
+from . import test_contract_change_prefill

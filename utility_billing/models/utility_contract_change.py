@@ -44,7 +44,9 @@ class UtilityContractChange(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "utility.protected.fields.mixin"]
     _order = "id desc"
 
-    name = fields.Char(required=True, copy=False, readonly=True, default="New")
+    name = fields.Char(
+        required=True, copy=False, readonly=True, default=lambda self: self.env._("New")
+    )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,
