@@ -4,8 +4,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
-from odoo.addons.utility_billing.tools.new_name import is_new_name
-
 PLAN_STATES = [
     ("draft", "Draft"),
     ("active", "Kept"),
@@ -174,13 +172,7 @@ class UtilityInstallmentPlan(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if is_new_name(self, vals.get("name")):
-                vals.pop("name", None)
-        self._utility_check_protected_create(vals_list)
-        seq = self.env["ir.sequence"]
-        for vals in vals_list:
-            vals["name"] = seq.next_by_code("utility.installment.plan") or self.env._("New")
+        vals_list = self._utility_numbered_vals(vals_list, "utility.installment.plan")
         with self.browse()._utility_protected_write():
             plans = super().create(vals_list)
         return plans

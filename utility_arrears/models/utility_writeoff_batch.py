@@ -6,7 +6,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
 from odoo.addons.utility_billing.tools.locks import lock_rows
-from odoo.addons.utility_billing.tools.new_name import is_new_name
 from odoo.addons.utility_billing.tools.protected import protected_write
 
 WRITEOFF_REASON_SELECTION = [
@@ -149,13 +148,7 @@ class UtilityWriteoffBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if is_new_name(self, vals.get("name")):
-                vals.pop("name", None)
-        self._utility_check_protected_create(vals_list)
-        seq = self.env["ir.sequence"]
-        for vals in vals_list:
-            vals["name"] = seq.next_by_code("utility.writeoff.batch") or "New"
+        vals_list = self._utility_numbered_vals(vals_list, "utility.writeoff.batch")
         with self.browse()._utility_protected_write():
             batches = super().create(vals_list)
         batches._utility_attach_evidence()

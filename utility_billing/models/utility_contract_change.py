@@ -4,8 +4,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
-from odoo.addons.utility_billing.tools.new_name import is_new_name
-
 from .utility_deposit_rule import CONTRACT_KIND_SELECTION
 
 CHANGE_KIND_SELECTION = [
@@ -258,16 +256,11 @@ class UtilityContractChange(models.Model):
     def create(self, vals_list):
         Contract = self.env["utility.contract"]
         for vals in vals_list:
-            if is_new_name(self, vals.get("name")):
-                vals.pop("name", None)
             contract = Contract.browse(vals.get("contract_id"))
             if contract:
                 vals.setdefault("service_point_id", contract.service_point_id.id)
                 vals.setdefault("company_id", contract.company_id.id)
-        self._utility_check_protected_create(vals_list)
-        seq = self.env["ir.sequence"]
-        for vals in vals_list:
-            vals["name"] = seq.next_by_code("utility.contract.change") or "New"
+        vals_list = self._utility_numbered_vals(vals_list, "utility.contract.change")
         with self.browse()._utility_protected_write():
             changes = super().create(vals_list)
         changes._utility_check_kind()

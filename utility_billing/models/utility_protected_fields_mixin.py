@@ -4,6 +4,8 @@ from contextlib import contextmanager
 from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.new_name import is_new_name
+
 # beyond this a float field's value is no amount nor quantity of a utility
 # (and Odoo's rounding of it overflows): refused with a clear error, not a 500
 NUMBER_LIMIT = 1e15
@@ -140,6 +142,21 @@ class UtilityProtectedFieldsMixin(models.AbstractModel):
             )
         except (TypeError, ValueError):
             return False
+
+    def _utility_numbered_vals(self, vals_list, sequence_code):
+        """``vals_list`` of a numbered document about to be created: the
+        placeholder name a form sends is dropped, protected fields are
+        refused (``_utility_check_protected_create``), and each record gets
+        the next number of ``sequence_code``. The caller creates them under
+        ``_utility_protected_write()`` (the name is protected)."""
+        for vals in vals_list:
+            if is_new_name(self, vals.get("name")):
+                vals.pop("name", None)
+        self._utility_check_protected_create(vals_list)
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            vals["name"] = sequence.next_by_code(sequence_code) or self.env._("New")
+        return vals_list
 
     def _utility_check_protected_create(self, vals_list):
         if self._utility_has_protected_write():

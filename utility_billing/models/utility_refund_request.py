@@ -2,8 +2,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 
-from odoo.addons.utility_billing.tools.new_name import is_new_name
-
 from ..tools.locks import lock_rows
 from ..tools.protected import protected_write
 
@@ -146,13 +144,7 @@ class UtilityRefundRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if is_new_name(self, vals.get("name")):
-                vals.pop("name", None)
-        self._utility_check_protected_create(vals_list)
-        seq = self.env["ir.sequence"]
-        for vals in vals_list:
-            vals["name"] = seq.next_by_code("utility.refund.request") or "New"
+        vals_list = self._utility_numbered_vals(vals_list, "utility.refund.request")
         with self.browse()._utility_protected_write():
             return super().create(vals_list)
 
