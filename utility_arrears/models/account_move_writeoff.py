@@ -4,7 +4,7 @@ from odoo import api, fields, models
 class AccountMove(models.Model):
     """The written-off register line of a bill (bad-debt write-off)."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     utility_writeoff_line_id = fields.Many2one(
         comodel_name="utility.writeoff.line",

@@ -7,7 +7,7 @@ class AccountPayment(models.Model):
     """What a payment has left once its bills are paid recovers the payer's
     written-off bills (账销案存: the debt stays on record)."""
 
-    _inherit = "account.payment"
+    _inherit = "account.payment"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _utility_recover_written_off(self, settlements):
