@@ -108,10 +108,11 @@ def _setup(env, size, tag):
         """
         INSERT INTO utility_contract
                (company_id, partner_id, service_point_id, tariff_id, name, billing_mode,
-                payment_method, state, date_start, billed_from, cost_control, create_date,
-                write_date)
+                contract_kind, payment_method, state, date_start, billed_from, cost_control,
+                create_date, write_date)
         SELECT sp.company_id, sp.partner_id, sp.id, %(tariff)s, 'VC' || substr(sp.code, 3),
-               'prepaid', 'counter', 'active', '2020-01-01', '2020-01-01', true, now(), now()
+               'prepaid', 'permanent', 'counter', 'active', '2020-01-01', '2020-01-01', true,
+               now(), now()
           FROM utility_service_point sp
          WHERE sp.station_id = %(station)s
         RETURNING id
