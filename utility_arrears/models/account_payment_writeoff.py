@@ -23,29 +23,43 @@ class AccountPayment(models.Model):
         hook may run in a savepoint that is rolled back and run again."""
         res = super()._utility_recover_written_off(settlements)
         Line = self.env["utility.writeoff.line"].sudo()
+        # the settlements with money left after their bills
+        leftovers = []
         for settlement in settlements:
-            payment = settlement.payment
-            if not payment or settlement.parts is not None:
+            if not settlement.payment or settlement.parts is not None:
                 continue
             currency = settlement.currency
             owed = sum(max(bill.amount_residual, 0.0) for bill in settlement.bills)
             left = currency.round(settlement.amount - owed)
-            if currency.compare_amounts(left, 0.0) <= 0:
-                continue
-            lines = Line.search(
-                [
-                    ("partner_id", "=", payment.partner_id.commercial_partner_id.id),
-                    ("company_id", "=", payment.company_id.id),
-                    ("state", "=", "posted"),
-                    ("amount_outstanding", ">", 0.0),
-                ]
-            )
+            if currency.compare_amounts(left, 0.0) > 0:
+                leftovers.append((settlement, left))
+        if not leftovers:
+            return res
+        # their payers' outstanding register lines, in one query for a whole
+        # agency batch (most payers have none)
+        payments = self.env["account.payment"].concat(*(s.payment for s, _left in leftovers))
+        outstanding = Line.search(
+            [
+                ("partner_id", "in", payments.partner_id.commercial_partner_id.ids),
+                ("company_id", "in", payments.company_id.ids),
+                ("state", "=", "posted"),
+                ("amount_outstanding", ">", 0.0),
+            ]
+        ).grouped(lambda line: (line.partner_id.id, line.company_id.id))
+        for settlement, left in leftovers:
+            payment = settlement.payment
+            currency = settlement.currency
+            key = (payment.partner_id.commercial_partner_id.id, payment.company_id.id)
+            lines = outstanding.get(key, Line)
             if not lines:
                 continue
             recovered = {}
             for line in lines.sorted(self._utility_recovery_order):
                 if currency.compare_amounts(left, 0.0) <= 0:
                     break
+                # recovered by an earlier settlement of the same call
+                if currency.is_zero(line.amount_outstanding):
+                    continue
                 amount = min(left, line.amount_outstanding)
                 recovered[line] = amount
                 left = currency.round(left - amount)
