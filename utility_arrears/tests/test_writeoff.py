@@ -339,6 +339,35 @@ class TestWriteoff(UtilityArrearsCase):
         self.assertEqual(self.bill_b.amount_residual, 0.0)
         self.assertEqual(self._receivable_balance(self.li), 0.0)
 
+    def test_two_payments_of_one_payer_in_one_agency_batch(self):
+        batch = self._posted()
+        results = self.env["account.payment"]._utility_pay_batch(
+            [
+                {"partner": self.li, "amount": 100.0, "collection_point": self.agency_point},
+                {"partner": self.li, "amount": 100.0, "collection_point": self.agency_point},
+            ]
+        )
+        self.assertEqual(len(results), 2)
+        line_b = batch.line_ids.filtered(lambda line: line.bill_id == self.bill_b)
+        # the first pays the recent 50.00 and recovers 50.00 of B; the second
+        # recovers the other 46.40 of B and pays it, 53.60 is left as credit
+        self.assertEqual(self.recent.amount_residual, 0.0)
+        self.assertEqual((line_b.amount_recovered, line_b.amount_outstanding), (96.40, 0.0))
+        self.assertEqual(self.bill_b.amount_residual, 0.0)
+        self.assertEqual(self._receivable_balance(self.li), -53.60)
+        allowance = self.company._utility_bad_debt_allowance_account()
+        reversals = self.env["account.move"].search(
+            [("utility_entry_kind", "=", "writeoff_reversal")]
+        )
+        self.assertEqual(
+            sum(
+                reversals.line_ids.filtered(lambda line: line.account_id == allowance).mapped(
+                    "credit"
+                )
+            ),
+            96.40,
+        )
+
     def test_a_payment_for_open_bills_recovers_nothing(self):
         batch = self._posted()
         self.env["account.payment"]._utility_pay(self.li, 50.0, self.hall)

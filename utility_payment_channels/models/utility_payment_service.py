@@ -567,6 +567,15 @@ class AccountPayment(models.Model):
                     raise _RequestRefused(index, error) from error
                 settlements.append((index, payment._utility_settlement(bills)))
             self._utility_batch_before_reconcile(settlements)
+            # a bill the hook added that was not open when the segment began
+            # (a written-off bill re-opened by its recovery) is read afresh:
+            # an earlier round may have recorded what it owed then
+            for _index, settled in settlements:
+                opened = (
+                    settled.bills - open_bills[settled.payment.partner_id.commercial_partner_id]
+                )
+                for line in opened.line_ids:
+                    residuals.pop(line.id, None)
             plan = []
             for _index, settled in settlements:
                 payment = settled.payment
